@@ -1,0 +1,32 @@
+"""Settings, validated once at start-up and passed in (never read from os.environ elsewhere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr
+    telegram_base_url: str = TELEGRAM_API_URL
+    database_path: Path = Path("data/quiz.sqlite3")
+    content_dir: Path = Path("content")
+    log_level: str = "INFO"
+    webhook_url: str | None = None
+    port: int = Field(default=8080, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    # Sending caps: Telegram allows about 30 messages/s overall and 20/min per group.
+    overall_max_rate: float = Field(default=30.0, gt=0)
+    group_max_rate_per_minute: float = Field(default=20.0, gt=0)
+    # How many new items a learner meets per day in revision.
+    new_items_per_day: int = Field(default=10, ge=0, le=200)
+
+    @property
+    def base_file_url(self) -> str:
+        return self.telegram_base_url.replace("/bot", "/file/bot", 1)

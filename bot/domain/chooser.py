@@ -1,0 +1,86 @@
+"""Which item a learner sees next: spaced repetition first, new material second."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+
+from bot.domain.memory import DEFAULT_RETENTION, MemoryState, recall_probability
+
+
+def choose_next(
+    candidates: Sequence[str],
+    memories: Mapping[str, MemoryState],
+    now: datetime,
+    *,
+    last_item_id: str | None = None,
+    new_allowance: int = 10,
+    desired_retention: float = DEFAULT_RETENTION,
+    exclude: Collection[str] = (),
+    study_ahead: bool = False,
+) -> str | None:
+    """The next item among `candidates` (deck order), or None when there is nothing to do.
+
+    Order of preference:
+    1. items due for review, the one the learner is most likely to have forgotten
+       first (so recent misses lead);
+    2. unseen items in deck order, while today's new-item allowance lasts;
+    3. with `study_ahead` (the learner asked for practice): the seen item with the
+       lowest predicted recall, then unseen items past the allowance.
+    The item just shown (`last_item_id`) and anything in `exclude` are never chosen.
+    """
+    eligible = [item for item in candidates if item != last_item_id and item not in exclude]
+    seen = [item for item in eligible if item in memories]
+    unseen = [item for item in eligible if item not in memories]
+
+    def forgetting_order(item: str) -> tuple[float, datetime]:
+        memory = memories[item]
+        return recall_probability(memory, now, desired_retention), memory.due
+
+    due = [item for item in seen if memories[item].due <= now]
+    if due:
+        return min(due, key=forgetting_order)
+    if unseen and new_allowance > 0:
+        return unseen[0]
+    if not study_ahead:
+        return None
+    if seen:
+        return min(seen, key=forgetting_order)
+    return unseen[0] if unseen else None
+
+
+def plan_session(
+    candidates: Sequence[str],
+    memories: Mapping[str, MemoryState],
+    now: datetime,
+    *,
+    size: int,
+    last_item_id: str | None = None,
+    new_allowance: int = 10,
+    desired_retention: float = DEFAULT_RETENTION,
+) -> list[str]:
+    """Up to `size` distinct items for a revision session, in the order to show them."""
+    planned: list[str] = []
+    new_left = new_allowance
+    previous = last_item_id
+    while len(planned) < size:
+        item = choose_next(
+            candidates,
+            memories,
+            now,
+            last_item_id=previous,
+            new_allowance=new_left,
+            desired_retention=desired_retention,
+            exclude=planned,
+        )
+        if item is None:
+            break
+        if item not in memories:
+            new_left -= 1
+        planned.append(item)
+        previous = item
+    return planned
+
+
+def count_due(candidates: Sequence[str], memories: Mapping[str, MemoryState], now: datetime) -> int:
+    return sum(1 for item in candidates if item in memories and memories[item].due <= now)

@@ -1,0 +1,63 @@
+"""Small pieces every command handler needs: who is asking, which deck, how to reply."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType, ParseMode
+
+from bot import render
+from bot.content.models import Deck
+from bot.handlers.context import TutorContext
+from bot.storage.records import User
+
+
+async def learner(update: Update, context: TutorContext) -> User:
+    """The learner behind this update, registered on first contact."""
+    tg_user = update.effective_user
+    if tg_user is None:
+        raise ValueError("update without a user")
+    user = await context.storage.users.get(tg_user.id)
+    if user is None or not user.active or user.first_name != tg_user.first_name:
+        user, _ = await context.storage.users.upsert(
+            tg_user.id, tg_user.first_name, tg_user.username, context.clock.now()
+        )
+    return user
+
+
+async def reply(update: Update, text: str) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_html(text, do_quote=False)
+
+
+def active_deck(context: TutorContext, user: User) -> Deck:
+    deck = context.bank.deck(user.active_deck) if user.active_deck else None
+    return deck or context.bank.default_deck
+
+
+async def deck_from_args(update: Update, context: TutorContext, user: User) -> Deck | None:
+    """The deck named in the command's arguments, else the learner's active deck.
+
+    Replies with the list of decks and returns None when the name matches none.
+    """
+    if not context.args:
+        return active_deck(context, user)
+    query = " ".join(context.args)
+    deck = context.bank.find_deck(query)
+    if deck is None:
+        await reply(update, render.unknown_deck(query, context.bank.decks))
+    return deck
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def refuse_outside_private(update: Update, context: TutorContext, command: str) -> bool:
+    """True (and a hint sent) when a private-only command is used in a group."""
+    if is_private(update):
+        return False
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(
+            render.private_only(command), parse_mode=ParseMode.HTML
+        )
+    return True

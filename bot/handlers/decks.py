@@ -1,0 +1,49 @@
+"""/decks: list the decks with the learner's progress and choose the active one."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import render
+from bot.handlers.common import active_deck, learner
+from bot.handlers.context import TutorContext
+
+CHOOSE_DECK = "dk"
+
+
+async def decks(update: Update, context: TutorContext) -> None:
+    user = await learner(update, context)
+    seen = await context.storage.answers.totals_by_item(user.user_id)
+    progress = {
+        deck.id: sum(1 for item in deck.items if item.id in seen) for deck in context.bank.decks
+    }
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(deck.title, callback_data=f"{CHOOSE_DECK}:{deck.id}")]
+            for deck in context.bank.decks
+        ]
+    )
+    text = render.deck_list(context.bank.decks, progress, active_deck(context, user).id)
+    if update.effective_message is not None:
+        await update.effective_message.reply_html(text, reply_markup=keyboard, do_quote=False)
+
+
+async def choose_deck(update: Update, context: TutorContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    user = await learner(update, context)
+    deck = context.bank.deck(query.data.split(":", 1)[1])
+    if deck is None:
+        await query.answer("That deck no longer exists.", show_alert=True)
+        return
+    await context.storage.users.set_active_deck(user.user_id, deck.id)
+    await query.answer(f"Studying {deck.title}")
+    await query.edit_message_text(render.deck_chosen(deck), parse_mode="HTML")
+
+
+def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
+    return [
+        CommandHandler("decks", decks),
+        CallbackQueryHandler(choose_deck, pattern=rf"^{CHOOSE_DECK}:"),
+    ]

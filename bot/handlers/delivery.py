@@ -1,0 +1,151 @@
+"""Sending study items: quiz polls, flashcards and explain-it prompts.
+
+Shared by /quiz, /cards, /prompt, /test, daily revision and group challenges, so a
+poll is always shuffled, non-anonymous and stored the same way.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ParseMode, PollType
+
+from bot import render
+from bot.content.models import CardItem, McqItem, PromptItem
+from bot.domain.memory import Grade
+from bot.handlers.context import TutorContext
+from bot.storage.records import SentPoll
+
+# Callback data prefixes (each payload stays within Telegram's 64 bytes).
+CARD_SHOW = "cs"
+CARD_GRADE = "cg"
+PROMPT_TOGGLE = "pt"
+PROMPT_DONE = "pd"
+QUIZ_NEXT = "qn"
+EXPLAIN = "ex"
+
+
+async def send_quiz_poll(
+    context: TutorContext,
+    chat_id: int,
+    item: McqItem,
+    *,
+    purpose: str,
+    session_id: int | None = None,
+    open_period: int | None = None,
+) -> SentPoll:
+    """Send `item` as a shuffled, non-anonymous quiz poll and store it before returning."""
+    order = list(range(len(item.options)))
+    context.services.rng.shuffle(order)
+    correct_position = order.index(item.correct_index)
+    message = await context.bot.send_poll(
+        chat_id=chat_id,
+        question=item.question,
+        options=[item.options[index] for index in order],
+        is_anonymous=False,
+        type=PollType.QUIZ,
+        correct_option_ids=[correct_position],
+        explanation=item.explanation,
+        open_period=open_period,
+        # In a timed round nobody may see how others voted before it closes.
+        hide_results_until_closes=True if open_period else None,
+    )
+    if message.poll is None:
+        raise RuntimeError("Telegram returned a message without a poll for sendPoll")
+    sent = SentPoll(
+        poll_id=message.poll.id,
+        chat_id=chat_id,
+        message_id=message.message_id,
+        item_id=item.id,
+        option_order=tuple(order),
+        sent_at=context.clock.now(),
+        context=purpose,
+        session_id=session_id,
+        open_period=open_period,
+    )
+    await context.storage.polls.add(sent)
+    if chat_id > 0:
+        await context.storage.users.set_last_item(chat_id, item.id)
+    return sent
+
+
+async def send_card(context: TutorContext, chat_id: int, card: CardItem) -> Message:
+    deck = context.bank.deck_of(card.id)
+    message = await context.bot.send_message(
+        chat_id,
+        render.card_front(card, deck),
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Show answer", callback_data=f"{CARD_SHOW}:{card.id}")]]
+        ),
+    )
+    await context.storage.users.set_last_item(chat_id, card.id)
+    return message
+
+
+def card_grade_keyboard(card: CardItem) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(grade.value.title(), callback_data=f"{CARD_GRADE}:{grade.value}:{card.id}")
+                for grade in Grade
+            ]
+        ]
+    )
+
+
+async def send_prompt(context: TutorContext, chat_id: int, prompt: PromptItem) -> Message:
+    ticked = [False] * len(prompt.key_concepts)
+    message = await context.bot.send_message(
+        chat_id,
+        render.prompt_question(prompt, ticked),
+        parse_mode=ParseMode.HTML,
+        reply_markup=prompt_keyboard(prompt, ticked),
+    )
+    await context.storage.users.set_last_item(chat_id, prompt.id)
+    return message
+
+
+def prompt_keyboard(prompt: PromptItem, ticked: list[bool]) -> InlineKeyboardMarkup:
+    mask = sum(1 << index for index, hit in enumerate(ticked) if hit)
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{'✅' if hit else '▫️'} {concept}",
+                callback_data=f"{PROMPT_TOGGLE}:{mask ^ (1 << index)}:{prompt.id}",
+            )
+        ]
+        for index, (concept, hit) in enumerate(zip(prompt.key_concepts, ticked, strict=True))
+    ]
+    rows.append([InlineKeyboardButton("Done", callback_data=f"{PROMPT_DONE}:{mask}:{prompt.id}")])
+    return InlineKeyboardMarkup(rows)
+
+
+def after_answer_keyboard(item_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Next ▶", callback_data=QUIZ_NEXT),
+                InlineKeyboardButton("Explain", callback_data=f"{EXPLAIN}:{item_id}"),
+            ]
+        ]
+    )
+
+
+async def send_item(
+    context: TutorContext,
+    chat_id: int,
+    item: McqItem | CardItem | PromptItem,
+    *,
+    purpose: str,
+    session_id: int | None = None,
+) -> None:
+    if isinstance(item, McqItem):
+        await send_quiz_poll(context, chat_id, item, purpose=purpose, session_id=session_id)
+    elif isinstance(item, CardItem):
+        await send_card(context, chat_id, item)
+    else:
+        await send_prompt(context, chat_id, item)
+
+
+async def reply_html(context: TutorContext, chat_id: int, text: str, **kwargs: object) -> Message:
+    return await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,50 @@
+"""/forget: delete everything about the learner, after a confirmation button."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import render
+from bot.handlers.common import refuse_outside_private
+from bot.handlers.context import TutorContext
+
+FORGET = "fg"
+
+
+async def forget(update: Update, context: TutorContext) -> None:
+    if await refuse_outside_private(update, context, "forget"):
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Yes, delete everything", callback_data=f"{FORGET}:yes"),
+                InlineKeyboardButton("Cancel", callback_data=f"{FORGET}:no"),
+            ]
+        ]
+    )
+    if update.effective_message is not None:
+        await update.effective_message.reply_html(
+            render.forget_confirm(), reply_markup=keyboard, do_quote=False
+        )
+
+
+async def confirm(update: Update, context: TutorContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    if query.data.endswith(":yes"):
+        await context.storage.users.delete(query.from_user.id)
+        if context.job_queue is not None:
+            for job in context.job_queue.get_jobs_by_name(f"daily:{query.from_user.id}"):
+                job.schedule_removal()
+        await query.edit_message_text(render.forget_done())
+    else:
+        await query.edit_message_text(render.forget_cancelled())
+
+
+def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
+    return [
+        CommandHandler("forget", forget),
+        CallbackQueryHandler(confirm, pattern=rf"^{FORGET}:(yes|no)$"),
+    ]

@@ -1,0 +1,39 @@
+"""my_chat_member: a learner who blocks the bot becomes inactive; unblocking reactivates."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, ChatMemberHandler
+
+from bot.handlers.context import TutorContext
+
+_GONE = {ChatMember.BANNED, ChatMember.LEFT}
+
+
+async def my_chat_member(update: Update, context: TutorContext) -> None:
+    change: ChatMemberUpdated | None = update.my_chat_member
+    if change is None:
+        return
+    if change.chat.type == ChatType.PRIVATE:
+        await private_status_changed(context, change)
+    else:
+        from bot.handlers.challenge import bot_added_to_group
+
+        await bot_added_to_group(context, change)
+
+
+async def private_status_changed(context: TutorContext, change: ChatMemberUpdated) -> None:
+    user = change.from_user
+    blocked = change.new_chat_member.status in _GONE
+    if await context.storage.users.get(user.id) is None:
+        if blocked:
+            return
+        await context.storage.users.ensure(
+            user.id, user.first_name, user.username, context.clock.now()
+        )
+    await context.storage.users.set_active(user.id, not blocked)
+
+
+def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
+    return [ChatMemberHandler(my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)]

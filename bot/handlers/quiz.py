@@ -1,0 +1,118 @@
+"""/quiz, the Next button, and every poll answer (quiz, test, daily, challenge)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, PollAnswerHandler
+
+from bot import render
+from bot.content.models import McqItem
+from bot.domain.memory import grade_quiz_answer
+from bot.domain.scoring import challenge_points
+from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
+from bot.handlers.context import TutorContext
+from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, send_quiz_poll
+from bot.handlers.study import choose_for, continue_session, record_answer
+from bot.storage.records import User
+
+log = logging.getLogger(__name__)
+
+PURPOSE_QUIZ = "quiz"
+PURPOSE_CHALLENGE = "challenge"
+
+
+async def quiz(update: Update, context: TutorContext) -> None:
+    if await refuse_outside_private(update, context, "quiz"):
+        return
+    user = await learner(update, context)
+    deck = await deck_from_args(update, context, user)
+    if deck is None:
+        return
+    if context.args:
+        await context.storage.users.set_active_deck(user.user_id, deck.id)
+    await send_next_question(update, context, user, deck.id)
+
+
+async def next_question(update: Update, context: TutorContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    await query.edit_message_reply_markup(reply_markup=None)
+    user = await learner(update, context)
+    await send_next_question(update, context, user, user.active_deck or context.bank.default_deck.id)
+
+
+async def send_next_question(
+    update: Update, context: TutorContext, user: User, deck_id: str
+) -> None:
+    item = await choose_for(context, user, deck_id, (McqItem,))
+    deck = context.bank.deck(deck_id) or context.bank.default_deck
+    if item is None:
+        await reply(update, render.no_items(deck, "questions"))
+        return
+    assert isinstance(item, McqItem)
+    await send_quiz_poll(context, user.user_id, item, purpose=PURPOSE_QUIZ)
+
+
+async def poll_answer(update: Update, context: TutorContext) -> None:
+    answer = update.poll_answer
+    if answer is None or answer.user is None:
+        return  # anonymous votes carry nobody to credit
+    sent = await context.storage.polls.get(answer.poll_id)
+    if sent is None:
+        log.info("answer to unknown poll %s from user %s ignored", answer.poll_id, answer.user.id)
+        return
+    item = context.bank.item(sent.item_id)
+    if not isinstance(item, McqItem):
+        log.warning("poll %s refers to missing item %s", sent.poll_id, sent.item_id)
+        return
+    if not answer.option_ids:
+        return  # a retracted vote: the first answer already counted
+    await context.storage.users.ensure(
+        answer.user.id, answer.user.first_name, answer.user.username, context.clock.now()
+    )
+    chosen = sent.content_index(answer.option_ids[0])
+    correct = chosen == item.correct_index
+    seconds = max(0.0, (context.clock.now() - sent.sent_at).total_seconds())
+    points = (
+        challenge_points(correct, seconds, sent.open_period)
+        if sent.context == PURPOSE_CHALLENGE and sent.open_period
+        else 0
+    )
+    stored = await record_answer(
+        context,
+        user_id=answer.user.id,
+        item=item,
+        chat_id=sent.chat_id,
+        correct=correct,
+        grade=grade_quiz_answer(correct, seconds, item.difficulty),
+        purpose=sent.context,
+        poll_id=sent.poll_id,
+        chosen_option=chosen,
+        seconds=seconds,
+        session_id=sent.session_id,
+        points=points,
+    )
+    if not stored:
+        return  # redelivered update: already handled
+    if sent.context == PURPOSE_QUIZ:
+        await context.bot.send_message(
+            sent.chat_id,
+            render.answer_feedback(correct, item),
+            parse_mode="HTML",
+            reply_markup=after_answer_keyboard(item.id),
+        )
+    elif sent.session_id is not None and sent.chat_id == answer.user.id:
+        session = await context.storage.sessions.get(sent.session_id)
+        if session is not None:
+            await continue_session(context, session, sent.chat_id)
+
+
+def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
+    return [
+        CommandHandler("quiz", quiz),
+        CallbackQueryHandler(next_question, pattern=rf"^{QUIZ_NEXT}$"),
+        PollAnswerHandler(poll_answer),
+    ]

@@ -1,0 +1,46 @@
+"""/start, /help and the replies to anything the bot does not understand."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from bot import render
+from bot.handlers.common import active_deck, learner, reply
+from bot.handlers.context import TutorContext
+
+
+async def start(update: Update, context: TutorContext) -> None:
+    user = await learner(update, context)
+    await reply(update, render.welcome(user.first_name, active_deck(context, user)))
+
+
+async def help_command(update: Update, context: TutorContext) -> None:
+    await reply(update, render.help_text())
+
+
+async def unknown_command(update: Update, context: TutorContext) -> None:
+    await reply(update, render.unknown_command())
+
+
+async def plain_text(update: Update, context: TutorContext) -> None:
+    await reply(update, render.plain_text_hint())
+
+
+def bot_commands() -> list[BotCommand]:
+    return [BotCommand(entry.command, entry.description) for entry in render.COMMANDS]
+
+
+def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
+    return [
+        CommandHandler("start", start),
+        CommandHandler("help", help_command),
+    ]
+
+
+def fallback_handlers() -> list[BaseHandler[Update, TutorContext, None]]:
+    """Registered last, in a later group, so they only see what nothing else took."""
+    return [
+        MessageHandler(filters.COMMAND, unknown_command),
+        MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, plain_text),
+    ]

@@ -1,0 +1,140 @@
+"""What happens when a learner answers: the answer row, the memory update, the session's next step."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot import render
+from bot.content.models import CardItem, McqItem, PromptItem
+from bot.domain.chooser import choose_next
+from bot.domain.exam import score_exam
+from bot.domain.memory import DEFAULT_RETENTION, Grade, review
+from bot.domain.streaks import current_streak
+from bot.domain.timezones import local_date, parse_timezone
+from bot.handlers.context import TutorContext
+from bot.handlers.delivery import reply_html, send_item
+from bot.storage.records import NewAnswer, Session, User
+
+log = logging.getLogger(__name__)
+
+SESSION_TEST = "test"
+SESSION_DAILY = "daily"
+STREAK_LOOKBACK = timedelta(days=400)
+
+Item = McqItem | CardItem | PromptItem
+
+
+async def record_answer(
+    context: TutorContext,
+    *,
+    user_id: int,
+    item: Item,
+    chat_id: int,
+    correct: bool,
+    grade: Grade,
+    purpose: str,
+    poll_id: str | None = None,
+    chosen_option: int | None = None,
+    seconds: float | None = None,
+    session_id: int | None = None,
+    points: int = 0,
+) -> bool:
+    """Store one answer and the memory state it leads to; False if it was a redelivery."""
+    now = context.clock.now()
+    user = await context.storage.users.get(user_id)
+    retention = user.desired_retention if user else DEFAULT_RETENTION
+    previous = await context.storage.reviews.get(user_id, item.id)
+    memory = review(previous, item.id, grade, now, retention)
+    answer = NewAnswer(
+        user_id=user_id,
+        item_id=item.id,
+        chat_id=chat_id,
+        grade=grade.value,
+        correct=correct,
+        answered_at=now,
+        context=purpose,
+        poll_id=poll_id,
+        chosen_option=chosen_option,
+        seconds=seconds,
+        session_id=session_id,
+        points=points,
+    )
+    return await context.storage.answers.record(answer, memory)
+
+
+def session_items(context: TutorContext, deck_id: str, kinds: tuple[type, ...]) -> list[str]:
+    deck = context.bank.deck(deck_id) or context.bank.default_deck
+    return [item.id for item in deck.items if isinstance(item, kinds)]
+
+
+async def choose_for(
+    context: TutorContext, user: User, deck_id: str, kinds: tuple[type, ...]
+) -> Item | None:
+    """The next item for on-demand practice (/quiz, /cards, /prompt): never empty-handed."""
+    memories = await context.storage.reviews.all_for(user.user_id)
+    item_id = choose_next(
+        session_items(context, deck_id, kinds),
+        memories,
+        context.clock.now(),
+        last_item_id=user.last_item_id,
+        new_allowance=context.settings.new_items_per_day,
+        desired_retention=user.desired_retention,
+        study_ahead=True,
+    )
+    return context.bank.item(item_id) if item_id else None
+
+
+async def continue_session(context: TutorContext, session: Session, chat_id: int) -> None:
+    """Send the session's next item, or its summary when every item has been sent and answered."""
+    current = await context.storage.sessions.get(session.id)
+    if current is None or current.finished_at is not None:
+        return
+    next_item_id = current.next_item_id
+    if next_item_id is None:
+        await finish_session(context, current, chat_id)
+        return
+    if not await context.storage.sessions.advance(current.id, current.position):
+        return  # a concurrent update already sent this one
+    item = context.bank.item(next_item_id)
+    if item is None:  # removed from the content bank since the session was planned
+        log.warning("session %s: item %s no longer exists, skipping", current.id, next_item_id)
+        await continue_session(context, current, chat_id)
+        return
+    await send_item(context, chat_id, item, purpose=current.kind, session_id=current.id)
+
+
+async def finish_session(context: TutorContext, session: Session, chat_id: int) -> None:
+    if not await context.storage.sessions.finish(session.id, context.clock.now()):
+        return
+    answers = await context.storage.answers.for_session(session.user_id, session.id)
+    deck = context.bank.deck(session.deck_id) or context.bank.default_deck
+    if session.kind == SESSION_TEST:
+        questions = [
+            item
+            for item_id in session.item_ids
+            if isinstance(item := context.bank.item(item_id), McqItem)
+        ]
+        result = score_exam(questions, {answer.item_id: answer.correct for answer in answers})
+        await reply_html(context, chat_id, render.exam_result(deck, result))
+        return
+    right = sum(1 for answer in answers if answer.correct)
+    streak = await streak_for(context, session.user_id)
+    await reply_html(context, chat_id, render.daily_summary(right, len(answers), streak))
+
+
+async def streak_for(context: TutorContext, user_id: int) -> int:
+    user = await context.storage.users.get(user_id)
+    zone = parse_timezone(user.timezone if user else None)
+    now = context.clock.now()
+    times = await context.storage.answers.answer_times_since(user_id, now - STREAK_LOOKBACK)
+    return current_streak({local_date(moment, zone) for moment in times}, local_date(now, zone))
+
+
+async def session_awaiting(context: TutorContext, user_id: int, item_id: str) -> Session | None:
+    """The open session whose last sent item is `item_id` (a card or prompt answered in it)."""
+    for kind in (SESSION_DAILY, SESSION_TEST):
+        session = await context.storage.sessions.open_session(user_id, kind)
+        if session and session.position > 0 and session.item_ids[session.position - 1] == item_id:
+            return session
+    return None

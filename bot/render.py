@@ -1,0 +1,283 @@
+"""Every user-facing text: HTML-escaped, within Telegram's limits, one function per message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from bot.content.models import CardItem, Deck, McqItem, PromptItem
+from bot.domain.exam import ExamResult
+
+MESSAGE_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class CommandHelp:
+    command: str
+    usage: str
+    description: str
+
+
+COMMANDS: tuple[CommandHelp, ...] = (
+    CommandHelp("start", "/start", "Register and see what this bot does"),
+    CommandHelp("help", "/help", "List every command"),
+    CommandHelp("decks", "/decks", "List decks and choose the one to study"),
+    CommandHelp("quiz", "/quiz [deck]", "Answer the next quiz question"),
+    CommandHelp("cards", "/cards [deck]", "Review flashcards"),
+    CommandHelp("prompt", "/prompt [deck]", "Explain a concept, then tick what you covered"),
+    CommandHelp("explain", "/explain [item id]", "Worked solution of the last or a given item"),
+    CommandHelp("test", "/test [deck]", "Ten questions, easy to hard, with a verdict"),
+    CommandHelp("stats", "/stats", "Your answers, accuracy and progress"),
+    CommandHelp("forget", "/forget", "Delete all your data"),
+)
+
+
+def usage(command: str) -> str:
+    for entry in COMMANDS:
+        if entry.command == command:
+            return f"Usage: {escape(entry.usage)} — {escape(entry.description.lower())}"
+    raise KeyError(command)
+
+
+def welcome(first_name: str, deck: Deck) -> str:
+    return (
+        f"Hi {escape(first_name)}! I'm your study tutor.\n\n"
+        "I send quiz questions, flashcards and explain-it prompts, remember every answer, "
+        "and bring back what you are about to forget.\n\n"
+        f"Your deck: <b>{escape(deck.title)}</b> (change it with /decks).\n"
+        "Try /quiz for a question, /cards for flashcards, or /test to check this topic."
+    )
+
+
+def help_text() -> str:
+    lines = [f"{escape(entry.usage)} — {escape(entry.description)}" for entry in COMMANDS]
+    return "<b>Commands</b>\n" + "\n".join(lines)
+
+
+def unknown_command() -> str:
+    return "I don't know that command. Send /help to see what I can do."
+
+
+def plain_text_hint() -> str:
+    return "I answer commands. Send /quiz for a question or /help for the list."
+
+
+def unknown_deck(query: str, decks: Sequence[Deck]) -> str:
+    ids = ", ".join(f"<code>{escape(deck.id)}</code>" for deck in decks)
+    return f"No deck called “{escape(query)}”. Decks: {ids}."
+
+
+def deck_list(decks: Sequence[Deck], progress: dict[str, int], active_deck_id: str) -> str:
+    lines = ["<b>Decks</b> (items seen / total)"]
+    for deck in decks:
+        marker = "▶ " if deck.id == active_deck_id else ""
+        lines.append(
+            f"{marker}<b>{escape(deck.title)}</b> <code>{escape(deck.id)}</code>: "
+            f"{len(deck.mcqs)} questions, {len(deck.cards)} cards, {len(deck.prompts)} prompts"
+            f" — {progress.get(deck.id, 0)}/{len(deck.items)} seen"
+        )
+    lines.append("\nTap a deck to study it.")
+    return "\n".join(lines)
+
+
+def deck_chosen(deck: Deck) -> str:
+    return f"Now studying <b>{escape(deck.title)}</b>. Send /quiz or /cards to begin."
+
+
+def no_items(deck: Deck, kind: str) -> str:
+    return f"The deck <b>{escape(deck.title)}</b> has no {escape(kind)}. Try /decks."
+
+
+def nothing_to_review(deck: Deck) -> str:
+    return f"Nothing left to review in <b>{escape(deck.title)}</b> right now. Well done!"
+
+
+def answer_feedback(correct: bool, item: McqItem) -> str:
+    if correct:
+        return "✅ Right!"
+    return f"❌ Not quite — the answer is <b>{escape(item.correct)}</b>."
+
+
+def card_front(card: CardItem, deck: Deck) -> str:
+    return f"🃏 <i>{escape(deck.title)}</i>\n\n<b>{escape(card.front)}</b>"
+
+
+def card_back(card: CardItem, deck: Deck) -> str:
+    return (
+        f"🃏 <i>{escape(deck.title)}</i>\n\n<b>{escape(card.front)}</b>\n\n{escape(card.back)}\n\n"
+        "How well did you know it?"
+    )
+
+
+def card_graded(card: CardItem, deck: Deck, grade: str) -> str:
+    return (
+        f"🃏 <i>{escape(deck.title)}</i>\n\n<b>{escape(card.front)}</b>\n\n{escape(card.back)}\n\n"
+        f"You said: <i>{escape(grade)}</i>"
+    )
+
+
+def prompt_question(prompt: PromptItem, ticked: Sequence[bool]) -> str:
+    return (
+        f"💬 <b>Explain:</b> {escape(prompt.question)}\n\n"
+        f"<i>Think about:</i> {escape(prompt.think_about)}\n\n"
+        "Explain it in your own words (out loud or here), then tick the key concepts "
+        f"you covered and press Done. ({sum(ticked)}/{len(prompt.key_concepts)} ticked)"
+    )
+
+
+def prompt_result(prompt: PromptItem, ticked: Sequence[bool]) -> str:
+    lines = [
+        f"💬 <b>Explain:</b> {escape(prompt.question)}\n",
+        f"You got <b>{sum(ticked)}/{len(prompt.key_concepts)}</b> concepts.",
+    ]
+    lines += [
+        f"{'✅' if hit else '▫️'} {escape(concept)}"
+        for concept, hit in zip(prompt.key_concepts, ticked, strict=True)
+    ]
+    return "\n".join(lines)
+
+
+def explain_item(item: McqItem | CardItem | PromptItem) -> list[str]:
+    """The worked solution, split into messages of at most MESSAGE_LIMIT characters."""
+    if isinstance(item, McqItem):
+        blocks = _explain_mcq(item)
+    elif isinstance(item, CardItem):
+        blocks = [f"🃏 <b>{escape(item.front)}</b>", escape(item.back)]
+    else:
+        blocks = [
+            f"💬 <b>{escape(item.question)}</b>",
+            f"<i>Think about:</i> {escape(item.think_about)}",
+            "<b>Key concepts</b>\n" + "\n".join(f"• {escape(c)}" for c in item.key_concepts),
+        ]
+    return split_messages(blocks)
+
+
+def _explain_mcq(item: McqItem) -> list[str]:
+    blocks = [f"❓ <b>{escape(item.question)}</b>"]
+    solution = item.solution
+    if solution is None:
+        blocks.append(f"<b>Answer:</b> {escape(item.correct)}")
+        blocks.append(escape(item.explanation))
+        return blocks
+    for number, step in enumerate(solution.steps, start=1):
+        blocks.append(f"<b>Step {number}: {escape(step.title)}</b>\n{escape(step.detail)}")
+    blocks.append(f"<b>Final answer:</b> {escape(solution.final_answer)}")
+    blocks.append(f"<b>Quick check:</b> {escape(solution.quick_check)}")
+    blocks.append(f"💡 <b>Hint:</b> {escape(solution.hint)}")
+    if solution.common_mistakes:
+        mistakes = "\n".join(f"• {escape(m)}" for m in solution.common_mistakes)
+        blocks.append(f"<b>Common mistakes</b>\n{mistakes}")
+    return blocks
+
+
+def split_messages(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Join blocks with blank lines into as few messages as fit; never split inside a block.
+
+    Blocks are built by this module and each is far below the limit (content
+    validation caps every field), so a tag is never cut in half.
+    """
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            messages.append(current)
+        current = block
+    if current:
+        messages.append(current)
+    return messages
+
+
+def explain_usage_no_last() -> str:
+    return "Nothing to explain yet: answer a /quiz first, or send /explain &lt;item id&gt;."
+
+
+def unknown_item(item_id: str) -> str:
+    return f"No item with id <code>{escape(item_id)}</code>."
+
+
+def exam_intro(deck: Deck, count: int) -> str:
+    return (
+        f"📝 <b>Test: {escape(deck.title)}</b>\n{count} questions from easy to hard. "
+        "Answer each poll; the next one follows."
+    )
+
+
+def exam_result(deck: Deck, result: ExamResult) -> str:
+    lines = [f"📝 <b>Test result: {escape(deck.title)}</b>", f"Score: {result.right}/{result.total}"]
+    for level in result.levels:
+        if level.total:
+            lines.append(f"• {level.difficulty.value}: {level.right}/{level.total}")
+    verdict = "💪 Strong — this pattern is solid." if result.strong else "📚 Needs review."
+    lines.append(f"\n<b>Verdict:</b> {verdict}")
+    if result.missed:
+        lines.append("\nMissed (see /explain &lt;id&gt;):")
+        lines += [f"• <code>{escape(item_id)}</code>" for item_id in result.missed]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class DeckLine:
+    title: str
+    answers: int
+    correct: int
+    seen: int
+    total: int
+
+
+def stats(
+    answers: int, correct: int, seen: int, total: int, decks: Sequence[DeckLine], streak: int
+) -> str:
+    if answers == 0:
+        return "No answers yet. Send /quiz to start."
+    lines = [
+        "📊 <b>Your stats</b>",
+        f"Answers: {answers}, accuracy {_percent(correct, answers)}",
+        f"Items seen: {seen}/{total}",
+        f"Streak: {streak} day{'s' if streak != 1 else ''}",
+        "",
+    ]
+    for deck in decks:
+        lines.append(
+            f"<b>{escape(deck.title)}</b>: {deck.answers} answers, "
+            f"{_percent(deck.correct, deck.answers)}, {deck.seen}/{deck.total} seen"
+        )
+    return "\n".join(lines)
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+def forget_confirm() -> str:
+    return (
+        "This deletes all your answers, progress and settings. It cannot be undone. "
+        "Are you sure?"
+    )
+
+
+def forget_done() -> str:
+    return "All your data is deleted. Send /start to begin again."
+
+
+def forget_cancelled() -> str:
+    return "Nothing was deleted."
+
+
+def start_first() -> str:
+    return "Send /start first so I can set you up."
+
+
+def private_only(command: str) -> str:
+    return f"/{escape(command)} works in a private chat with me — open my profile and send it there."
+
+
+def daily_summary(right: int, total: int, streak: int) -> str:
+    return (
+        f"🏁 <b>Revision done</b>: {right}/{total} right ({_percent(right, total)}).\n"
+        f"🔥 Streak: {streak} day{'s' if streak != 1 else ''}. See you tomorrow!"
+    )

@@ -1,0 +1,33 @@
+"""Storage: the only package with SQL. One repository per aggregate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.storage.answers import AnswerRepository
+from bot.storage.database import Database
+from bot.storage.polls import PollRepository
+from bot.storage.reviews import ReviewRepository
+from bot.storage.sessions import SessionRepository
+from bot.storage.users import UserRepository
+
+
+class Storage:
+    """The repositories over one database connection."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.db = Database(path)
+        self.users = UserRepository(self.db)
+        self.polls = PollRepository(self.db)
+        self.answers = AnswerRepository(self.db)
+        self.reviews = ReviewRepository(self.db)
+        self.sessions = SessionRepository(self.db)
+
+    async def open(self) -> None:
+        await self.db.open()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+__all__ = ["Storage"]

@@ -1,0 +1,108 @@
+"""Answers are facts, written once: (poll_id, user_id) is unique."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.memory import MemoryState
+from bot.storage.database import Database, from_db_time, to_db_time
+from bot.storage.records import Answer, NewAnswer
+from bot.storage.reviews import upsert_memory
+
+_COLUMNS = "user_id, item_id, chat_id, correct, answered_at, context, session_id, seconds, points"
+
+
+def _answer(row: aiosqlite.Row) -> Answer:
+    return Answer(
+        user_id=row["user_id"],
+        item_id=row["item_id"],
+        chat_id=row["chat_id"],
+        correct=bool(row["correct"]),
+        answered_at=from_db_time(row["answered_at"]),
+        context=row["context"],
+        session_id=row["session_id"],
+        seconds=row["seconds"],
+        points=row["points"],
+    )
+
+
+class AnswerRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(self, answer: NewAnswer, memory: MemoryState | None) -> bool:
+        """Store the answer and the memory state it produced in one transaction.
+
+        Returns False (and changes nothing) when this poll answer was already stored.
+        """
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO answers (user_id, item_id, chat_id, poll_id, chosen_option, grade,"
+                " correct, answered_at, seconds, context, session_id, points)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (poll_id, user_id) DO NOTHING",
+                (
+                    answer.user_id,
+                    answer.item_id,
+                    answer.chat_id,
+                    answer.poll_id,
+                    answer.chosen_option,
+                    answer.grade,
+                    int(answer.correct),
+                    to_db_time(answer.answered_at),
+                    answer.seconds,
+                    answer.context,
+                    answer.session_id,
+                    answer.points,
+                ),
+            )
+            if cursor.rowcount != 1:
+                return False
+            if memory is not None:
+                await upsert_memory(db, answer.user_id, memory)
+            return True
+
+    async def for_session(self, user_id: int, session_id: int) -> list[Answer]:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM answers WHERE user_id = ? AND session_id = ? ORDER BY id",
+            (user_id, session_id),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_answer(row) for row in rows]
+
+    async def for_user(self, user_id: int) -> list[Answer]:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM answers WHERE user_id = ? ORDER BY id", (user_id,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_answer(row) for row in rows]
+
+    async def totals_by_item(self, user_id: int) -> dict[str, tuple[int, int]]:
+        """item id → (answers, right answers) for one learner."""
+        async with self._db.connection.execute(
+            "SELECT item_id, COUNT(*) AS answers, SUM(correct) AS right FROM answers"
+            " WHERE user_id = ? GROUP BY item_id",
+            (user_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {row["item_id"]: (row["answers"], row["right"] or 0) for row in rows}
+
+    async def answer_times_since(self, user_id: int, since: datetime) -> list[datetime]:
+        async with self._db.connection.execute(
+            "SELECT answered_at FROM answers WHERE user_id = ? AND answered_at >= ?"
+            " ORDER BY answered_at",
+            (user_id, to_db_time(since)),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [from_db_time(row["answered_at"]) for row in rows]
+
+    async def missed_since(self, user_id: int, since: datetime) -> set[str]:
+        async with self._db.connection.execute(
+            "SELECT DISTINCT item_id FROM answers WHERE user_id = ? AND correct = 0"
+            " AND answered_at >= ?",
+            (user_id, to_db_time(since)),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {row["item_id"] for row in rows}

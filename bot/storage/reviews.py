@@ -1,0 +1,67 @@
+"""Per learner × item memory state (the FSRS card), written with the answer that changed it."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.domain.memory import MemoryState
+from bot.storage.database import Database, from_db_time, to_db_time
+
+_COLUMNS = "item_id, state, step, stability, difficulty, due, last_review, reps, lapses"
+
+
+def _memory(row: aiosqlite.Row) -> MemoryState:
+    return MemoryState(
+        item_id=row["item_id"],
+        state=row["state"],
+        step=row["step"],
+        stability=row["stability"],
+        difficulty=row["difficulty"],
+        due=from_db_time(row["due"]),
+        last_review=from_db_time(row["last_review"]) if row["last_review"] else None,
+        reps=row["reps"],
+        lapses=row["lapses"],
+    )
+
+
+async def upsert_memory(db: aiosqlite.Connection, user_id: int, memory: MemoryState) -> None:
+    """Write inside the caller's transaction (see AnswerRepository.record)."""
+    await db.execute(
+        f"INSERT INTO review_state (user_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (user_id, item_id) DO UPDATE SET state = excluded.state,"
+        " step = excluded.step, stability = excluded.stability,"
+        " difficulty = excluded.difficulty, due = excluded.due,"
+        " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses",
+        (
+            user_id,
+            memory.item_id,
+            memory.state,
+            memory.step,
+            memory.stability,
+            memory.difficulty,
+            to_db_time(memory.due),
+            to_db_time(memory.last_review) if memory.last_review else None,
+            memory.reps,
+            memory.lapses,
+        ),
+    )
+
+
+class ReviewRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, user_id: int, item_id: str) -> MemoryState | None:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM review_state WHERE user_id = ? AND item_id = ?",
+            (user_id, item_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _memory(row) if row else None
+
+    async def all_for(self, user_id: int) -> dict[str, MemoryState]:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM review_state WHERE user_id = ?", (user_id,)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {row["item_id"]: _memory(row) for row in rows}

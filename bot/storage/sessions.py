@@ -1,0 +1,87 @@
+"""Study sessions (the /test exam, daily revision): a planned list of items and a cursor."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import aiosqlite
+
+from bot.storage.database import Database, from_db_time, to_db_time
+from bot.storage.records import Session
+
+_COLUMNS = "id, user_id, kind, deck_id, item_ids, position, started_at, finished_at"
+
+
+def _session(row: aiosqlite.Row) -> Session:
+    return Session(
+        id=row["id"],
+        user_id=row["user_id"],
+        kind=row["kind"],
+        deck_id=row["deck_id"],
+        item_ids=tuple(json.loads(row["item_ids"])),
+        position=row["position"],
+        started_at=from_db_time(row["started_at"]),
+        finished_at=from_db_time(row["finished_at"]) if row["finished_at"] else None,
+    )
+
+
+class SessionRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def start(
+        self, user_id: int, kind: str, deck_id: str, item_ids: list[str], now: datetime
+    ) -> Session:
+        """Open a session; any unfinished one of the same kind is closed first."""
+        stamp = to_db_time(now)
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE sessions SET finished_at = ? WHERE user_id = ? AND kind = ?"
+                " AND finished_at IS NULL",
+                (stamp, user_id, kind),
+            )
+            cursor = await db.execute(
+                "INSERT INTO sessions (user_id, kind, deck_id, item_ids, started_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (user_id, kind, deck_id, json.dumps(item_ids), stamp),
+            )
+            session_id = cursor.lastrowid
+        session = await self.get(int(session_id or 0))
+        assert session is not None
+        return session
+
+    async def get(self, session_id: int) -> Session | None:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _session(row) if row else None
+
+    async def open_session(self, user_id: int, kind: str) -> Session | None:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM sessions WHERE user_id = ? AND kind = ?"
+            " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
+            (user_id, kind),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _session(row) if row else None
+
+    async def advance(self, session_id: int, expected_position: int) -> bool:
+        """Move the cursor one on, once: False if another update already moved it."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE sessions SET position = position + 1 WHERE id = ? AND position = ?"
+                " AND finished_at IS NULL",
+                (session_id, expected_position),
+            )
+            return cursor.rowcount == 1
+
+    async def finish(self, session_id: int, now: datetime) -> bool:
+        """Close the session; False if it was already closed (so the summary goes once)."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE sessions SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
+                (to_db_time(now), session_id),
+            )
+            return cursor.rowcount == 1

@@ -1,0 +1,131 @@
+"""Learners: registration, preferences, activity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.database import Database, to_db_time
+from bot.storage.records import User
+
+_COLUMNS = (
+    "user_id, first_name, username, active, active_deck, last_item_id, timezone,"
+    " daily_time, daily_size, desired_retention, last_daily_date"
+)
+
+
+def _user(row: aiosqlite.Row) -> User:
+    return User(
+        user_id=row["user_id"],
+        first_name=row["first_name"],
+        username=row["username"],
+        active=bool(row["active"]),
+        active_deck=row["active_deck"],
+        last_item_id=row["last_item_id"],
+        timezone=row["timezone"],
+        daily_time=row["daily_time"],
+        daily_size=row["daily_size"],
+        desired_retention=row["desired_retention"],
+        last_daily_date=row["last_daily_date"],
+    )
+
+
+class UserRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def upsert(
+        self, user_id: int, first_name: str, username: str | None, now: datetime
+    ) -> tuple[User, bool]:
+        """Register or refresh a learner who just wrote to us (so they are active again)."""
+        stamp = to_db_time(now)
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO users (user_id, first_name, username, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
+                (user_id, first_name, username, stamp, stamp),
+            )
+            created = cursor.rowcount == 1
+            if not created:
+                await db.execute(
+                    "UPDATE users SET first_name = ?, username = ?, active = 1, updated_at = ?"
+                    " WHERE user_id = ?",
+                    (first_name, username, stamp, user_id),
+                )
+        user = await self.get(user_id)
+        assert user is not None
+        return user, created
+
+    async def ensure(self, user_id: int, first_name: str, username: str | None, now: datetime) -> None:
+        """Make sure a row exists (answers reference it) without touching an existing one."""
+        stamp = to_db_time(now)
+        async with self._db.transaction() as db:
+            await db.execute(
+                "INSERT INTO users (user_id, first_name, username, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+                " first_name = excluded.first_name, username = excluded.username",
+                (user_id, first_name, username, stamp, stamp),
+            )
+
+    async def get(self, user_id: int) -> User | None:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _user(row) if row else None
+
+    async def with_daily_revision(self) -> list[User]:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM users WHERE active = 1 AND daily_time IS NOT NULL"
+            " ORDER BY user_id"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_user(row) for row in rows]
+
+    async def _set(self, user_id: int, **values: Any) -> None:
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        async with self._db.transaction() as db:
+            await db.execute(
+                f"UPDATE users SET {assignments} WHERE user_id = ?", (*values.values(), user_id)
+            )
+
+    async def set_active(self, user_id: int, active: bool) -> None:
+        await self._set(user_id, active=int(active))
+
+    async def set_active_deck(self, user_id: int, deck_id: str) -> None:
+        await self._set(user_id, active_deck=deck_id)
+
+    async def set_last_item(self, user_id: int, item_id: str) -> None:
+        await self._set(user_id, last_item_id=item_id)
+
+    async def set_timezone(self, user_id: int, timezone: str) -> None:
+        await self._set(user_id, timezone=timezone)
+
+    async def set_daily_time(self, user_id: int, daily_time: str | None) -> None:
+        await self._set(user_id, daily_time=daily_time)
+
+    async def set_daily_size(self, user_id: int, size: int) -> None:
+        await self._set(user_id, daily_size=size)
+
+    async def set_retention(self, user_id: int, retention: float) -> None:
+        await self._set(user_id, desired_retention=retention)
+
+    async def claim_daily(self, user_id: int, local_date: str) -> bool:
+        """Mark today's daily prompt as sent; False if it already was (no double prompt)."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE users SET last_daily_date = ? WHERE user_id = ?"
+                " AND (last_daily_date IS NULL OR last_daily_date < ?)",
+                (local_date, user_id, local_date),
+            )
+            return cursor.rowcount == 1
+
+    async def delete(self, user_id: int) -> None:
+        """Forget a learner: cascades to answers, memory state and sessions."""
+        async with self._db.transaction() as db:
+            await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
+            await db.execute(
+                "DELETE FROM sent_polls WHERE chat_id = ?", (user_id,)
+            )
