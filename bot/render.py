@@ -281,3 +281,18 @@ def daily_summary(right: int, total: int, streak: int) -> str:
         f"🏁 <b>Revision done</b>: {right}/{total} right ({_percent(right, total)}).\n"
         f"🔥 Streak: {streak} day{'s' if streak != 1 else ''}. See you tomorrow!"
     )
+
+
+def group_intro() -> str:
+    return (
+        "Hi, I'm Quiz Tutor! Start a timed quiz round with /challenge "
+        "(e.g. <code>/challenge 5 20</code>) and see the standings with /leaderboard."
+    )
+
+
+def group_nothing_to_explain() -> str:
+    return "No question has been asked here yet. Start one with /challenge."
+
+
+def group_explain_while_open() -> str:
+    return "No spoilers while the question is open — ask again when it closes."

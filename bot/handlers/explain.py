@@ -7,6 +7,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
 from bot.handlers.common import is_private, learner, reply
+from bot.handlers.challenge import group_item_to_explain
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import EXPLAIN
 
@@ -24,8 +25,6 @@ async def explain(update: Update, context: TutorContext) -> None:
             return
         item_id = user.last_item_id
     else:
-        from bot.handlers.challenge import group_item_to_explain
-
         found = await group_item_to_explain(update, context)
         if found is None:
             return

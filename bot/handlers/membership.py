@@ -6,6 +6,7 @@ from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, ChatMemberHandler
 
+from bot.handlers.challenge import bot_added_to_group
 from bot.handlers.context import TutorContext
 
 _GONE = {ChatMember.BANNED, ChatMember.LEFT}
@@ -18,8 +19,6 @@ async def my_chat_member(update: Update, context: TutorContext) -> None:
     if change.chat.type == ChatType.PRIVATE:
         await private_status_changed(context, change)
     else:
-        from bot.handlers.challenge import bot_added_to_group
-
         await bot_added_to_group(context, change)
 
 

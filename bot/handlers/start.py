@@ -39,7 +39,7 @@ def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
 
 
 def fallback_handlers() -> list[BaseHandler[Update, TutorContext, None]]:
-    """Registered last, in a later group, so they only see what nothing else took."""
+    """Registered last in the same group, so they only see what no other handler took."""
     return [
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, plain_text),

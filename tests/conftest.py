@@ -1,0 +1,158 @@
+"""Shared fixtures: the real content bank, a fresh real SQLite file, a PTB app with an offline API."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+
+from bot.app import TutorApplication, build_application
+from bot.config import Settings
+from bot.content.loader import load_bank
+from bot.content.models import ContentBank
+from bot.domain.clock import ManualClock
+from bot.handlers.context import Services
+from bot.storage import Storage
+from tests.fakes.offline import BOT_USER, OfflineBotApi, OfflineRequest
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = ROOT / "content"
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(scope="session")
+def bank() -> ContentBank:
+    return load_bank(CONTENT_DIR)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
+    store = Storage(tmp_path / "quiz.sqlite3")
+    await store.open()
+    yield store
+    await store.close()
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": "123456:TEST",
+        "database_path": tmp_path / "quiz.sqlite3",
+        "content_dir": CONTENT_DIR,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class Harness:
+    """A real Application fed real Update objects; the Bot API is an OfflineBotApi."""
+
+    def __init__(self, app: TutorApplication, api: OfflineBotApi, clock: ManualClock) -> None:
+        self.app = app
+        self.api = api
+        self.clock = clock
+        self._ids = itertools.count(1)
+
+    @property
+    def services(self) -> Services:
+        return self.app.bot_data.services
+
+    def user(self, user_id: int, first_name: str = "Ada") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+
+    async def send(self, data: dict[str, Any]) -> None:
+        data = {"update_id": next(self._ids), **data}
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+
+    async def command(
+        self, user: dict[str, Any], text: str, chat: dict[str, Any] | None = None, **extra: Any
+    ) -> None:
+        chat = chat or {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        command = text.split()[0]
+        message = {
+            "message_id": next(self._ids),
+            "date": int(self.clock.now().timestamp()),
+            "chat": chat,
+            "from": user,
+            "text": text,
+            **extra,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        await self.send({"message": message})
+
+    async def answer_poll(self, user: dict[str, Any], poll_id: str, option: int) -> None:
+        await self.send(
+            {
+                "poll_answer": {
+                    "poll_id": poll_id,
+                    "user": user,
+                    "option_ids": [option],
+                    "option_persistent_ids": [f"o{option}"],
+                }
+            }
+        )
+
+    async def press(self, user: dict[str, Any], message: dict[str, Any], data: str) -> None:
+        await self.send(
+            {
+                "callback_query": {
+                    "id": str(next(self._ids)),
+                    "from": user,
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": message,
+                }
+            }
+        )
+
+    def last_poll(self) -> dict[str, Any]:
+        return self.api.last_poll()
+
+    def last_message_with_buttons(self) -> dict[str, Any]:
+        for call in reversed(self.api.calls):
+            if isinstance(call.result, dict) and call.result.get("reply_markup"):
+                return dict(call.result)
+        raise AssertionError("no message with buttons was sent")
+
+    def buttons(self, message: dict[str, Any]) -> dict[str, str]:
+        """Button text → callback data."""
+        return {
+            button["text"]: button["callback_data"]
+            for row in message["reply_markup"]["inline_keyboard"]
+            for button in row
+        }
+
+
+@pytest.fixture
+async def harness(
+    tmp_path: Path, clock: ManualClock, bank: ContentBank
+) -> AsyncIterator[Harness]:
+    settings = make_settings(tmp_path)
+    api = OfflineBotApi()
+    services = Services(
+        settings=settings,
+        storage=Storage(settings.database_path),
+        bank=bank,
+        clock=clock,
+        rng=random.Random(7),
+    )
+    app = build_application(settings, request=OfflineRequest(api), services=services)
+    await app.initialize()
+    await services.storage.open()
+    yield Harness(app, api, clock)
+    await services.storage.close()
+    await app.shutdown()
+
+
+__all__ = ["BOT_USER", "START", "Harness", "make_settings"]
