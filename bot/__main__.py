@@ -55,7 +55,9 @@ def run_bot() -> int:
     try:
         settings = Settings()  # type: ignore[call-arg]  # values come from the environment
     except ValidationError as error:
-        missing = [".".join(str(p) for p in e["loc"]) for e in error.errors() if e["type"] == "missing"]
+        missing = [
+            ".".join(str(p) for p in e["loc"]) for e in error.errors() if e["type"] == "missing"
+        ]
         if "telegram_bot_token" in missing:
             print(
                 "error: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather in Telegram "
@@ -63,7 +65,9 @@ def run_bot() -> int:
                 file=sys.stderr,
             )
         else:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors())
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()
+            )
             print(f"error: invalid settings: {problems}", file=sys.stderr)
         return EXIT_CONFIG
     logging.basicConfig(

@@ -77,9 +77,21 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    application: TutorApplication = builder.build()  # type: ignore[assignment]
+    application: TutorApplication = builder.build()
     application.bot_data.services = services
-    for module in (start, decks, quiz, cards, prompts, explain, exam, stats, forget, membership, challenge):
+    for module in (
+        start,
+        decks,
+        quiz,
+        cards,
+        prompts,
+        explain,
+        exam,
+        stats,
+        forget,
+        membership,
+        challenge,
+    ):
         application.add_handlers(module.handlers())
     application.add_handlers(start.fallback_handlers())
     application.add_error_handler(on_error)

@@ -208,7 +208,10 @@ def exam_intro(deck: Deck, count: int) -> str:
 
 
 def exam_result(deck: Deck, result: ExamResult) -> str:
-    lines = [f"📝 <b>Test result: {escape(deck.title)}</b>", f"Score: {result.right}/{result.total}"]
+    lines = [
+        f"📝 <b>Test result: {escape(deck.title)}</b>",
+        f"Score: {result.right}/{result.total}",
+    ]
     for level in result.levels:
         if level.total:
             lines.append(f"• {level.difficulty.value}: {level.right}/{level.total}")
@@ -255,8 +258,7 @@ def _percent(part: int, whole: int) -> str:
 
 def forget_confirm() -> str:
     return (
-        "This deletes all your answers, progress and settings. It cannot be undone. "
-        "Are you sure?"
+        "This deletes all your answers, progress and settings. It cannot be undone. Are you sure?"
     )
 
 
@@ -273,7 +275,9 @@ def start_first() -> str:
 
 
 def private_only(command: str) -> str:
-    return f"/{escape(command)} works in a private chat with me — open my profile and send it there."
+    return (
+        f"/{escape(command)} works in a private chat with me — open my profile and send it there."
+    )
 
 
 def daily_summary(right: int, total: int, streak: int) -> str:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real content bank, a fresh real SQLite file, a PTB app with an offline API."""
+"""Shared fixtures: the real content bank, a fresh SQLite file, a PTB app with an offline API."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ class Harness:
 
 @pytest.fixture
 async def harness(
-    tmp_path: Path, clock: ManualClock, bank: ContentBank
+    tmp_path: Path, clock: ManualClock, bank: ContentBank, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[Harness]:
     settings = make_settings(tmp_path)
     api = OfflineBotApi()
@@ -153,6 +153,9 @@ async def harness(
     yield Harness(app, api, clock)
     await services.storage.close()
     await app.shutdown()
+    # A handler that raised was caught by the error handler: that is a failed test too.
+    errors = [r for r in caplog.records if r.name == "bot.handlers.errors"]
+    assert not errors, f"a handler raised: {errors[0].exc_info}"
 
 
 __all__ = ["BOT_USER", "START", "Harness", "make_settings"]

@@ -112,7 +112,9 @@ def _bank_problems(decks: list[tuple[Path, Deck]]) -> list[ContentProblem]:
     for path, deck in decks:
         if deck_ids[deck.id] > 1:
             problems.append(
-                ContentProblem(str(path), None, "id", f"deck id {deck.id!r} is used by another deck")
+                ContentProblem(
+                    str(path), None, "id", f"deck id {deck.id!r} is used by another deck"
+                )
             )
         for item in deck.items:
             if item.id in first_file:

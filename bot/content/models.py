@@ -9,7 +9,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 # Telegram Bot API limits (telegram.constants.PollLimit), repeated here so the
 # content layer does not import telegram.
@@ -92,8 +99,7 @@ class McqItem(_Strict):
     def _options_fit(cls, options: list[str]) -> list[str]:
         if not POLL_OPTIONS_MIN <= len(options) <= POLL_OPTIONS_MAX:
             raise ValueError(
-                f"has {len(options)} options, the limit is "
-                f"{POLL_OPTIONS_MIN} to {POLL_OPTIONS_MAX}"
+                f"has {len(options)} options, the limit is {POLL_OPTIONS_MIN} to {POLL_OPTIONS_MAX}"
             )
         for number, option in enumerate(options, start=1):
             if len(option) > POLL_OPTION_MAX:

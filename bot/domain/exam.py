@@ -54,9 +54,7 @@ class ExamResult:
         )
 
 
-def score_exam(
-    questions: Sequence[McqItem], correct_by_item: dict[str, bool]
-) -> ExamResult:
+def score_exam(questions: Sequence[McqItem], correct_by_item: dict[str, bool]) -> ExamResult:
     """Score the exam; a question left unanswered counts as missed."""
     levels = []
     for level in Difficulty:

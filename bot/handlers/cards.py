@@ -53,7 +53,7 @@ async def grade_card(update: Update, context: TutorContext) -> None:
     assert query is not None and query.data is not None and query.message is not None
     _, grade_name, card_id = query.data.split(":", 2)
     card = context.bank.item(card_id)
-    if not isinstance(card, CardItem) or grade_name not in Grade:
+    if not isinstance(card, CardItem) or grade_name not in {grade.value for grade in Grade}:
         await query.answer("That card no longer exists.", show_alert=True)
         return
     grade = Grade(grade_name)

@@ -43,7 +43,7 @@ async def send_quiz_poll(
         options=[item.options[index] for index in order],
         is_anonymous=False,
         type=PollType.QUIZ,
-        correct_option_ids=[correct_position],
+        correct_option_ids=[correct_position],  # type: ignore[list-item]  # 0–11 by validation
         explanation=item.explanation,
         open_period=open_period,
         # In a timed round nobody may see how others voted before it closes.
@@ -86,7 +86,9 @@ def card_grade_keyboard(card: CardItem) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(grade.value.title(), callback_data=f"{CARD_GRADE}:{grade.value}:{card.id}")
+                InlineKeyboardButton(
+                    grade.value.title(), callback_data=f"{CARD_GRADE}:{grade.value}:{card.id}"
+                )
                 for grade in Grade
             ]
         ]

@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.handlers.common import is_private, learner, reply
 from bot.handlers.challenge import group_item_to_explain
+from bot.handlers.common import is_private, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import EXPLAIN
 

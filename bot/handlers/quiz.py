@@ -41,7 +41,9 @@ async def next_question(update: Update, context: TutorContext) -> None:
     await query.answer()
     await query.edit_message_reply_markup(reply_markup=None)
     user = await learner(update, context)
-    await send_next_question(update, context, user, user.active_deck or context.bank.default_deck.id)
+    await send_next_question(
+        update, context, user, user.active_deck or context.bank.default_deck.id
+    )
 
 
 async def send_next_question(

@@ -1,4 +1,4 @@
-"""What happens when a learner answers: the answer row, the memory update, the session's next step."""
+"""What follows an answer: the answer row, the memory update, the session's next step."""
 
 from __future__ import annotations
 

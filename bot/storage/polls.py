@@ -9,7 +9,9 @@ import aiosqlite
 from bot.storage.database import Database, from_db_time, to_db_time
 from bot.storage.records import SentPoll
 
-_COLUMNS = "poll_id, chat_id, message_id, item_id, option_order, sent_at, context, session_id, open_period"
+_COLUMNS = (
+    "poll_id, chat_id, message_id, item_id, option_order, sent_at, context, session_id, open_period"
+)
 
 
 def _poll(row: aiosqlite.Row) -> SentPoll:

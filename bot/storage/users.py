@@ -58,7 +58,9 @@ class UserRepository:
         assert user is not None
         return user, created
 
-    async def ensure(self, user_id: int, first_name: str, username: str | None, now: datetime) -> None:
+    async def ensure(
+        self, user_id: int, first_name: str, username: str | None, now: datetime
+    ) -> None:
         """Make sure a row exists (answers reference it) without touching an existing one."""
         stamp = to_db_time(now)
         async with self._db.transaction() as db:
@@ -126,6 +128,4 @@ class UserRepository:
         """Forget a learner: cascades to answers, memory state and sessions."""
         async with self._db.transaction() as db:
             await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            await db.execute(
-                "DELETE FROM sent_polls WHERE chat_id = ?", (user_id,)
-            )
+            await db.execute("DELETE FROM sent_polls WHERE chat_id = ?", (user_id,))
