@@ -22,6 +22,7 @@ from bot.handlers import (
     membership,
     prompts,
     quiz,
+    reminders,
     start,
     stats,
 )
@@ -83,6 +84,7 @@ def build_application(
         start,
         decks,
         quiz,
+        reminders,
         cards,
         prompts,
         explain,
@@ -102,6 +104,9 @@ async def _post_init(application: TutorApplication) -> None:
     services = application.bot_data.services
     await services.storage.open()
     await application.bot.set_my_commands(start.bot_commands())
+    if application.job_queue is not None:
+        context = TutorContext(application)
+        await reminders.rebuild_daily_jobs(application.job_queue, context)
     log.info(
         "ready: %d decks, %d items, database %s",
         len(services.bank.decks),

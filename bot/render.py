@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
 from bot.content.models import CardItem, Deck, McqItem, PromptItem
@@ -28,7 +29,10 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("prompt", "/prompt [deck]", "Explain a concept, then tick what you covered"),
     CommandHelp("explain", "/explain [item id]", "Worked solution of the last or a given item"),
     CommandHelp("test", "/test [deck]", "Ten questions, easy to hard, with a verdict"),
-    CommandHelp("stats", "/stats", "Your answers, accuracy and progress"),
+    CommandHelp("stats", "/stats", "Your answers, accuracy, progress and streak"),
+    CommandHelp("daily", "/daily [HH:MM | off | size N]", "Daily revision time and length"),
+    CommandHelp("timezone", "/timezone [Europe/Berlin | UTC+2]", "Your time zone"),
+    CommandHelp("retention", "/retention [0.80-0.97]", "How much you aim to remember"),
     CommandHelp("forget", "/forget", "Delete all your data"),
 )
 
@@ -40,14 +44,21 @@ def usage(command: str) -> str:
     raise KeyError(command)
 
 
-def welcome(first_name: str, deck: Deck) -> str:
-    return (
+def welcome(first_name: str, deck: Deck, daily_time: str | None, zone: str | None) -> str:
+    text = (
         f"Hi {escape(first_name)}! I'm your study tutor.\n\n"
         "I send quiz questions, flashcards and explain-it prompts, remember every answer, "
         "and bring back what you are about to forget.\n\n"
         f"Your deck: <b>{escape(deck.title)}</b> (change it with /decks).\n"
         "Try /quiz for a question, /cards for flashcards, or /test to check this topic."
     )
+    if daily_time is not None:
+        text += (
+            f"\n\n⏰ Daily revision is on at {daily_time} {escape(zone or 'UTC')}. "
+            "Change it with /daily HH:MM, stop it with /daily off, "
+            "set your zone with /timezone Europe/Berlin."
+        )
+    return text
 
 
 def help_text() -> str:
@@ -300,3 +311,48 @@ def group_nothing_to_explain() -> str:
 
 def group_explain_while_open() -> str:
     return "No spoilers while the question is open — ask again when it closes."
+
+
+def bad_value(problem: str, usage_line: str) -> str:
+    return f"⚠️ {escape(problem)}\n{usage_line}"
+
+
+def daily_intro(deck: Deck, due: int, missed: int, size: int) -> str:
+    return (
+        f"⏰ <b>Daily revision</b> — {escape(deck.title)}\n"
+        f"{due} item{'s' if due != 1 else ''} due, {missed} missed recently. "
+        f"Here come {size}; each answer brings the next."
+    )
+
+
+def daily_off(timezone_never_set: bool) -> str:
+    return "Daily revision is off. Turn it on with /daily HH:MM, e.g. /daily 08:30."
+
+
+def daily_setting(
+    daily_time: str, zone: str, next_run: datetime, size: int, *, timezone_never_set: bool
+) -> str:
+    text = (
+        f"⏰ Daily revision at <b>{daily_time}</b> ({escape(zone)}), {size} items per session.\n"
+        f"Next: {next_run:%a %d %b %H:%M}."
+    )
+    if timezone_never_set:
+        text += "\nTimes are in UTC: set your zone with /timezone Europe/Berlin (or UTC+2)."
+    return text
+
+
+def timezone_current(zone: str | None) -> str:
+    if zone is None:
+        return "Your time zone is not set, so times are UTC. " + usage("timezone")
+    return f"Your time zone: <b>{escape(zone)}</b>. " + usage("timezone")
+
+
+def timezone_set(zone: str) -> str:
+    return f"Time zone set to <b>{escape(zone)}</b>."
+
+
+def retention_current(value: float) -> str:
+    return (
+        f"Desired retention: <b>{value:.2f}</b> — higher means more frequent reviews. "
+        "Change it with /retention 0.80 … 0.97."
+    )

@@ -8,11 +8,20 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from bot import render
 from bot.handlers.common import active_deck, learner, reply
 from bot.handlers.context import TutorContext
+from bot.handlers.reminders import enable_default_daily
 
 
 async def start(update: Update, context: TutorContext) -> None:
+    if update.effective_user is None:
+        return
+    known = await context.storage.users.get(update.effective_user.id)
     user = await learner(update, context)
-    await reply(update, render.welcome(user.first_name, active_deck(context, user)))
+    if known is None:
+        user = await enable_default_daily(context, user)
+    await reply(
+        update,
+        render.welcome(user.first_name, active_deck(context, user), user.daily_time, user.timezone),
+    )
 
 
 async def help_command(update: Update, context: TutorContext) -> None:

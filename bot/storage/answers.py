@@ -106,3 +106,13 @@ class AnswerRepository:
         ) as cursor:
             rows = await cursor.fetchall()
         return {row["item_id"] for row in rows}
+
+    async def new_items_since(self, user_id: int, since: datetime) -> int:
+        """How many items the learner met for the first time at or after `since`."""
+        async with self._db.connection.execute(
+            "SELECT COUNT(*) FROM (SELECT MIN(answered_at) AS first FROM answers"
+            " WHERE user_id = ? GROUP BY item_id) WHERE first >= ?",
+            (user_id, to_db_time(since)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
