@@ -107,6 +107,7 @@ async def _post_init(application: TutorApplication) -> None:
     if application.job_queue is not None:
         context = TutorContext(application)
         await reminders.rebuild_daily_jobs(application.job_queue, context)
+        await challenge.resume_rounds(application.job_queue, context)
     log.info(
         "ready: %d decks, %d items, database %s",
         len(services.bank.decks),

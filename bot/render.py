@@ -9,6 +9,7 @@ from html import escape
 
 from bot.content.models import CardItem, Deck, McqItem, PromptItem
 from bot.domain.exam import ExamResult
+from bot.domain.scoring import Standing
 
 MESSAGE_LIMIT = 4096
 
@@ -34,6 +35,9 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("timezone", "/timezone [Europe/Berlin | UTC+2]", "Your time zone"),
     CommandHelp("retention", "/retention [0.80-0.97]", "How much you aim to remember"),
     CommandHelp("forget", "/forget", "Delete all your data"),
+    CommandHelp("challenge", "/challenge [questions] [seconds] [deck]", "Timed round in a group"),
+    CommandHelp("stopchallenge", "/stopchallenge", "Stop the group's running round"),
+    CommandHelp("leaderboard", "/leaderboard", "This week's and all-time group standings"),
 )
 
 
@@ -296,6 +300,77 @@ def daily_summary(right: int, total: int, streak: int) -> str:
         f"🏁 <b>Revision done</b>: {right}/{total} right ({_percent(right, total)}).\n"
         f"🔥 Streak: {streak} day{'s' if streak != 1 else ''}. See you tomorrow!"
     )
+
+
+def group_only(command: str) -> str:
+    return f"/{escape(command)} works in a group: add me to a group chat and send it there."
+
+
+def challenge_usage() -> str:
+    return (
+        "Usage: /challenge [questions 1-20] [seconds 5-600] [deck] — "
+        "e.g. <code>/challenge 5 20</code>"
+    )
+
+
+def challenge_running(ends_at: datetime) -> str:
+    return f"A round is already running here; it ends at about {ends_at:%H:%M:%S} UTC."
+
+
+def challenge_announce(deck: Deck, questions: int, seconds: int, starter: str) -> str:
+    return (
+        f"🏆 <b>Challenge!</b> {escape(starter)} started a round: {questions} question"
+        f"{'s' if questions != 1 else ''} from <b>{escape(deck.title)}</b>, {seconds} s each. "
+        "Faster right answers score more (500–1000 points)."
+    )
+
+
+_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+def challenge_results(deck: Deck, standings: Sequence[Standing], questions: int) -> str:
+    lines = [f"🏁 <b>Round over</b> — {escape(deck.title)}, {questions} questions"]
+    if not standings:
+        lines.append("Nobody answered this time.")
+    for standing in standings:
+        medal = _MEDALS.get(standing.rank, f"{standing.rank}.")
+        lines.append(
+            f"{medal} {escape(standing.first_name)} — {standing.right} right, "
+            f"<b>{standing.points}</b> pts"
+        )
+    lines.append("\nStandings: /leaderboard")
+    return "\n".join(lines)
+
+
+def no_running_challenge() -> str:
+    return "No round is running. Start one with /challenge."
+
+
+def stop_refused() -> str:
+    return "Sorry, only the member who started this round or a group admin can stop it."
+
+
+def leaderboard(
+    week: Sequence[Standing], ever: Sequence[Standing], caller_id: int, size: int
+) -> str:
+    lines = ["🏆 <b>Leaderboard</b>", "", "<b>This week</b>"]
+    lines += _board(week, caller_id, size)
+    lines += ["", "<b>All time</b>"]
+    lines += _board(ever, caller_id, size)
+    return "\n".join(lines)
+
+
+def _board(standings: Sequence[Standing], caller_id: int, size: int) -> list[str]:
+    if not standings:
+        return ["No answers yet."]
+    lines = [
+        f"{s.rank}. {escape(s.first_name)} — {s.points} pts ({s.right} right)"
+        for s in standings[:size]
+    ]
+    mine = next((s for s in standings if s.user_id == caller_id), None)
+    if mine is not None and mine.rank > size:
+        lines.append(f"…\nYou: {mine.rank}. {escape(mine.first_name)} — {mine.points} pts")
+    return lines
 
 
 def group_intro() -> str:

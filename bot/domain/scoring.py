@@ -35,19 +35,39 @@ class Standing:
     seconds: float
 
 
-def rank(answers: Iterable[ScoredAnswer]) -> list[Standing]:
-    """Most points first; ties go to the lower total answer time, then the lower user id."""
-    totals: dict[int, tuple[str, int, int, float]] = {}
+@dataclass(frozen=True)
+class Tally:
+    """One member's totals over a round or a period."""
+
+    user_id: int
+    first_name: str
+    right: int
+    points: int
+    seconds: float
+
+
+def tally(answers: Iterable[ScoredAnswer]) -> list[Tally]:
+    totals: dict[int, Tally] = {}
     for answer in answers:
-        name, right, points, seconds = totals.get(answer.user_id, (answer.first_name, 0, 0, 0.0))
-        totals[answer.user_id] = (
-            name,
-            right + int(answer.correct),
-            points + answer.points,
-            seconds + answer.seconds,
+        current = totals.get(answer.user_id, Tally(answer.user_id, answer.first_name, 0, 0, 0.0))
+        totals[answer.user_id] = Tally(
+            answer.user_id,
+            current.first_name,
+            current.right + int(answer.correct),
+            current.points + answer.points,
+            current.seconds + answer.seconds,
         )
-    ordered = sorted(totals.items(), key=lambda entry: (-entry[1][2], entry[1][3], entry[0]))
+    return list(totals.values())
+
+
+def rank_tallies(tallies: Iterable[Tally]) -> list[Standing]:
+    """Most points first; ties go to the lower total answer time, then the lower user id."""
+    ordered = sorted(tallies, key=lambda t: (-t.points, t.seconds, t.user_id))
     return [
-        Standing(position, user_id, name, right, points, seconds)
-        for position, (user_id, (name, right, points, seconds)) in enumerate(ordered, start=1)
+        Standing(position, t.user_id, t.first_name, t.right, t.points, t.seconds)
+        for position, t in enumerate(ordered, start=1)
     ]
+
+
+def rank(answers: Iterable[ScoredAnswer]) -> list[Standing]:
+    return rank_tallies(tally(answers))

@@ -1,15 +1,217 @@
-"""Group chats: the bot's introduction and /explain without spoilers (challenges: see below)."""
+"""Group chats: timed challenge rounds, results, leaderboards, and /explain without spoilers.
+
+The bot's own timer (a JobQueue job per round) moves a round on; it never waits
+for Telegram's poll-closed update. Every step is a compare-and-set in SQLite, so a
+restart or a duplicate timer can neither skip a question nor post results twice.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 from telegram import ChatMember, ChatMemberUpdated, Update
-from telegram.ext import BaseHandler
+from telegram.constants import ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from bot import render
+from bot.content.models import McqItem
+from bot.domain.scoring import rank_tallies
 from bot.handlers.common import reply
 from bot.handlers.context import TutorContext
+from bot.handlers.delivery import send_quiz_poll
+from bot.storage.challenges import Challenge
+
+log = logging.getLogger(__name__)
 
 PURPOSE_CHALLENGE = "challenge"
+DEFAULT_QUESTIONS = 5
+DEFAULT_SECONDS = 20
+QUESTIONS_RANGE = (1, 20)
+SECONDS_RANGE = (5, 600)
+# Slack after a poll's open period before the next question, so answers sent in
+# the last second still arrive before the round moves on.
+CLOSE_GRACE = timedelta(seconds=2)
+LEADERBOARD_SIZE = 10
+_ADMINS = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
+
+
+def job_name(challenge_id: int) -> str:
+    return f"challenge:{challenge_id}"
+
+
+def _parse_args(args: list[str]) -> tuple[int, int, str | None] | None:
+    numbers = [arg for arg in args if arg.isdigit()]
+    words = [arg for arg in args if not arg.isdigit()]
+    if len(numbers) > 2 or args[: len(numbers)] != numbers:
+        return None
+    questions = int(numbers[0]) if numbers else DEFAULT_QUESTIONS
+    seconds = int(numbers[1]) if len(numbers) > 1 else DEFAULT_SECONDS
+    if not QUESTIONS_RANGE[0] <= questions <= QUESTIONS_RANGE[1]:
+        return None
+    if not SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]:
+        return None
+    return questions, seconds, " ".join(words) or None
+
+
+async def challenge(update: Update, context: TutorContext) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, render.group_only("challenge"))
+        return
+    parsed = _parse_args(context.args or [])
+    if parsed is None:
+        await reply(update, render.challenge_usage())
+        return
+    questions, seconds, deck_query = parsed
+    deck = context.bank.find_deck(deck_query) if deck_query else context.bank.default_deck
+    if deck is None:
+        await reply(update, render.unknown_deck(deck_query or "", context.bank.decks))
+        return
+    now = context.clock.now()
+    running = await context.storage.challenges.running_in(chat.id)
+    if running is not None:
+        await reply(update, render.challenge_running(estimated_end(running, now)))
+        return
+    pool = [item.id for item in deck.mcqs]
+    context.services.rng.shuffle(pool)
+    item_ids = pool[:questions]
+    await context.storage.users.ensure(user.id, user.first_name, user.username, now)
+    round_ = await context.storage.challenges.start(
+        chat.id, user.id, deck.id, item_ids, seconds, now
+    )
+    if round_ is None:  # another /challenge won the race
+        await reply(update, render.challenge_running(now + timedelta(seconds=seconds)))
+        return
+    await reply(update, render.challenge_announce(deck, len(item_ids), seconds, user.first_name))
+    await advance_round(context, round_.id)
+
+
+def estimated_end(round_: Challenge, now: datetime) -> datetime:
+    left = len(round_.item_ids) - round_.position
+    current_ends = (round_.question_sent_at or now) + timedelta(seconds=round_.seconds)
+    return max(current_ends, now) + left * timedelta(seconds=round_.seconds) + CLOSE_GRACE
+
+
+async def advance_round(context: TutorContext, challenge_id: int) -> None:
+    """Ask the round's next question, or post its results when all have been asked."""
+    round_ = await context.storage.challenges.get(challenge_id)
+    if round_ is None or round_.finished_at is not None:
+        return
+    item = context.bank.item(round_.next_item_id) if round_.next_item_id else None
+    if round_.next_item_id is None or not isinstance(item, McqItem):
+        await finish_round(context, round_)
+        return
+    now = context.clock.now()
+    if not await context.storage.challenges.claim_next_question(round_.id, round_.position, now):
+        return
+    try:
+        await send_quiz_poll(
+            context,
+            round_.chat_id,
+            item,
+            purpose=PURPOSE_CHALLENGE,
+            session_id=round_.id,
+            open_period=round_.seconds,
+        )
+    except Forbidden:
+        log.info("removed from group %s: closing round %s", round_.chat_id, round_.id)
+        await context.storage.challenges.finish(round_.id, now)
+        return
+    _schedule(context.job_queue, round_.id, timedelta(seconds=round_.seconds) + CLOSE_GRACE)
+
+
+def _schedule(job_queue: JobQueue[Any] | None, challenge_id: int, delay: timedelta) -> None:
+    if job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(job_name(challenge_id)):
+        job.schedule_removal()
+    job_queue.run_once(
+        _round_timer,
+        when=max(delay, timedelta(0)),
+        data=challenge_id,
+        name=job_name(challenge_id),
+        job_kwargs={"misfire_grace_time": None},
+    )
+
+
+async def _round_timer(context: TutorContext) -> None:
+    assert context.job is not None
+    try:
+        await advance_round(context, int(context.job.data))  # type: ignore[call-overload]
+    except TelegramError:
+        log.exception("challenge %s could not move on", context.job.data)
+
+
+async def finish_round(context: TutorContext, round_: Challenge) -> None:
+    if not await context.storage.challenges.finish(round_.id, context.clock.now()):
+        return  # someone else already posted the results
+    if context.job_queue is not None:
+        for job in context.job_queue.get_jobs_by_name(job_name(round_.id)):
+            job.schedule_removal()
+    standings = rank_tallies(await context.storage.challenges.round_tallies(round_.id))
+    deck = context.bank.deck(round_.deck_id) or context.bank.default_deck
+    await context.bot.send_message(
+        round_.chat_id,
+        render.challenge_results(deck, standings, questions=round_.position),
+        parse_mode="HTML",
+    )
+
+
+async def stop_challenge(update: Update, context: TutorContext) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, render.group_only("stopchallenge"))
+        return
+    round_ = await context.storage.challenges.running_in(chat.id)
+    if round_ is None:
+        await reply(update, render.no_running_challenge())
+        return
+    if user.id != round_.started_by:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+        if member.status not in _ADMINS:
+            await reply(update, render.stop_refused())
+            return
+    await finish_round(context, round_)
+
+
+async def leaderboard(update: Update, context: TutorContext) -> None:
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    if chat.type == ChatType.PRIVATE:
+        await reply(update, render.group_only("leaderboard"))
+        return
+    now = context.clock.now()
+    week = rank_tallies(await context.storage.challenges.group_tallies(chat.id, week_start(now)))
+    ever = rank_tallies(await context.storage.challenges.group_tallies(chat.id))
+    await reply(update, render.leaderboard(week, ever, user.id, LEADERBOARD_SIZE))
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 UTC of the week holding `now`."""
+    day = now.astimezone(UTC).date() - timedelta(days=now.astimezone(UTC).weekday())
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+async def resume_rounds(job_queue: JobQueue[Any], context: TutorContext) -> int:
+    """At start-up: every running round goes on (or finishes) from where SQLite says it is."""
+    rounds = await context.storage.challenges.all_running()
+    now = context.clock.now()
+    for round_ in rounds:
+        if round_.question_sent_at is None:
+            delay = timedelta(0)
+        else:
+            closes = round_.question_sent_at + timedelta(seconds=round_.seconds) + CLOSE_GRACE
+            delay = closes - now
+        _schedule(job_queue, round_.id, delay)
+    return len(rounds)
 
 
 async def bot_added_to_group(context: TutorContext, change: ChatMemberUpdated) -> None:
@@ -33,11 +235,15 @@ async def group_item_to_explain(update: Update, context: TutorContext) -> str | 
     if sent is None:
         await reply(update, render.group_nothing_to_explain())
         return None
-    if sent.open_period is not None and (now - sent.sent_at).total_seconds() < sent.open_period:
+    if sent.open_period is not None and now < sent.sent_at + timedelta(seconds=sent.open_period):
         await reply(update, render.group_explain_while_open())
         return None
     return sent.item_id
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
-    return []
+    return [
+        CommandHandler("challenge", challenge),
+        CommandHandler("stopchallenge", stop_challenge),
+        CommandHandler("leaderboard", leaderboard),
+    ]

@@ -6,13 +6,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.handlers.common import active_deck, learner
+from bot.handlers.common import active_deck, learner, refuse_outside_private
 from bot.handlers.context import TutorContext
 
 CHOOSE_DECK = "dk"
 
 
 async def decks(update: Update, context: TutorContext) -> None:
+    if await refuse_outside_private(update, context, "decks"):
+        return
     user = await learner(update, context)
     seen = await context.storage.answers.totals_by_item(user.user_id)
     progress = {

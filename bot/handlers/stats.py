@@ -6,12 +6,14 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import render
-from bot.handlers.common import learner, reply
+from bot.handlers.common import learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.study import streak_for
 
 
 async def stats(update: Update, context: TutorContext) -> None:
+    if await refuse_outside_private(update, context, "stats"):
+        return
     user = await learner(update, context)
     totals = await context.storage.answers.totals_by_item(user.user_id)
     lines = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.storage.answers import AnswerRepository
+from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
 from bot.storage.polls import PollRepository
 from bot.storage.reviews import ReviewRepository
@@ -22,6 +23,7 @@ class Storage:
         self.answers = AnswerRepository(self.db)
         self.reviews = ReviewRepository(self.db)
         self.sessions = SessionRepository(self.db)
+        self.challenges = ChallengeRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()

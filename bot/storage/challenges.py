@@ -1,0 +1,146 @@
+"""Group challenge rounds and the standings computed from their answers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.scoring import Tally
+from bot.storage.database import Database, from_db_time, to_db_time
+
+_COLUMNS = (
+    "id, chat_id, started_by, deck_id, item_ids, seconds, position, started_at,"
+    " question_sent_at, finished_at"
+)
+
+
+@dataclass(frozen=True)
+class Challenge:
+    id: int
+    chat_id: int
+    started_by: int
+    deck_id: str
+    item_ids: tuple[str, ...]
+    seconds: int
+    position: int
+    started_at: datetime
+    question_sent_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def next_item_id(self) -> str | None:
+        return self.item_ids[self.position] if self.position < len(self.item_ids) else None
+
+
+def _challenge(row: aiosqlite.Row) -> Challenge:
+    return Challenge(
+        id=row["id"],
+        chat_id=row["chat_id"],
+        started_by=row["started_by"],
+        deck_id=row["deck_id"],
+        item_ids=tuple(json.loads(row["item_ids"])),
+        seconds=row["seconds"],
+        position=row["position"],
+        started_at=from_db_time(row["started_at"]),
+        question_sent_at=(
+            from_db_time(row["question_sent_at"]) if row["question_sent_at"] else None
+        ),
+        finished_at=from_db_time(row["finished_at"]) if row["finished_at"] else None,
+    )
+
+
+class ChallengeRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def start(
+        self,
+        chat_id: int,
+        started_by: int,
+        deck_id: str,
+        item_ids: list[str],
+        seconds: int,
+        now: datetime,
+    ) -> Challenge | None:
+        """Open a round; None when the group already has one running."""
+        try:
+            async with self._db.transaction() as db:
+                cursor = await db.execute(
+                    "INSERT INTO challenges (chat_id, started_by, deck_id, item_ids, seconds,"
+                    " started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (chat_id, started_by, deck_id, json.dumps(item_ids), seconds, to_db_time(now)),
+                )
+                challenge_id = int(cursor.lastrowid or 0)
+        except sqlite3.IntegrityError:
+            return None
+        return await self.get(challenge_id)
+
+    async def get(self, challenge_id: int) -> Challenge | None:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM challenges WHERE id = ?", (challenge_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _challenge(row) if row else None
+
+    async def running_in(self, chat_id: int) -> Challenge | None:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM challenges WHERE chat_id = ? AND finished_at IS NULL",
+            (chat_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _challenge(row) if row else None
+
+    async def all_running(self) -> list[Challenge]:
+        async with self._db.connection.execute(
+            f"SELECT {_COLUMNS} FROM challenges WHERE finished_at IS NULL ORDER BY id"
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_challenge(row) for row in rows]
+
+    async def claim_next_question(self, challenge_id: int, position: int, now: datetime) -> bool:
+        """Compare-and-set: only one caller moves the round past `position`."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE challenges SET position = position + 1, question_sent_at = ?"
+                " WHERE id = ? AND position = ? AND finished_at IS NULL",
+                (to_db_time(now), challenge_id, position),
+            )
+            return cursor.rowcount == 1
+
+    async def finish(self, challenge_id: int, now: datetime) -> bool:
+        """Close the round; True only for the one caller that closed it (one results message)."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE challenges SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
+                (to_db_time(now), challenge_id),
+            )
+            return cursor.rowcount == 1
+
+    async def round_tallies(self, challenge_id: int) -> list[Tally]:
+        return await self._tallies("a.context = 'challenge' AND a.session_id = ?", (challenge_id,))
+
+    async def group_tallies(self, chat_id: int, since: datetime | None = None) -> list[Tally]:
+        """Per-member totals of every challenge answer given in this group (since `since`)."""
+        condition = "a.context = 'challenge' AND a.chat_id = ?"
+        params: tuple[object, ...] = (chat_id,)
+        if since is not None:
+            condition += " AND a.answered_at >= ?"
+            params += (to_db_time(since),)
+        return await self._tallies(condition, params)
+
+    async def _tallies(self, condition: str, params: tuple[object, ...]) -> list[Tally]:
+        async with self._db.connection.execute(
+            "SELECT a.user_id, u.first_name, SUM(a.correct) AS right, SUM(a.points) AS points,"
+            " SUM(COALESCE(a.seconds, 0)) AS seconds FROM answers a"
+            f" JOIN users u ON u.user_id = a.user_id WHERE {condition} GROUP BY a.user_id",
+            params,
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            Tally(row["user_id"], row["first_name"], row["right"], row["points"], row["seconds"])
+            for row in rows
+        ]

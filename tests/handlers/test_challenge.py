@@ -1,0 +1,192 @@
+"""Group challenges through PTB: a full round with three members, stop, restart, leaderboard."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from bot.app import build_application
+from bot.handlers.challenge import advance_round, resume_rounds
+from bot.handlers.context import Services, TutorContext
+from bot.storage import Storage
+from tests.conftest import Harness
+from tests.fakes.offline import OfflineRequest
+
+GROUP = {"id": -1001, "type": "supergroup", "title": "Study group"}
+
+
+def group_texts(harness: Harness) -> list[str]:
+    return harness.api.texts(GROUP["id"])
+
+
+async def timer_fires(harness: Harness, seconds: int = 7) -> None:
+    """What the round's JobQueue timer does when the poll has closed."""
+    harness.clock.advance(timedelta(seconds=seconds))
+    round_ = await harness.services.storage.challenges.running_in(GROUP["id"])
+    assert round_ is not None
+    await advance_round(TutorContext(harness.app), round_.id)
+
+
+async def answer_after(
+    harness: Harness, user: dict[str, Any], seconds: float, right: bool, poll: dict[str, Any]
+) -> None:
+    sent = await harness.services.storage.polls.get(poll["id"])
+    assert sent is not None
+    harness.clock.set(sent.sent_at + timedelta(seconds=seconds))
+    correct = poll["correct_option_ids"][0]
+    await harness.answer_poll(user, poll["id"], correct if right else (correct + 1) % 2)
+
+
+async def test_full_round_with_three_members(harness: Harness) -> None:
+    ann, bob, cat = harness.user(1, "Ann"), harness.user(2, "Bob <b>"), harness.user(3, "Cat")
+    await harness.command(ann, "/challenge 2 5", chat=GROUP)
+    assert "Challenge!" in group_texts(harness)[0]
+    first = harness.last_poll()["poll"]
+    assert first["is_anonymous"] is False and first["open_period"] == 5
+    await answer_after(harness, ann, 1, True, first)  # 900
+    await answer_after(harness, bob, 3, True, first)  # 700
+    await answer_after(harness, cat, 2, False, first)  # 0
+    await harness.command(bob, "/challenge", chat=GROUP)
+    assert "already running" in group_texts(harness)[-1]
+    await timer_fires(harness)
+    second = harness.last_poll()["poll"]
+    assert second["id"] != first["id"]
+    await answer_after(harness, bob, 0.5, True, second)  # 950
+    await answer_after(harness, cat, 1, True, second)  # 900
+    await timer_fires(harness)
+    results = group_texts(harness)[-1]
+    assert "Round over" in results
+    lines = [line for line in results.splitlines() if "pts" in line]
+    assert lines == [
+        "🥇 Bob <b> — 2 right, 1650 pts",
+        "🥈 Ann — 1 right, 900 pts",
+        "🥉 Cat — 1 right, 900 pts",
+    ]
+    # No more timers can post a second result.
+    round_ = await harness.services.storage.challenges.running_in(GROUP["id"])
+    assert round_ is None
+    # Group answers also count for each member's own memory state.
+    first_sent = await harness.services.storage.polls.get(first["id"])
+    assert first_sent is not None
+    assert await harness.services.storage.reviews.get(2, first_sent.item_id) is not None
+
+
+async def test_bad_arguments_get_a_usage_line(harness: Harness) -> None:
+    ann = harness.user(1, "Ann")
+    for text in (
+        "/challenge 0",
+        "/challenge 21",
+        "/challenge 5 4",
+        "/challenge 5 601",
+        "/challenge x 5",
+    ):
+        await harness.command(ann, text, chat=GROUP)
+        assert group_texts(harness)[-1].startswith("Usage: /challenge"), text
+    assert harness.api.of("sendPoll") == []
+
+
+async def test_stop_only_by_starter_or_admin(harness: Harness) -> None:
+    ann, bob, dan = harness.user(1, "Ann"), harness.user(2, "Bob"), harness.user(4, "Dan")
+    await harness.command(ann, "/challenge 3 20", chat=GROUP)
+    await harness.command(bob, "/stopchallenge", chat=GROUP)
+    assert "only the member who started" in group_texts(harness)[-1]
+    harness.api.admins.add(4)
+    await harness.command(dan, "/stopchallenge", chat=GROUP)
+    await harness.command(ann, "/stopchallenge", chat=GROUP)
+    assert sum("Round over" in text for text in group_texts(harness)) == 1
+    assert "No round is running" in group_texts(harness)[-1]
+
+
+async def test_explain_refused_while_open_then_allowed(harness: Harness) -> None:
+    ann = harness.user(1, "Ann")
+    await harness.command(ann, "/challenge 1 10", chat=GROUP)
+    await harness.command(ann, "/explain", chat=GROUP)
+    assert "No spoilers" in group_texts(harness)[-1]
+    harness.clock.advance(timedelta(seconds=11))
+    await harness.command(ann, "/explain", chat=GROUP)
+    assert "Final answer" in group_texts(harness)[-1] or "Answer" in "\n".join(
+        group_texts(harness)[-3:]
+    )
+
+
+async def test_restart_mid_round_finishes_exactly_once(harness: Harness, tmp_path: Any) -> None:
+    ann = harness.user(1, "Ann")
+    await harness.command(ann, "/challenge 2 5", chat=GROUP)
+    poll = harness.last_poll()["poll"]
+    await answer_after(harness, ann, 1, True, poll)
+    # The process dies here; a new Application opens the same database file.
+    old = harness.services
+    restarted = Services(
+        settings=old.settings,
+        storage=Storage(old.settings.database_path),
+        bank=old.bank,
+        clock=harness.clock,
+        rng=random.Random(1),
+    )
+    app = build_application(old.settings, request=OfflineRequest(harness.api), services=restarted)
+    await app.initialize()
+    await restarted.storage.open()
+    try:
+        assert app.job_queue is not None
+        assert await resume_rounds(app.job_queue, TutorContext(app)) == 1
+        harness.clock.advance(timedelta(seconds=7))
+        round_ = await restarted.storage.challenges.running_in(GROUP["id"])
+        assert round_ is not None
+        context = TutorContext(app)
+        await advance_round(context, round_.id)  # second question
+        harness.clock.advance(timedelta(seconds=7))
+        await advance_round(context, round_.id)  # results
+        await advance_round(context, round_.id)  # a stray timer: nothing more
+    finally:
+        await restarted.storage.close()
+        await app.shutdown()
+    assert sum("Round over" in text for text in group_texts(harness)) == 1
+    assert len(harness.api.of("sendPoll")) == 2
+    assert "Ann — 1 right, 900 pts" in group_texts(harness)[-1]
+
+
+async def test_leaderboard_week_and_all_time_without_leaks(harness: Harness) -> None:
+    ann, bob = harness.user(1, "Ann & Co"), harness.user(2, "Bob")
+    await harness.command(ann, "/challenge 1 5", chat=GROUP)
+    await answer_after(harness, ann, 1, True, harness.last_poll()["poll"])
+    await timer_fires(harness)
+    # Private study and another group's round must not show up here.
+    await harness.command(bob, "/quiz")
+    await harness.answer_poll(bob, harness.last_poll()["poll"]["id"], 0)
+    other = {"id": -2002, "type": "group", "title": "Other"}
+    await harness.command(bob, "/challenge 1 5", chat=other)
+    await harness.answer_poll(
+        bob, harness.last_poll()["poll"]["id"], harness.last_poll()["poll"]["correct_option_ids"][0]
+    )
+    harness.clock.advance(timedelta(days=8))  # next week
+    await harness.command(bob, "/leaderboard", chat=GROUP)
+    board = group_texts(harness)[-1]
+    week, ever = board.split("All time")
+    assert "No answers yet" in week
+    assert "1. Ann & Co — 900 pts (1 right)" in ever
+    assert "Bob" not in board
+
+
+async def test_private_only_commands_in_a_group_get_a_hint(harness: Harness) -> None:
+    ann = harness.user(1, "Ann")
+    for command in ("/daily 08:00", "/forget", "/cards", "/quiz", "/stats"):
+        await harness.command(ann, command, chat=GROUP)
+        assert "private chat" in group_texts(harness)[-1], command
+
+
+async def test_bot_added_to_group_introduces_itself(harness: Harness) -> None:
+    bot_user = {"id": 7000001, "is_bot": True, "first_name": "Quiz Tutor"}
+    await harness.send(
+        {
+            "my_chat_member": {
+                "chat": GROUP,
+                "from": harness.user(1, "Ann"),
+                "date": 0,
+                "old_chat_member": {"status": "left", "user": bot_user},
+                "new_chat_member": {"status": "member", "user": bot_user},
+            }
+        }
+    )
+    intro = group_texts(harness)[-1]
+    assert "/challenge" in intro and "/leaderboard" in intro
