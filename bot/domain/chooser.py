@@ -59,26 +59,23 @@ def plan_session(
     new_allowance: int = 10,
     desired_retention: float = DEFAULT_RETENTION,
 ) -> list[str]:
-    """Up to `size` distinct items for a revision session, in the order to show them."""
-    planned: list[str] = []
-    new_left = new_allowance
-    previous = last_item_id
-    while len(planned) < size:
-        item = choose_next(
-            candidates,
-            memories,
-            now,
-            last_item_id=previous,
-            new_allowance=new_left,
-            desired_retention=desired_retention,
-            exclude=planned,
+    """Up to `size` distinct items for a revision session, in the order to show them.
+
+    The same order `choose_next` gives one at a time (due items by forgetting, then
+    new ones), computed in one pass: this runs for every learner at their daily time.
+    """
+    eligible = [item for item in candidates if item != last_item_id]
+    due = [item for item in eligible if item in memories and memories[item].due <= now]
+    due.sort(
+        key=lambda item: (
+            recall_probability(memories[item], now, desired_retention),
+            memories[item].due,
         )
-        if item is None:
-            break
-        if item not in memories:
-            new_left -= 1
-        planned.append(item)
-        previous = item
+    )
+    planned = due[:size]
+    if len(planned) < size and new_allowance > 0:
+        unseen = [item for item in eligible if item not in memories]
+        planned += unseen[: min(size - len(planned), new_allowance)]
     return planned
 
 
