@@ -61,31 +61,39 @@ def _load_all(directory: Path) -> tuple[list[Deck], list[ContentProblem]]:
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     if not files:
         return [], [ContentProblem(str(directory), None, None, "holds no *.yaml deck")]
-    decks: list[tuple[Path, Deck]] = []
+    decks: list[Deck] = []
+    raw_decks: list[tuple[Path, dict[str, Any]]] = []
     problems: list[ContentProblem] = []
     for path in files:
-        deck, deck_problems = _load_deck(path)
+        raw, deck, deck_problems = _load_deck(path)
         problems.extend(deck_problems)
+        if raw is not None:
+            raw_decks.append((path, raw))
         if deck is not None:
-            decks.append((path, deck))
-    problems.extend(_bank_problems(decks))
-    return [deck for _, deck in decks], problems
+            decks.append(deck)
+    # Bank rules read the raw decks, so a duplicate id shows up even in a deck that
+    # has other problems: the author sees every problem in one pass.
+    problems.extend(_bank_problems(raw_decks))
+    return decks, problems
 
 
-def _load_deck(path: Path) -> tuple[Deck | None, list[ContentProblem]]:
+def _load_deck(
+    path: Path,
+) -> tuple[dict[str, Any] | None, Deck | None, list[ContentProblem]]:
     name = str(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        return None, [ContentProblem(name, None, None, f"cannot be read: {error}")]
+        return None, None, [ContentProblem(name, None, None, f"cannot be read: {error}")]
     except yaml.YAMLError as error:
-        return None, [ContentProblem(name, None, None, f"is not valid YAML: {error}")]
+        return None, None, [ContentProblem(name, None, None, f"is not valid YAML: {error}")]
     if not isinstance(raw, dict):
-        return None, [ContentProblem(name, None, None, "must be a mapping with id, title, items")]
+        message = "must be a mapping with id, title, items"
+        return None, None, [ContentProblem(name, None, None, message)]
     try:
-        return Deck.model_validate(raw), []
+        return raw, Deck.model_validate(raw), []
     except ValidationError as error:
-        return None, [_problem_from(name, raw, detail) for detail in error.errors()]
+        return raw, None, [_problem_from(name, raw, detail) for detail in error.errors()]
 
 
 def _problem_from(file: str, raw: dict[str, Any], detail: Any) -> ContentProblem:
@@ -100,32 +108,39 @@ def _problem_from(file: str, raw: dict[str, Any], detail: Any) -> ContentProblem
         item_id = item_id or f"#{index + 1}"
         # Drop "items", the index and pydantic's union tag ("mcq", "card", ...).
         field_path = [part for part in location[2:] if part not in ("mcq", "card", "prompt")]
+    if str(detail["type"]).startswith("union_tag"):
+        field_path.append("kind")  # an unknown or missing item kind
     field = ".".join(str(part) for part in field_path) or None
     message = str(detail["msg"]).removeprefix("Value error, ")
     return ContentProblem(file, item_id, field, message)
 
 
-def _bank_problems(decks: list[tuple[Path, Deck]]) -> list[ContentProblem]:
+def _bank_problems(decks: list[tuple[Path, dict[str, Any]]]) -> list[ContentProblem]:
     problems: list[ContentProblem] = []
-    deck_ids = Counter(deck.id for _, deck in decks)
+    deck_ids = Counter(raw.get("id") for _, raw in decks if raw.get("id"))
     first_file: dict[str, str] = {}
-    for path, deck in decks:
-        if deck_ids[deck.id] > 1:
+    for path, raw in decks:
+        deck_id = raw.get("id")
+        if deck_id and deck_ids[deck_id] > 1:
             problems.append(
                 ContentProblem(
-                    str(path), None, "id", f"deck id {deck.id!r} is used by another deck"
+                    str(path), None, "id", f"deck id {deck_id!r} is used by another deck"
                 )
             )
-        for item in deck.items:
-            if item.id in first_file:
+        items = raw.get("items")
+        for item in items if isinstance(items, list) else []:
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(item_id, str):
+                continue
+            if item_id in first_file:
                 problems.append(
                     ContentProblem(
                         str(path),
-                        item.id,
+                        item_id,
                         "id",
-                        f"item id is not unique: also in {first_file[item.id]}",
+                        f"item id is not unique: also in {first_file[item_id]}",
                     )
                 )
             else:
-                first_file[item.id] = str(path)
+                first_file[item_id] = str(path)
     return problems

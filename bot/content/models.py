@@ -14,8 +14,8 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 # Telegram Bot API limits (telegram.constants.PollLimit), repeated here so the
@@ -121,11 +121,13 @@ class McqItem(_Strict):
             )
         return value
 
-    @model_validator(mode="after")
-    def _correct_is_an_option(self) -> McqItem:
-        if self.correct not in self.options:
-            raise ValueError(f"correct answer {self.correct!r} is not one of the options")
-        return self
+    @field_validator("correct")
+    @classmethod
+    def _correct_is_an_option(cls, correct: str, info: ValidationInfo) -> str:
+        options = info.data.get("options")
+        if options is not None and correct not in options:
+            raise ValueError(f"correct answer {correct!r} is not one of the options")
+        return correct
 
     @property
     def correct_index(self) -> int:

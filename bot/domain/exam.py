@@ -21,6 +21,10 @@ def pick_exam(questions: Sequence[McqItem], rng: random.Random, size: int = EXAM
     for pool in by_level.values():
         rng.shuffle(pool)
     wanted = {level: min(count, len(by_level[level])) for level, count in EXAM_MIX.items()}
+    # A shorter exam keeps the mix's shape: trim the largest level first.
+    while sum(wanted.values()) > size:
+        largest = max(Difficulty, key=lambda level: wanted[level])
+        wanted[largest] -= 1
     # A deck short of one level lends the gap to the others, in mix order.
     shortfall = min(size, len(questions)) - sum(wanted.values())
     for level in Difficulty:

@@ -21,9 +21,10 @@ def parse_timezone(name: str | None) -> tzinfo:
     match = _OFFSET.match(text)
     if match:
         sign, hours, minutes = match.group(1), int(match.group(2)), int(match.group(3) or 0)
-        if hours > 14 or minutes >= 60:
-            raise UnknownTimezoneError(f"{name!r} is not a valid UTC offset (UTC-12 … UTC+14)")
         delta = timedelta(hours=hours, minutes=minutes)
+        limit = timedelta(hours=14 if sign == "+" else 12)
+        if minutes >= 60 or delta > limit:
+            raise UnknownTimezoneError(f"{name!r} is not a valid UTC offset (UTC-12 … UTC+14)")
         return timezone(-delta if sign == "-" else delta, f"UTC{sign}{hours:02d}:{minutes:02d}")
     if "/" not in text and text.upper() != text:
         raise UnknownTimezoneError(f"{name!r} is not a time zone; try Europe/Berlin or UTC+2")
@@ -45,10 +46,6 @@ def canonical_name(name: str) -> str:
 
 def local_date(moment: datetime, zone: tzinfo) -> date:
     return moment.astimezone(zone).date()
-
-
-def utc_now_in(zone: tzinfo, now: datetime) -> datetime:
-    return now.astimezone(zone)
 
 
 __all__ = ["UTC", "UnknownTimezoneError", "canonical_name", "local_date", "parse_timezone"]

@@ -1,0 +1,192 @@
+"""The FSRS wrapper: grading rules, schedules that grow, and the forgetting curve."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
+
+import pytest
+
+from bot.content.models import Difficulty
+from bot.domain.memory import (
+    MAX_RETENTION,
+    MIN_RETENTION,
+    SLOW_ANSWER_SECONDS,
+    Grade,
+    MemoryState,
+    grade_explain_prompt,
+    grade_quiz_answer,
+    is_due,
+    recall_probability,
+    review,
+    validate_retention,
+)
+
+START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def test_right_answers_at_each_due_date_push_the_next_due_date_further_out() -> None:
+    memory: MemoryState | None = None
+    now = START
+    intervals = []
+    for _ in range(6):
+        memory = review(memory, "x", Grade.GOOD, now)
+        intervals.append(memory.due - now)
+        now = memory.due
+    assert all(later > earlier for earlier, later in pairwise(intervals))
+    assert intervals[-1] > timedelta(days=30)
+
+
+def test_a_wrong_answer_is_due_sooner_than_a_right_one() -> None:
+    wrong = review(None, "x", Grade.AGAIN, START)
+    right = review(None, "x", Grade.GOOD, START)
+    easy = review(None, "x", Grade.EASY, START)
+    assert wrong.due < right.due < easy.due
+
+
+@pytest.mark.parametrize("later", [timedelta(hours=1), timedelta(days=1), timedelta(days=7)])
+def test_wrong_answer_gives_lower_recall_than_right_at_the_same_later_moment(
+    later: timedelta,
+) -> None:
+    wrong = review(None, "x", Grade.AGAIN, START)
+    right = review(None, "x", Grade.GOOD, START)
+    moment = START + later
+    assert recall_probability(wrong, moment) < recall_probability(right, moment)
+
+
+def test_recall_falls_over_time_from_one_at_review() -> None:
+    memory = review(None, "x", Grade.GOOD, START)
+    values = [recall_probability(memory, START + timedelta(days=d)) for d in (0, 1, 3, 10, 60)]
+    assert values[0] == pytest.approx(1.0)
+    assert all(later < earlier for earlier, later in pairwise(values))
+    assert 0.0 < values[-1] < 0.7
+
+
+def test_recall_at_stability_days_is_ninety_percent() -> None:
+    memory = review(None, "x", Grade.GOOD, START)
+    assert memory.stability is not None
+    moment = START + timedelta(days=memory.stability)
+    assert recall_probability(memory, moment) == pytest.approx(0.9)
+
+
+def test_recall_of_a_never_reviewed_item_is_zero() -> None:
+    unseen = MemoryState("x", 0, 0, None, None, START, None)
+    assert recall_probability(unseen, START) == 0.0
+
+
+def test_recall_before_the_last_review_is_clamped_to_one() -> None:
+    memory = review(None, "x", Grade.GOOD, START)
+    assert recall_probability(memory, START - timedelta(days=2)) == pytest.approx(1.0)
+
+
+def test_review_counts_reps_and_only_counts_lapses_after_the_first_review() -> None:
+    first = review(None, "x", Grade.AGAIN, START)
+    assert (first.reps, first.lapses) == (1, 0)
+    second = review(first, "x", Grade.GOOD, START + timedelta(minutes=5))
+    assert (second.reps, second.lapses) == (2, 0)
+    third = review(second, "x", Grade.AGAIN, START + timedelta(days=1))
+    assert (third.reps, third.lapses) == (3, 1)
+
+
+def test_review_keeps_item_id_and_works_in_utc() -> None:
+    local = START.astimezone(timezone(timedelta(hours=-5)))
+    memory = review(None, "the-item", Grade.GOOD, local)
+    assert memory.item_id == "the-item"
+    assert memory.last_review == START
+    assert memory.due.utcoffset() == timedelta(0)
+
+
+def test_review_is_deterministic() -> None:
+    assert review(None, "x", Grade.HARD, START) == review(None, "x", Grade.HARD, START)
+
+
+def test_higher_retention_schedules_sooner() -> None:
+    state = review(None, "x", Grade.GOOD, START)
+    relaxed = review(state, "x", Grade.GOOD, state.due, desired_retention=MIN_RETENTION)
+    strict = review(state, "x", Grade.GOOD, state.due, desired_retention=MAX_RETENTION)
+    assert strict.due < relaxed.due
+
+
+def test_is_due_from_the_due_moment_on() -> None:
+    memory = review(None, "x", Grade.GOOD, START)
+    assert not is_due(memory, memory.due - timedelta(seconds=1))
+    assert is_due(memory, memory.due)
+    assert is_due(memory, memory.due + timedelta(days=1))
+
+
+# --- grading ----------------------------------------------------------------------
+
+
+def test_slow_answer_thresholds_grow_with_difficulty() -> None:
+    assert SLOW_ANSWER_SECONDS == {
+        Difficulty.EASY: 20.0,
+        Difficulty.MEDIUM: 40.0,
+        Difficulty.HARD: 60.0,
+    }
+
+
+@pytest.mark.parametrize("difficulty", list(Difficulty))
+def test_quiz_answer_grade_around_the_slow_threshold(difficulty: Difficulty) -> None:
+    limit = SLOW_ANSWER_SECONDS[difficulty]
+    assert grade_quiz_answer(True, 0.5, difficulty) is Grade.GOOD
+    assert grade_quiz_answer(True, limit, difficulty) is Grade.GOOD
+    assert grade_quiz_answer(True, limit + 0.1, difficulty) is Grade.HARD
+    assert grade_quiz_answer(True, None, difficulty) is Grade.GOOD
+
+
+@pytest.mark.parametrize(
+    ("seconds", "difficulty", "grade"),
+    [
+        (30.0, Difficulty.EASY, Grade.HARD),
+        (30.0, Difficulty.MEDIUM, Grade.GOOD),
+        (50.0, Difficulty.MEDIUM, Grade.HARD),
+        (50.0, Difficulty.HARD, Grade.GOOD),
+    ],
+)
+def test_the_same_time_is_slow_for_an_easy_question_but_not_for_a_hard_one(
+    seconds: float, difficulty: Difficulty, grade: Grade
+) -> None:
+    assert grade_quiz_answer(True, seconds, difficulty) is grade
+
+
+@pytest.mark.parametrize("seconds", [None, 1.0, 500.0])
+def test_wrong_quiz_answer_is_again_however_fast(seconds: float | None) -> None:
+    assert grade_quiz_answer(False, seconds, Difficulty.EASY) is Grade.AGAIN
+
+
+@pytest.mark.parametrize(
+    ("covered", "total", "grade"),
+    [
+        (4, 4, Grade.EASY),
+        (3, 3, Grade.EASY),
+        (2, 2, Grade.GOOD),
+        (1, 1, Grade.GOOD),
+        (3, 4, Grade.GOOD),
+        (2, 4, Grade.HARD),
+        (1, 2, Grade.HARD),
+        (1, 3, Grade.AGAIN),
+        (1, 4, Grade.AGAIN),
+        (0, 4, Grade.AGAIN),
+        (0, 1, Grade.AGAIN),
+    ],
+)
+def test_explain_prompt_grade_follows_the_share_of_concepts(
+    covered: int, total: int, grade: Grade
+) -> None:
+    assert grade_explain_prompt(covered, total) is grade
+
+
+def test_explain_prompt_without_concepts_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        grade_explain_prompt(0, 0)
+
+
+@pytest.mark.parametrize("value", [MIN_RETENTION, 0.9, MAX_RETENTION])
+def test_retention_within_bounds_is_accepted(value: float) -> None:
+    assert validate_retention(value) == value
+
+
+@pytest.mark.parametrize("value", [0.79, 0.98, 0.0, 1.0, -0.9])
+def test_retention_outside_bounds_is_rejected(value: float) -> None:
+    with pytest.raises(ValueError, match=r"between 0\.8 and 0\.97"):
+        validate_retention(value)
