@@ -147,8 +147,8 @@ class _HtmlParser:
 
     def _entity_error(self, match: re.Match[str] | None) -> str:
         offset = self._byte(self.pos)
-        if match is None:
-            return f"Character entity expected at byte offset {offset}"
+        if match is None or (match["name"] and not match["semi"] and _decode_entity(match) is None):
+            return f"Character entity expected at byte offset {offset}"  # a bare "&", as in R&D
         if match["name"] and match["name"] not in _NAMED_ENTITIES:
             return f'Unsupported HTML entity "{match[0]}" at byte offset {offset}'
         if not match["semi"] and _decode_entity(match) is not None:

@@ -91,7 +91,7 @@ async def test_stop_only_by_starter_or_admin(harness: Harness) -> None:
     await harness.command(ann, "/challenge 3 20", chat=GROUP)
     await harness.command(bob, "/stopchallenge", chat=GROUP)
     assert "only the member who started" in group_texts(harness)[-1]
-    harness.api.admins.add(4)
+    harness.api.set_admin(GROUP["id"], 4)
     await harness.command(dan, "/stopchallenge", chat=GROUP)
     await harness.command(ann, "/stopchallenge", chat=GROUP)
     assert sum("Round over" in text for text in group_texts(harness)) == 1

@@ -53,8 +53,8 @@ async def test_poll_answer_is_recorded_once_with_feedback(harness: Harness) -> N
     poll = harness.last_poll()["poll"]
     wrong = next(i for i in range(len(poll["options"])) if i != poll["correct_option_ids"][0])
     harness.clock.advance(timedelta(seconds=12))
-    await harness.answer_poll(ada, poll["id"], wrong)
-    await harness.answer_poll(ada, poll["id"], wrong)  # Telegram redelivers
+    update = await harness.answer_poll(ada, poll["id"], wrong)
+    await harness.redeliver(update)
     answers = await harness.services.storage.answers.for_user(11)
     assert len(answers) == 1
     assert answers[0].correct is False
@@ -68,7 +68,16 @@ async def test_poll_answer_is_recorded_once_with_feedback(harness: Harness) -> N
 
 async def test_answer_to_unknown_poll_is_ignored(harness: Harness) -> None:
     ada = harness.user(11)
-    await harness.answer_poll(ada, "no-such-poll", 0)
+    await harness.send(
+        {
+            "poll_answer": {
+                "poll_id": "no-such-poll",
+                "user": ada,
+                "option_ids": [0],
+                "option_persistent_ids": ["x"],
+            }
+        }
+    )
     assert await harness.services.storage.answers.for_user(11) == []
     assert harness.api.texts() == []
 

@@ -183,7 +183,7 @@ async def test_no_catch_up_when_todays_prompt_already_went_out(harness: Harness)
 async def test_blocked_learner_in_the_middle_of_a_batch(harness: Harness) -> None:
     for user_id in (11, 12, 13):
         await harness.command(harness.user(user_id), "/start")
-    harness.api.blocked.add(12)
+    harness.api.block_user(12)
     harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
     for user_id in (11, 12, 13):
         await run_job(harness, user_id)
