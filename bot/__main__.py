@@ -76,6 +76,8 @@ def run_bot() -> int:
     )
     # httpx logs every request at INFO, including the URL with the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs a line per job added and per run: one per learner per day.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from bot.app import run
 
     try:

@@ -131,7 +131,7 @@ async def start_daily_session(context: TutorContext, user_id: int) -> bool:
         log.info("learner %s: nothing due and no new items today", user_id)
         return False
     missed = await context.storage.answers.missed_since(user_id, now - RECENT_MISSES)
-    session = await context.storage.sessions.start(user_id, SESSION_DAILY, deck.id, plan, now)
+    # The intro goes first: a learner who blocked the bot fails here, before a session opens.
     await context.bot.send_message(
         user_id,
         render.daily_intro(
@@ -142,6 +142,7 @@ async def start_daily_session(context: TutorContext, user_id: int) -> bool:
         ),
         parse_mode="HTML",
     )
+    session = await context.storage.sessions.start(user_id, SESSION_DAILY, deck.id, plan, now)
     await continue_session(context, session, user_id)
     return True
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -26,6 +27,9 @@ class BotProcess:
         self.extra_env = env
         self.process: subprocess.Popen[str] | None = None
         self.logs: list[str] = []
+        # A file, not a pipe: a pipe nobody reads fills up and blocks the bot mid-log.
+        self._log_path = database.with_suffix(".log")
+        self._log_file: IO[str] | None = None
 
     def start(self) -> BotProcess:
         env = {
@@ -38,11 +42,12 @@ class BotProcess:
             **self.extra_env,
         }
         ready_before = len(self.server.requests_for("setMyCommands"))
+        self._log_file = self._log_path.open("w", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot"],
             cwd=ROOT,
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=self._log_file,
             stderr=subprocess.STDOUT,
             text=True,
         )
@@ -61,10 +66,13 @@ class BotProcess:
         assert self.process is not None
         self.process.send_signal(sig)
         try:
-            output, _ = self.process.communicate(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            output, _ = self.process.communicate()
+            self.process.wait()
+        assert self._log_file is not None
+        self._log_file.close()
+        output = self._log_path.read_text(encoding="utf-8")
         self.logs.append(output)
         self.process = None
         return output
