@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import random
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +17,35 @@ from bot.domain.clock import Clock
 from bot.storage import Storage
 
 
+class PollsInFlight:
+    """Polls sent to Telegram but not yet stored.
+
+    A quick learner's answer can arrive between `sendPoll` returning and the poll
+    row being written (a job sends while updates are handled); the answer handler
+    waits for in-flight polls to be stored instead of dropping the answer.
+    """
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
+
+    @contextlib.asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        self._count += 1
+        self._settled.clear()
+        try:
+            yield
+        finally:
+            self._count -= 1
+            if self._count == 0:
+                self._settled.set()
+
+    async def settled(self, timeout: float = 10.0) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._settled.wait(), timeout)
+
+
 @dataclass
 class Services:
     """What every handler needs, built once in `bot.app.build_application`."""
@@ -23,6 +55,7 @@ class Services:
     bank: ContentBank
     clock: Clock
     rng: random.Random = field(default_factory=random.Random)
+    polls_in_flight: PollsInFlight = field(default_factory=PollsInFlight)
 
 
 class BotData:

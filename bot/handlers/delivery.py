@@ -37,32 +37,33 @@ async def send_quiz_poll(
     order = list(range(len(item.options)))
     context.services.rng.shuffle(order)
     correct_position = order.index(item.correct_index)
-    message = await context.bot.send_poll(
-        chat_id=chat_id,
-        question=item.question,
-        options=[item.options[index] for index in order],
-        is_anonymous=False,
-        type=PollType.QUIZ,
-        correct_option_ids=[correct_position],  # type: ignore[list-item]  # 0–11 by validation
-        explanation=item.explanation,
-        open_period=open_period,
-        # In a timed round nobody may see how others voted before it closes.
-        hide_results_until_closes=True if open_period else None,
-    )
-    if message.poll is None:
-        raise RuntimeError("Telegram returned a message without a poll for sendPoll")
-    sent = SentPoll(
-        poll_id=message.poll.id,
-        chat_id=chat_id,
-        message_id=message.message_id,
-        item_id=item.id,
-        option_order=tuple(order),
-        sent_at=context.clock.now(),
-        context=purpose,
-        session_id=session_id,
-        open_period=open_period,
-    )
-    await context.storage.polls.add(sent)
+    async with context.services.polls_in_flight.sending():
+        message = await context.bot.send_poll(
+            chat_id=chat_id,
+            question=item.question,
+            options=[item.options[index] for index in order],
+            is_anonymous=False,
+            type=PollType.QUIZ,
+            correct_option_ids=[correct_position],  # type: ignore[list-item]  # 0–11 by validation
+            explanation=item.explanation,
+            open_period=open_period,
+            # In a timed round nobody may see how others voted before it closes.
+            hide_results_until_closes=True if open_period else None,
+        )
+        if message.poll is None:
+            raise RuntimeError("Telegram returned a message without a poll for sendPoll")
+        sent = SentPoll(
+            poll_id=message.poll.id,
+            chat_id=chat_id,
+            message_id=message.message_id,
+            item_id=item.id,
+            option_order=tuple(order),
+            sent_at=context.clock.now(),
+            context=purpose,
+            session_id=session_id,
+            open_period=open_period,
+        )
+        await context.storage.polls.add(sent)
     if chat_id > 0:
         await context.storage.users.set_last_item(chat_id, item.id)
     return sent

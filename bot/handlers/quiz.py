@@ -64,6 +64,9 @@ async def poll_answer(update: Update, context: TutorContext) -> None:
         return  # anonymous votes carry nobody to credit
     sent = await context.storage.polls.get(answer.poll_id)
     if sent is None:
+        await context.services.polls_in_flight.settled()
+        sent = await context.storage.polls.get(answer.poll_id)
+    if sent is None:
         log.info("answer to unknown poll %s from user %s ignored", answer.poll_id, answer.user.id)
         return
     item = context.bank.item(sent.item_id)
