@@ -16,6 +16,8 @@ from bot.content.models import ContentBank
 from bot.domain.clock import Clock
 from bot.storage import Storage
 
+SETTLE_SECONDS = 10.0
+
 
 class PollsInFlight:
     """Polls sent to Telegram but not yet stored.
@@ -41,9 +43,11 @@ class PollsInFlight:
             if self._count == 0:
                 self._settled.set()
 
-    async def settled(self, timeout: float = 10.0) -> None:
+    async def settled(self) -> None:
+        """Wait (at most SETTLE_SECONDS) until every poll being sent has been stored."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._settled.wait(), timeout)
+            async with asyncio.timeout(SETTLE_SECONDS):
+                await self._settled.wait()
 
 
 @dataclass
