@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -52,6 +53,9 @@ def run_check_content(directory: Path | None) -> int:
 
 
 def run_bot() -> int:
+    # Opt in to PTB's timedelta durations now (RetryAfter, open periods), which PTB 22
+    # otherwise warns about on every 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     try:
         settings = Settings()  # type: ignore[call-arg]  # values come from the environment
     except ValidationError as error:
@@ -89,8 +93,6 @@ def run_bot() -> int:
 
 
 def _setting_or_default(name: str, default: str) -> str:
-    import os
-
     return os.environ.get(name, default)
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.config import Settings
@@ -28,6 +29,7 @@ from bot.handlers import (
 )
 from bot.handlers.context import BotData, Services, TutorContext
 from bot.handlers.errors import on_error
+from bot.pacing import TelegramRateLimiter
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,14 @@ ALLOWED_UPDATES = [
 SEND_RETRIES = 5
 
 TutorApplication = Application[Any, TutorContext, Any, Any, BotData, Any]
+
+
+def rate_limiter(settings: Settings) -> TelegramRateLimiter:
+    return TelegramRateLimiter(
+        overall_per_second=settings.overall_max_rate,
+        group_per_minute=settings.group_max_rate_per_minute,
+        max_retries=SEND_RETRIES,
+    )
 
 
 def build_application(
@@ -66,13 +76,7 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.base_file_url)
         .context_types(ContextTypes(context=TutorContext, bot_data=BotData))
-        .rate_limiter(
-            AIORateLimiter(
-                overall_max_rate=settings.overall_max_rate,
-                group_max_rate=settings.group_max_rate_per_minute,
-                max_retries=SEND_RETRIES,
-            )
-        )
+        .rate_limiter(rate_limiter(settings))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -108,6 +112,9 @@ async def _post_init(application: TutorApplication) -> None:
         context = TutorContext(application)
         await reminders.rebuild_daily_jobs(application.job_queue, context)
         await challenge.resume_rounds(application.job_queue, context)
+    # Everything loaded so far (PTB, the content bank) lives for the whole process:
+    # keep it out of the collector's sweeps, whose pauses would bunch up sends.
+    gc.freeze()
     log.info(
         "ready: %d decks, %d items, database %s",
         len(services.bank.decks),

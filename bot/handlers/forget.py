@@ -8,6 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import render
 from bot.handlers.common import refuse_outside_private
 from bot.handlers.context import TutorContext
+from bot.handlers.reminders import remove_daily
 
 FORGET = "fg"
 
@@ -36,8 +37,7 @@ async def confirm(update: Update, context: TutorContext) -> None:
     if query.data.endswith(":yes"):
         await context.storage.users.delete(query.from_user.id)
         if context.job_queue is not None:
-            for job in context.job_queue.get_jobs_by_name(f"daily:{query.from_user.id}"):
-                job.schedule_removal()
+            remove_daily(context.job_queue, query.from_user.id)
         await query.edit_message_text(render.forget_done())
     else:
         await query.edit_message_text(render.forget_cancelled())

@@ -43,10 +43,18 @@ def job_name(user_id: int) -> str:
     return f"daily:{user_id}"
 
 
+def remove_daily(job_queue: JobQueue[Any], user_id: int) -> None:
+    if job_queue.scheduler.get_job(job_name(user_id)) is not None:
+        job_queue.scheduler.remove_job(job_name(user_id))
+
+
 def schedule_daily(job_queue: JobQueue[Any], user: User) -> None:
-    """(Re)place the learner's daily job; removes it when daily revision is off."""
-    for job in job_queue.get_jobs_by_name(job_name(user.user_id)):
-        job.schedule_removal()
+    """(Re)place the learner's daily job; removes it when daily revision is off.
+
+    Looked up by its stable APScheduler id, not by scanning every job's name:
+    rebuilding 10,000 learners' jobs at start-up must stay linear.
+    """
+    remove_daily(job_queue, user.user_id)
     if user.daily_time is None or not user.active:
         return
     job_queue.run_daily(
@@ -80,6 +88,7 @@ async def rebuild_daily_jobs(job_queue: JobQueue[Any], context: TutorContext) ->
                 user_id=user.user_id,
                 chat_id=user.user_id,
                 name=f"daily-catch-up:{user.user_id}",
+                job_kwargs={"misfire_grace_time": int(CATCH_UP_WINDOW.total_seconds())},
             )
     log.info("scheduled daily revision for %d learners", len(users))
     return len(users)
@@ -95,8 +104,7 @@ async def daily_prompt(context: TutorContext) -> None:
         log.info("learner %s blocked the bot: marking inactive", user_id)
         await context.storage.users.set_active(user_id, False)
         if context.job_queue is not None:
-            for job in context.job_queue.get_jobs_by_name(job_name(user_id)):
-                job.schedule_removal()
+            remove_daily(context.job_queue, user_id)
     except TelegramError:
         # RetryAfter was already retried by AIORateLimiter; one learner's failure
         # must not stop anyone else's prompt, and tomorrow's job still runs.
