@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import itertools
 from typing import Any
 
 import pytest
@@ -48,7 +49,7 @@ async def test_slots_are_evenly_spaced_and_never_exceed_the_rate() -> None:
         released.append(time.now)
 
     await asyncio.gather(*(send() for _ in range(35)))
-    gaps = [b - a for a, b in zip(released, released[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(released)]
     assert all(gap == pytest.approx(0.1) for gap in gaps)
     assert most_in_any_window(released, 1.0) <= 10
 
