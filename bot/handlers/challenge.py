@@ -12,14 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, Update
-from telegram.constants import ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from bot import render
 from bot.content.models import McqItem
 from bot.domain.scoring import rank_tallies
-from bot.handlers.common import reply
+from bot.handlers.common import refuse_outside_group, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
 from bot.storage.challenges import Challenge
@@ -60,8 +59,7 @@ async def challenge(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    if chat.type == ChatType.PRIVATE:
-        await reply(update, render.group_only("challenge"))
+    if await refuse_outside_group(update, "challenge"):
         return
     parsed = _parse_args(context.args or [])
     if parsed is None:
@@ -166,8 +164,7 @@ async def stop_challenge(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    if chat.type == ChatType.PRIVATE:
-        await reply(update, render.group_only("stopchallenge"))
+    if await refuse_outside_group(update, "stopchallenge"):
         return
     round_ = await context.storage.challenges.running_in(chat.id)
     if round_ is None:
@@ -185,8 +182,7 @@ async def leaderboard(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    if chat.type == ChatType.PRIVATE:
-        await reply(update, render.group_only("leaderboard"))
+    if await refuse_outside_group(update, "leaderboard"):
         return
     now = context.clock.now()
     week = rank_tallies(await context.storage.challenges.group_tallies(chat.id, week_start(now)))

@@ -61,3 +61,11 @@ async def refuse_outside_private(update: Update, context: TutorContext, command:
             render.private_only(command), parse_mode=ParseMode.HTML
         )
     return True
+
+
+async def refuse_outside_group(update: Update, command: str) -> bool:
+    """True (and a hint sent) when a group-only command is used in a private chat."""
+    if not is_private(update):
+        return False
+    await reply(update, render.group_only(command))
+    return True

@@ -65,54 +65,48 @@ class AnswerRepository:
             return True
 
     async def for_session(self, user_id: int, session_id: int) -> list[Answer]:
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM answers WHERE user_id = ? AND session_id = ? ORDER BY id",
             (user_id, session_id),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [_answer(row) for row in rows]
 
     async def for_user(self, user_id: int) -> list[Answer]:
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM answers WHERE user_id = ? ORDER BY id", (user_id,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [_answer(row) for row in rows]
 
     async def totals_by_item(self, user_id: int) -> dict[str, tuple[int, int]]:
         """item id → (answers, right answers) for one learner."""
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             "SELECT item_id, COUNT(*) AS answers, SUM(correct) AS right FROM answers"
             " WHERE user_id = ? GROUP BY item_id",
             (user_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return {row["item_id"]: (row["answers"], row["right"] or 0) for row in rows}
 
     async def answer_times_since(self, user_id: int, since: datetime) -> list[datetime]:
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             "SELECT answered_at FROM answers WHERE user_id = ? AND answered_at >= ?"
             " ORDER BY answered_at",
             (user_id, to_db_time(since)),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [from_db_time(row["answered_at"]) for row in rows]
 
     async def missed_since(self, user_id: int, since: datetime) -> set[str]:
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             "SELECT DISTINCT item_id FROM answers WHERE user_id = ? AND correct = 0"
             " AND answered_at >= ?",
             (user_id, to_db_time(since)),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return {row["item_id"] for row in rows}
 
     async def new_items_since(self, user_id: int, since: datetime) -> int:
         """How many items the learner met for the first time at or after `since`."""
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             "SELECT COUNT(*) FROM (SELECT MIN(answered_at) AS first FROM answers"
             " WHERE user_id = ? GROUP BY item_id) WHERE first >= ?",
             (user_id, to_db_time(since)),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return int(row[0]) if row else 0

@@ -80,25 +80,22 @@ class ChallengeRepository:
         return await self.get(challenge_id)
 
     async def get(self, challenge_id: int) -> Challenge | None:
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM challenges WHERE id = ?", (challenge_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _challenge(row) if row else None
 
     async def running_in(self, chat_id: int) -> Challenge | None:
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM challenges WHERE chat_id = ? AND finished_at IS NULL",
             (chat_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _challenge(row) if row else None
 
     async def all_running(self) -> list[Challenge]:
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM challenges WHERE finished_at IS NULL ORDER BY id"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [_challenge(row) for row in rows]
 
     async def claim_next_question(self, challenge_id: int, position: int, now: datetime) -> bool:
@@ -133,13 +130,12 @@ class ChallengeRepository:
         return await self._tallies(condition, params)
 
     async def _tallies(self, condition: str, params: tuple[object, ...]) -> list[Tally]:
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             "SELECT a.user_id, u.first_name, SUM(a.correct) AS right, SUM(a.points) AS points,"
             " SUM(COALESCE(a.seconds, 0)) AS seconds FROM answers a"
             f" JOIN users u ON u.user_id = a.user_id WHERE {condition} GROUP BY a.user_id",
             params,
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [
             Tally(row["user_id"], row["first_name"], row["right"], row["points"], row["seconds"])
             for row in rows

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -92,6 +92,16 @@ class Database:
                 await db.execute(f"PRAGMA user_version = {version:d}")
             current = version
         return current
+
+    async def fetch_one(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
+        async with self.connection.execute(sql, params) as cursor:
+            row: aiosqlite.Row | None = await cursor.fetchone()
+        return row
+
+    async def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[aiosqlite.Row]:
+        async with self.connection.execute(sql, params) as cursor:
+            rows = await cursor.fetchall()
+        return list(rows)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

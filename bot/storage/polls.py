@@ -50,18 +50,16 @@ class PollRepository:
             )
 
     async def get(self, poll_id: str) -> SentPoll | None:
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM sent_polls WHERE poll_id = ?", (poll_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _poll(row) if row else None
 
     async def by_message(self, chat_id: int, message_id: int) -> SentPoll | None:
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM sent_polls WHERE chat_id = ? AND message_id = ?",
             (chat_id, message_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _poll(row) if row else None
 
     async def latest_in_chat(self, chat_id: int, context: str | None = None) -> SentPoll | None:
@@ -70,17 +68,13 @@ class PollRepository:
         if context is not None:
             query += " AND context = ?"
             params += (context,)
-        async with self._db.connection.execute(
-            query + " ORDER BY sent_at DESC, rowid DESC LIMIT 1", params
-        ) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetch_one(query + " ORDER BY sent_at DESC, rowid DESC LIMIT 1", params)
         return _poll(row) if row else None
 
     async def for_session(self, session_id: int, context: str) -> list[SentPoll]:
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM sent_polls WHERE session_id = ? AND context = ?"
             " ORDER BY sent_at, rowid",
             (session_id, context),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [_poll(row) for row in rows]

@@ -52,16 +52,14 @@ class ReviewRepository:
         self._db = db
 
     async def get(self, user_id: int, item_id: str) -> MemoryState | None:
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM review_state WHERE user_id = ? AND item_id = ?",
             (user_id, item_id),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _memory(row) if row else None
 
     async def all_for(self, user_id: int) -> dict[str, MemoryState]:
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM review_state WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return {row["item_id"]: _memory(row) for row in rows}

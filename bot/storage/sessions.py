@@ -52,19 +52,17 @@ class SessionRepository:
         return session
 
     async def get(self, session_id: int) -> Session | None:
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _session(row) if row else None
 
     async def open_session(self, user_id: int, kind: str) -> Session | None:
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM sessions WHERE user_id = ? AND kind = ?"
             " AND finished_at IS NULL ORDER BY id DESC LIMIT 1",
             (user_id, kind),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _session(row) if row else None
 
     async def advance(self, session_id: int, expected_position: int) -> bool:

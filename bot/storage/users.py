@@ -72,18 +72,16 @@ class UserRepository:
             )
 
     async def get(self, user_id: int) -> User | None:
-        async with self._db.connection.execute(
+        row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM users WHERE user_id = ?", (user_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _user(row) if row else None
 
     async def with_daily_revision(self) -> list[User]:
-        async with self._db.connection.execute(
+        rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM users WHERE active = 1 AND daily_time IS NOT NULL"
             " ORDER BY user_id"
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [_user(row) for row in rows]
 
     async def _set(self, user_id: int, **values: Any) -> None:

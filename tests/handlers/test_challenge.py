@@ -190,3 +190,11 @@ async def test_bot_added_to_group_introduces_itself(harness: Harness) -> None:
     )
     intro = group_texts(harness)[-1]
     assert "/challenge" in intro and "/leaderboard" in intro
+
+
+async def test_group_commands_in_a_private_chat_get_a_hint(harness: Harness) -> None:
+    ann = harness.user(1, "Ann")
+    for command in ("/challenge", "/stopchallenge", "/leaderboard"):
+        await harness.command(ann, command)
+        assert "works in a group" in harness.api.texts(1)[-1], command
+    assert harness.api.of("sendPoll") == []
