@@ -198,3 +198,36 @@ async def test_group_commands_in_a_private_chat_get_a_hint(harness: Harness) -> 
         await harness.command(ann, command)
         assert "works in a group" in harness.api.texts(1)[-1], command
     assert harness.api.of("sendPoll") == []
+
+
+async def test_leaderboard_shows_the_callers_rank_outside_the_top_ten(harness: Harness) -> None:
+    members = [harness.user(100 + n, f"M{n}") for n in range(12)]
+    await harness.command(members[0], "/challenge 1 20", chat=GROUP)
+    poll = harness.last_poll()["poll"]
+    for n, member in enumerate(members):
+        await answer_after(harness, member, 1 + n, True, poll)  # later answers score less
+    await timer_fires(harness, seconds=25)
+    await harness.command(members[-1], "/leaderboard", chat=GROUP)
+    board = group_texts(harness)[-1]
+    ever = board.split("All time")[1]
+    assert "10. M9" in ever and "11. M10" not in ever
+    assert "You: 12. M11" in ever
+
+
+async def test_explain_as_a_reply_to_a_closed_poll(harness: Harness) -> None:
+    ann = harness.user(1, "Ann")
+    await harness.command(ann, "/challenge 2 5", chat=GROUP)
+    first_message = harness.api.of("sendPoll")[-1].result
+    await timer_fires(harness)  # first closes, second opens
+    await harness.command(
+        ann, "/explain", chat=GROUP, reply_to_message_id=first_message["message_id"]
+    )
+    sent = await harness.services.storage.polls.by_message(GROUP["id"], first_message["message_id"])
+    assert sent is not None
+    item = harness.services.bank.item(sent.item_id)
+    assert item is not None
+    explained = "\n".join(group_texts(harness)[-4:])
+    assert item.question.splitlines()[0] in explained  # type: ignore[union-attr]
+    # Plain /explain now refers to the open second question: refused.
+    await harness.command(ann, "/explain", chat=GROUP)
+    assert "No spoilers" in group_texts(harness)[-1]
