@@ -400,7 +400,7 @@ def daily_intro(deck: Deck, due: int, missed: int, size: int) -> str:
     )
 
 
-def daily_off(timezone_never_set: bool) -> str:
+def daily_off() -> str:
     return "Daily revision is off. Turn it on with /daily HH:MM, e.g. /daily 08:30."
 
 

@@ -158,7 +158,7 @@ async def start_daily_session(context: TutorContext, user_id: int) -> bool:
 def _describe(user: User, now: datetime) -> str:
     zone = parse_timezone(user.timezone)
     if user.daily_time is None:
-        return render.daily_off(user.timezone is None)
+        return render.daily_off()
     return render.daily_setting(
         user.daily_time,
         user.timezone or "UTC",
