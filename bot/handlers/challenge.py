@@ -66,10 +66,15 @@ async def challenge(update: Update, context: TutorContext) -> None:
         await reply(update, render.challenge_usage())
         return
     questions, seconds, deck_query = parsed
-    deck = context.bank.find_deck(deck_query) if deck_query else context.bank.default_deck
-    if deck is None:
-        await reply(update, render.unknown_deck(deck_query or "", context.bank.decks))
-        return
+    if deck_query:
+        deck = context.bank.find_deck(deck_query)
+        if deck is None:
+            await reply(update, render.unknown_deck(deck_query, context.bank.decks))
+            return
+        await context.storage.challenges.set_group_deck(chat.id, deck.id)
+    else:
+        saved = await context.storage.challenges.group_deck(chat.id)
+        deck = (context.bank.deck(saved) if saved else None) or context.bank.default_deck
     now = context.clock.now()
     running = await context.storage.challenges.running_in(chat.id)
     if running is not None:

@@ -117,6 +117,20 @@ class ChallengeRepository:
             )
             return cursor.rowcount == 1
 
+    async def group_deck(self, chat_id: int) -> str | None:
+        row = await self._db.fetch_one(
+            "SELECT deck_id FROM group_decks WHERE chat_id = ?", (chat_id,)
+        )
+        return str(row["deck_id"]) if row else None
+
+    async def set_group_deck(self, chat_id: int, deck_id: str) -> None:
+        async with self._db.transaction() as db:
+            await db.execute(
+                "INSERT INTO group_decks (chat_id, deck_id) VALUES (?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET deck_id = excluded.deck_id",
+                (chat_id, deck_id),
+            )
+
     async def round_tallies(self, challenge_id: int) -> list[Tally]:
         return await self._tallies("a.context = 'challenge' AND a.session_id = ?", (challenge_id,))
 

@@ -231,3 +231,17 @@ async def test_explain_as_a_reply_to_a_closed_poll(harness: Harness) -> None:
     # Plain /explain now refers to the open second question: refused.
     await harness.command(ann, "/explain", chat=GROUP)
     assert "No spoilers" in group_texts(harness)[-1]
+
+
+async def test_the_group_keeps_the_deck_it_last_chose(harness: Harness) -> None:
+    ann = harness.user(1, "Ann")
+    await harness.command(ann, "/challenge 1 5 ci-cd", chat=GROUP)
+    await timer_fires(harness)
+    await harness.command(ann, "/challenge 1 5", chat=GROUP)
+    for call in harness.api.of("sendPoll"):
+        sent = await harness.services.storage.polls.get(call.result["poll"]["id"])
+        assert sent is not None
+        assert harness.services.bank.deck_of(sent.item_id).id == "ci-cd-fundamentals"
+    assert "CI/CD fundamentals" in group_texts(harness)[-1] or any(
+        "CI/CD fundamentals" in text for text in group_texts(harness)[-2:]
+    )
