@@ -7,7 +7,7 @@ import logging
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import AIORateLimiter, Application, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.config import Settings
@@ -29,7 +29,7 @@ from bot.handlers import (
 )
 from bot.handlers.context import BotData, Services, TutorContext
 from bot.handlers.errors import on_error
-from bot.pacing import TelegramRateLimiter
+from bot.pacing import paced_rate_limiter
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -47,11 +47,9 @@ SEND_RETRIES = 5
 TutorApplication = Application[Any, TutorContext, Any, Any, BotData, Any]
 
 
-def rate_limiter(settings: Settings) -> TelegramRateLimiter:
-    return TelegramRateLimiter(
-        overall_per_second=settings.overall_max_rate,
-        group_per_minute=settings.group_max_rate_per_minute,
-        max_retries=SEND_RETRIES,
+def rate_limiter(settings: Settings) -> AIORateLimiter:
+    return paced_rate_limiter(
+        settings.overall_max_rate, settings.group_max_rate_per_minute, SEND_RETRIES
     )
 
 

@@ -22,8 +22,8 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
     # Sending caps: Telegram allows about 30 messages/s overall and 20/min per group.
-    overall_max_rate: float = Field(default=30.0, gt=0)
-    group_max_rate_per_minute: int = Field(default=20, gt=0)
+    overall_max_rate: int = Field(default=30, gt=1)
+    group_max_rate_per_minute: int = Field(default=20, ge=5)
     # How many new items a learner meets per day in revision.
     new_items_per_day: int = Field(default=10, ge=0, le=200)
 
