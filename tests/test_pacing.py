@@ -55,3 +55,29 @@ def test_the_limiter_is_ptbs_aioratelimiter_with_these_buckets() -> None:
     assert limiter._base_limiter is not None
     assert limiter._base_limiter.max_rate == 1
     assert limiter._group_max_rate == GROUP_BURST
+
+
+@pytest.fixture
+def timedelta_durations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the bot runs (bot/__main__.py opts in): RetryAfter carries a timedelta."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+@pytest.mark.usefixtures("timedelta_durations")
+async def test_a_429_is_waited_out_and_the_request_retried() -> None:
+    import datetime as dtm
+
+    from telegram.error import RetryAfter
+
+    calls = 0
+
+    async def send() -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RetryAfter(dtm.timedelta(seconds=0))
+        return True
+
+    limiter = paced_rate_limiter(30, 20, max_retries=2)
+    assert await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 7}, None)
+    assert calls == 2
