@@ -104,10 +104,6 @@ def no_items(deck: Deck, kind: str) -> str:
     return f"The deck <b>{escape(deck.title)}</b> has no {escape(kind)}. Try /decks."
 
 
-def nothing_to_review(deck: Deck) -> str:
-    return f"Nothing left to review in <b>{escape(deck.title)}</b> right now. Well done!"
-
-
 def answer_feedback(correct: bool, item: McqItem) -> str:
     if correct:
         return "✅ Right!"
@@ -283,10 +279,6 @@ def forget_done() -> str:
 
 def forget_cancelled() -> str:
     return "Nothing was deleted."
-
-
-def start_first() -> str:
-    return "Send /start first so I can set you up."
 
 
 def private_only(command: str) -> str:

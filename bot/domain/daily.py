@@ -6,7 +6,6 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 DEFAULT_DAILY_TIME = "09:00"
-DEFAULT_SESSION_SIZE = 5
 MIN_SESSION_SIZE = 1
 MAX_SESSION_SIZE = 20
 # A prompt missed while the bot was down still goes out if it comes back this soon.
