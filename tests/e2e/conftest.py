@@ -42,6 +42,10 @@ class BotProcess:
             **self.extra_env,
         }
         ready_before = len(self.server.requests_for("setMyCommands"))
+        # Each getUpdates bumps the fake's poll generation as it starts: counting them
+        # (not reading allowed_updates, left set by an earlier process) shows that this
+        # process finished start-up and is polling.
+        polls_before = self.server._poll_generation
         self._log_file = self._log_path.open("w", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot"],
@@ -55,7 +59,7 @@ class BotProcess:
         self.server.wait_for(
             lambda: (
                 len(self.server.requests_for("setMyCommands")) > ready_before
-                and self.server.allowed_updates is not None
+                and self.server._poll_generation > polls_before
             ),
             timeout=30,
             description="the bot to start polling",
