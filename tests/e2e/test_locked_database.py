@@ -22,9 +22,7 @@ def test_a_ten_second_lock_delays_answers_and_loses_none(
         learner = server.user(user_id, f"L{user_id}")
         server.push_message(learner, "/quiz")
         polls[user_id] = server.wait_for_poll(user_id)["poll"]
-    server.wait_for(
-        lambda: stored_polls(bot) == len(polls), timeout=10, description="polls stored"
-    )
+    server.wait_for(lambda: stored_polls(bot) == len(polls), timeout=10, description="polls stored")
 
     # Someone's `sqlite3` shell (or a backup) takes the write lock and keeps it.
     other = sqlite3.connect(bot.database, isolation_level=None)
