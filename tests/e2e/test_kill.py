@@ -78,8 +78,9 @@ def test_sigkill_at_any_moment_keeps_every_answer_exactly_once(
             description="the burst to be fetched",
         )
         time.sleep(delay)
-        bot.restart(signal.SIGKILL)
+        bot.stop(signal.SIGKILL)
         stored_at_kill.append(len(stored(bot, poll_id)))
+        bot.start()
 
     server.wait_for(
         lambda: set(stored(bot, poll_id)) == expected,
