@@ -1618,6 +1618,23 @@ class FakeTelegramServer:
             }
             return self._queue_update({"callback_query": query})
 
+    def set_buttons(self, chat_id: int, message_id: int, rows: list[list[JSONDict]]) -> JSONDict:
+        """Put an inline keyboard on a stored message, as if the bot had sent it with it
+        (e.g. to press buttons with data the bot never made); returns the message."""
+        _validate_inline_keyboard(rows)
+        with self._cond:
+            message = self._messages[(chat_id, message_id)]
+            message["reply_markup"] = {"inline_keyboard": copy.deepcopy(rows)}
+            return copy.deepcopy(message)
+
+    def open_callback_query(self) -> str:
+        """A fresh callback query id the bot may answer once, for hand-built (e.g. forged,
+        inline or inaccessible-message) ``callback_query`` updates."""
+        with self._cond:
+            query_id = str(4_100_000_000_000_000_000 + next(self._ids))
+            self._open_callback_queries.add(query_id)
+            return query_id
+
     def push_poll_answer(self, user: FakeUser, poll_id: str, option_ids: Iterable[int]) -> JSONDict:
         """Queue a vote (``option_ids=[]`` retracts), updating the poll's counters.
 
@@ -1766,6 +1783,11 @@ class FakeTelegramServer:
     def is_deleted(self, chat_id: int, message_id: int) -> bool:
         with self._lock:
             return (chat_id, message_id) in self._deleted
+
+    def poll_ids(self) -> list[str]:
+        """Ids of every poll the bot sent, oldest first."""
+        with self._lock:
+            return list(self._polls)
 
     def get_poll(self, poll_id: str) -> JSONDict:
         """Current state of a poll the bot sent (vote counts, is_closed)."""
