@@ -12,6 +12,22 @@ from bot.domain.exam import ExamResult
 from bot.domain.scoring import Standing
 
 MESSAGE_LIMIT = 4096
+# What a reply quotes back of the user's own text (a deck name, an item id) at most.
+ECHO_LIMIT = 64
+# A learner's first name (Telegram allows 64 characters) as shown in lists and greetings.
+NAME_LIMIT = 64
+# A problem description quoted in a "bad value" reply.
+PROBLEM_LIMIT = 300
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """`text` cut to `limit` characters with "…"; call it BEFORE escaping, so an entity such
+    as &amp; is never cut in half."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _name(first_name: str) -> str:
+    return escape(shorten(first_name, NAME_LIMIT))
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ def usage(command: str) -> str:
 
 def welcome(first_name: str, deck: Deck, daily_time: str | None, zone: str | None) -> str:
     text = (
-        f"Hi {escape(first_name)}! I'm your study tutor.\n\n"
+        f"Hi {_name(first_name)}! I'm your study tutor.\n\n"
         "I send quiz questions, flashcards and explain-it prompts, remember every answer, "
         "and bring back what you are about to forget.\n\n"
         f"Your deck: <b>{escape(deck.title)}</b> (change it with /decks).\n"
@@ -80,7 +96,7 @@ def plain_text_hint() -> str:
 
 def unknown_deck(query: str, decks: Sequence[Deck]) -> str:
     ids = ", ".join(f"<code>{escape(deck.id)}</code>" for deck in decks)
-    return f"No deck called “{escape(query)}”. Decks: {ids}."
+    return f"No deck called “{escape(shorten(query))}”. Decks: {ids}."
 
 
 def deck_list(decks: Sequence[Deck], progress: dict[str, int], active_deck_id: str) -> str:
@@ -94,6 +110,11 @@ def deck_list(decks: Sequence[Deck], progress: dict[str, int], active_deck_id: s
         )
     lines.append("\nTap a deck to study it.")
     return "\n".join(lines)
+
+
+def deck_chosen_note(deck: Deck) -> str:
+    """The short answer to the deck button (answerCallbackQuery allows 200 characters)."""
+    return shorten(f"Studying {deck.title}", 200)
 
 
 def deck_chosen(deck: Deck) -> str:
@@ -208,7 +229,7 @@ def explain_usage_no_last() -> str:
 
 
 def unknown_item(item_id: str) -> str:
-    return f"No item with id <code>{escape(item_id)}</code>."
+    return f"No item with id <code>{escape(shorten(item_id))}</code>."
 
 
 def exam_intro(deck: Deck, count: int) -> str:
@@ -311,7 +332,7 @@ def challenge_running(ends_at: datetime) -> str:
 
 def challenge_announce(deck: Deck, questions: int, seconds: int, starter: str) -> str:
     return (
-        f"🏆 <b>Challenge!</b> {escape(starter)} started a round: {questions} question"
+        f"🏆 <b>Challenge!</b> {_name(starter)} started a round: {questions} question"
         f"{'s' if questions != 1 else ''} from <b>{escape(deck.title)}</b>, {seconds} s each. "
         "Faster right answers score more (500–1000 points)."
     )
@@ -327,7 +348,7 @@ def challenge_results(deck: Deck, standings: Sequence[Standing], questions: int)
     for standing in standings:
         medal = _MEDALS.get(standing.rank, f"{standing.rank}.")
         lines.append(
-            f"{medal} {escape(standing.first_name)} — {standing.right} right, "
+            f"{medal} {_name(standing.first_name)} — {standing.right} right, "
             f"<b>{standing.points}</b> pts"
         )
     lines.append("\nStandings: /leaderboard")
@@ -356,12 +377,12 @@ def _board(standings: Sequence[Standing], caller_id: int, size: int) -> list[str
     if not standings:
         return ["No answers yet."]
     lines = [
-        f"{s.rank}. {escape(s.first_name)} — {s.points} pts ({s.right} right)"
+        f"{s.rank}. {_name(s.first_name)} — {s.points} pts ({s.right} right)"
         for s in standings[:size]
     ]
     mine = next((s for s in standings if s.user_id == caller_id), None)
     if mine is not None and mine.rank > size:
-        lines.append(f"…\nYou: {mine.rank}. {escape(mine.first_name)} — {mine.points} pts")
+        lines.append(f"…\nYou: {mine.rank}. {_name(mine.first_name)} — {mine.points} pts")
     return lines
 
 
@@ -381,7 +402,7 @@ def group_explain_while_open() -> str:
 
 
 def bad_value(problem: str, usage_line: str) -> str:
-    return f"⚠️ {escape(problem)}\n{usage_line}"
+    return f"⚠️ {escape(shorten(problem, PROBLEM_LIMIT))}\n{usage_line}"
 
 
 def daily_intro(deck: Deck, due: int, missed: int, size: int) -> str:
@@ -411,11 +432,11 @@ def daily_setting(
 def timezone_current(zone: str | None) -> str:
     if zone is None:
         return "Your time zone is not set, so times are UTC. " + usage("timezone")
-    return f"Your time zone: <b>{escape(zone)}</b>. " + usage("timezone")
+    return f"Your time zone: <b>{escape(shorten(zone))}</b>. " + usage("timezone")
 
 
 def timezone_set(zone: str) -> str:
-    return f"Time zone set to <b>{escape(zone)}</b>."
+    return f"Time zone set to <b>{escape(shorten(zone))}</b>."
 
 
 def retention_current(value: float) -> str:
@@ -423,3 +444,8 @@ def retention_current(value: float) -> str:
         f"Desired retention: <b>{value:.2f}</b> — higher means more frequent reviews. "
         "Change it with /retention 0.80 … 0.97."
     )
+
+
+def button_expired() -> str:
+    """The quiet answer to a button that is stale, already used, or not one the bot made."""
+    return "This button has expired."

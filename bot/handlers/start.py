@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from telegram import BotCommand, Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import render
+from bot.handlers.buttons import expired
 from bot.handlers.common import active_deck, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.reminders import enable_default_daily
@@ -52,4 +53,5 @@ def fallback_handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, plain_text),
+        CallbackQueryHandler(expired),  # a button no handler recognises
     ]
