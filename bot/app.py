@@ -122,6 +122,7 @@ async def _post_init(application: TutorApplication) -> None:
 
 
 async def _post_shutdown(application: TutorApplication) -> None:
+    await application.bot_data.services.daily_queue.close()
     await application.bot_data.services.storage.close()
 
 

@@ -8,7 +8,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import render
 from bot.handlers.common import refuse_outside_private
 from bot.handlers.context import TutorContext
-from bot.handlers.reminders import remove_daily
 
 FORGET = "fg"
 
@@ -35,9 +34,8 @@ async def confirm(update: Update, context: TutorContext) -> None:
     assert query is not None and query.data is not None
     await query.answer()
     if query.data.endswith(":yes"):
+        # The learner's row, and with it their daily prompt time, is gone: nothing to unschedule.
         await context.storage.users.delete(query.from_user.id)
-        if context.job_queue is not None:
-            remove_daily(context.job_queue, query.from_user.id)
         await query.edit_message_text(render.forget_done())
     else:
         await query.edit_message_text(render.forget_cancelled())
