@@ -21,6 +21,7 @@ from bot.domain.scoring import rank_tallies, week_start
 from bot.handlers.common import refuse_outside_group, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
+from bot.pacing import bulk_sending
 from bot.storage.challenges import Challenge
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,9 @@ def _schedule(job_queue: JobQueue[Any] | None, challenge_id: int, delay: timedel
 async def _round_timer(context: TutorContext) -> None:
     assert context.job is not None
     try:
-        await advance_round(context, int(context.job.data))  # type: ignore[call-overload]
+        # Timer-driven (next question, results): bulk, behind anyone's reply to their own action.
+        with bulk_sending():
+            await advance_round(context, int(context.job.data))  # type: ignore[call-overload]
     except TelegramError:
         log.exception("challenge %s could not move on", context.job.data)
 

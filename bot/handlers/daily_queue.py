@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
+from bot.pacing import mark_task_bulk
 from bot.storage.daily import DailyDue
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class DailyQueue:
         return len(self._pending) - before
 
     async def _work(self, handle: Handle) -> None:
+        mark_task_bulk()  # this task's sends yield to replies to learners' own actions
         while self._pending:
             learner, tick_time = self._pending.popleft()
             try:

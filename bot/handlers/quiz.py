@@ -39,7 +39,7 @@ async def next_question(update: Update, context: TutorContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    # The button stays: removing it cost a paced send per question and told nobody anything.
     user = await learner(update, context)
     await send_next_question(
         update, context, user, user.active_deck or context.bank.default_deck.id
