@@ -76,6 +76,7 @@ def build_application(
         .context_types(ContextTypes(context=TutorContext, bot_data=BotData))
         .rate_limiter(rate_limiter(settings))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
@@ -121,8 +122,12 @@ async def _post_init(application: TutorApplication) -> None:
     )
 
 
-async def _post_shutdown(application: TutorApplication) -> None:
+async def _post_stop(application: TutorApplication) -> None:
+    # Prompts being sent finish while the HTTP client is still open (it closes at shutdown).
     await application.bot_data.services.daily_queue.close()
+
+
+async def _post_shutdown(application: TutorApplication) -> None:
     await application.bot_data.services.storage.close()
 
 

@@ -20,6 +20,9 @@ from bot.storage.daily import DailyDue
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 64
+PAGE_SIZE = 1_000
+ENOUGH_WAITING = 5_000
+CLOSE_GRACE_SECONDS = 10.0
 
 Handle = Callable[[DailyDue, datetime], Awaitable[None]]
 
@@ -29,9 +32,12 @@ class DailyQueue:
         self._limit = workers
         self._pending: deque[tuple[DailyDue, datetime]] = deque()
         self._workers: set[asyncio.Task[None]] = set()
-        # Upper end of the last range of prompt times handed over: the next tick asks only for
-        # later ones, so a learner still waiting here is not queued a second time.
-        self.handed_over_until: datetime | None = None
+        # (prompt time, user id) of the last learner handed over: the next tick reads on from
+        # there, so a learner still waiting here is not queued a second time.
+        self.cursor: tuple[datetime, int] | None = None
+        # A backlog (after long downtime) is read page by page, never all at once.
+        self.page_size = PAGE_SIZE
+        self.enough_waiting = ENOUGH_WAITING
         # The start-up tick and the first minute tick may meet; one reads SQLite at a time.
         self.tick_lock = asyncio.Lock()
 
@@ -62,9 +68,16 @@ class DailyQueue:
         while self._workers:
             await asyncio.gather(*self._workers)
 
-    async def close(self) -> None:
-        """Stop at shutdown; unhandled learners keep their due time and are caught up at start."""
+    async def close(self, grace: float = CLOSE_GRACE_SECONDS) -> None:
+        """Stop at shutdown, before the HTTP client closes.
+
+        Learners not started keep their due time and are caught up at the next start;
+        the ones being prompted get `grace` seconds to finish their few sends.
+        """
         self._pending.clear()
-        for task in list(self._workers):
-            task.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        workers = list(self._workers)
+        if workers:
+            _, unfinished = await asyncio.wait(workers, timeout=grace)
+            for task in unfinished:
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)

@@ -42,6 +42,8 @@ RECENT_MISSES = timedelta(days=7)
 
 
 DAILY_TICK = "daily-tick"
+# Above every Telegram user id: a cursor at (t, this) is past everyone due at t.
+END_OF_MINUTE_USER = 2**62
 TICK_SECONDS = 60
 
 
@@ -102,18 +104,23 @@ async def rebuild_daily_jobs(job_queue: JobQueue[Any], context: TutorContext) ->
 async def daily_tick(context: TutorContext) -> int:
     """The job: hand every learner whose prompt time has come to the prompt workers."""
     queue = context.services.daily_queue
-    async with queue.tick_lock:
-        now = context.clock.now()
-        if queue.handed_over_until is not None and now <= queue.handed_over_until:
-            return 0
-        due = await context.storage.daily.due(queue.handed_over_until, now)
-        queue.handed_over_until = now
     worker_context = TutorContext(context.application)
 
     async def handle(learner: DailyDue, tick_time: datetime) -> None:
         await prompt_if_due(worker_context, learner, tick_time)
 
-    return queue.submit(due, now, handle)
+    handed = 0
+    async with queue.tick_lock:
+        now = context.clock.now()
+        while len(queue) < queue.enough_waiting:
+            page = await context.storage.daily.due(queue.cursor, now, queue.page_size)
+            handed += queue.submit(page, now, handle)
+            if len(page) < queue.page_size:
+                # Everyone due up to now is handed over; the next tick starts after `now`.
+                queue.cursor = (now, END_OF_MINUTE_USER)
+                break
+            queue.cursor = (page[-1].next_prompt_at or now, page[-1].user_id)
+    return handed
 
 
 async def prompt_if_due(context: TutorContext, learner: DailyDue, tick_time: datetime) -> None:

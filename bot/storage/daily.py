@@ -39,18 +39,22 @@ class DailyScheduleRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def due(self, after: datetime | None, until: datetime) -> list[DailyDue]:
-        """Learners whose next prompt time is in (after, until], earliest first (index range)."""
-        params: tuple[str, ...]
+    async def due(
+        self, after: tuple[datetime, int] | None, until: datetime, limit: int
+    ) -> list[DailyDue]:
+        """Up to `limit` learners whose prompt time is at most `until`, in (time, user id)
+        order, strictly after the `after` position: pages through many learners sharing
+        one minute without skipping or repeating any (a range read on the index)."""
+        params: tuple[object, ...]
         if after is None:
             condition, params = "next_prompt_at <= ?", (to_db_time(until),)
         else:
-            condition = "next_prompt_at > ? AND next_prompt_at <= ?"
-            params = (to_db_time(after), to_db_time(until))
+            condition = "(next_prompt_at, user_id) > (?, ?) AND next_prompt_at <= ?"
+            params = (to_db_time(after[0]), after[1], to_db_time(until))
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM users WHERE daily_time IS NOT NULL AND {condition}"
-            " ORDER BY next_prompt_at",
-            params,
+            " ORDER BY next_prompt_at, user_id LIMIT ?",
+            (*params, limit),
         )
         return [_due(row) for row in rows]
 

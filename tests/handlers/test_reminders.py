@@ -213,13 +213,30 @@ async def test_a_learner_still_queued_is_not_queued_again(harness: Harness) -> N
     assert intros(harness, 11) == 1
 
 
+async def test_many_learners_at_one_minute_are_paged_without_skips_or_repeats(
+    harness: Harness,
+) -> None:
+    for user_id in range(100, 125):
+        await harness.command(harness.user(user_id), "/start")
+    queue = harness.services.daily_queue
+    queue.page_size, queue.enough_waiting = 4, 10
+    harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    first = await daily_tick(TutorContext(harness.app))
+    assert 10 <= first < 25  # stopped once enough were waiting
+    await queue.join()
+    harness.clock.advance(timedelta(minutes=1))
+    await tick(harness)
+    await tick(harness)
+    assert [intros(harness, user_id) for user_id in range(100, 125)] == [1] * 25
+
+
 async def test_a_crash_before_the_time_moves_on_is_caught_up_once(harness: Harness) -> None:
     await harness.command(harness.user(11), "/start")
     harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
     await tick(harness)
     # As if the process died after the prompt but before storing the next time.
     await harness.services.storage.daily.set_next(11, datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    harness.services.daily_queue.handed_over_until = None  # a new process
+    harness.services.daily_queue.cursor = None  # a new process
     harness.clock.set(datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
     assert await tick(harness) == 1
     assert intros(harness, 11) == 1  # claim_daily in SQLite refused the second
