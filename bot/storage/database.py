@@ -8,7 +8,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -19,15 +19,28 @@ log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
-def to_db_time(moment: datetime) -> str:
-    """UTC, fixed width, so text order is time order."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def to_db_time(moment: datetime) -> int:
+    """UTC milliseconds since the Unix epoch: 6 bytes in SQLite, and number order is time order."""
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are not stored; pass an aware UTC time")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return (moment - _EPOCH) // _MILLISECOND
 
 
-def from_db_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+def from_db_time(value: int | str) -> datetime:
+    """Read a stored time: milliseconds (as a number, or as digits in a TEXT column).
+
+    ISO-8601 text is what files written before migration 009 held; still read, for
+    rows a migration does not convert.
+    """
+    if isinstance(value, int):
+        return _EPOCH + value * _MILLISECOND
+    if value.isdigit():
+        return _EPOCH + int(value) * _MILLISECOND
+    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -172,16 +172,24 @@ def test_naive_datetimes_are_refused() -> None:
 def test_db_time_round_trips_as_aware_utc() -> None:
     berlin_evening = datetime(2026, 11, 2, 23, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1)))
     back = from_db_time(to_db_time(berlin_evening))
-    assert back == berlin_evening
+    assert back == berlin_evening - timedelta(microseconds=456)
     assert back.utcoffset() == timedelta(0)
     assert back.hour == 22
-    assert back.microsecond == 123456
+    assert back.microsecond == 123000  # stored to the millisecond
 
 
-def test_db_time_text_order_is_time_order() -> None:
+def test_db_time_is_compact_milliseconds_and_reads_old_iso_text() -> None:
+    moment = datetime(2026, 11, 2, 8, 0, 0, 5000, tzinfo=UTC)
+    assert to_db_time(moment) == 1_793_606_400_005
+    assert from_db_time(1_793_606_400_005) == moment
+    assert from_db_time("1793606400005") == moment  # a TEXT column holds the digits
+    assert from_db_time("2026-11-02T08:00:00.005000+00:00") == moment  # written before 009
+
+
+def test_db_time_order_is_time_order() -> None:
     plus_five = timezone(timedelta(hours=5))
     moments = [
-        NOW + timedelta(microseconds=1),
+        NOW + timedelta(milliseconds=1),
         NOW,
         datetime(2026, 11, 2, 12, 0, tzinfo=plus_five),  # 07:00 UTC, earlier than NOW
         NOW + timedelta(days=400),
