@@ -169,6 +169,8 @@ async def _post_init(application: TutorApplication) -> None:
 
 
 async def _post_stop(application: TutorApplication) -> None:
+    # Prompts being sent finish while the HTTP client is still open (it closes at shutdown).
+    await application.bot_data.services.daily_queue.close()
     # Every update handled so far is written down, so a clean restart replays nothing.
     await _queue(application).inbox.stop_flusher()
 

@@ -12,13 +12,23 @@ window of T seconds. `bucket_for` picks `b` and `r` so that stays within the cap
   between leaving the bucket and reaching Telegram;
 - per group: b = 5, so an announcement and its first poll go out together, and
   r = 97 % of (20 − 5 + 1) per minute: never more than 20 in a minute.
+
+Interactive first: the overall pace is kept by a `PriorityPacer` whose free slot goes
+to a reply to someone's own action before any bulk send (daily fan-out, round timers,
+marked with `bulk_sending()`), so a learner pressing Next never waits behind an hour
+of daily prompts. Calls without a chat (answerCallbackQuery, getUpdates, …) are not
+capped by Telegram and skip pacing altogether.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
-from collections.abc import Callable, Coroutine
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +73,80 @@ def bucket_for(cap: int, window: float, burst: int, margin: float = MARGIN) -> B
     return Bucket(max_rate=burst, time_period=burst * window / refill_per_window)
 
 
+_BULK: ContextVar[bool] = ContextVar("bulk_sending", default=False)
+
+
+@contextlib.contextmanager
+def bulk_sending() -> Iterator[None]:
+    """Sends made inside (this task and tasks it starts) yield to interactive ones."""
+    token = _BULK.set(True)
+    try:
+        yield
+    finally:
+        _BULK.reset(token)
+
+
+def mark_task_bulk() -> None:
+    """For a task that only ever sends in bulk (a prompt worker): mark its whole context."""
+    _BULK.set(True)
+
+
+def is_bulk() -> bool:
+    return _BULK.get()
+
+
+class PriorityPacer:
+    """One send every 1/rate seconds, no bursts; interactive waiters get the next slot first.
+
+    The same pace as aiolimiter's bucket of one, with two queues in front of it.
+    """
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = 1.0 / per_second
+        self._clock = clock
+        self._next_slot = 0.0
+        self._interactive: deque[asyncio.Future[None]] = deque()
+        self._bulk: deque[asyncio.Future[None]] = deque()
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    @property
+    def waiting(self) -> tuple[int, int]:
+        """(interactive, bulk) sends waiting for a slot."""
+        return len(self._interactive), len(self._bulk)
+
+    async def acquire(self, bulk: bool) -> None:
+        now = self._clock()
+        if not self._interactive and not self._bulk and now >= self._next_slot:
+            self._next_slot = now + self._interval
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        (self._bulk if bulk else self._interactive).append(turn)
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="send-pacer")
+        await turn
+
+    def _next_waiter(self) -> asyncio.Future[None] | None:
+        for queue in (self._interactive, self._bulk):
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():  # a cancelled waiter gives its place up
+                    return turn
+        return None
+
+    async def _dispatch(self) -> None:
+        while self._interactive or self._bulk:
+            delay = self._next_slot - self._clock()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            # Chosen only now that the slot is free: an interactive send that arrived
+            # while we slept goes ahead of bulk ones queued earlier.
+            turn = self._next_waiter()
+            if turn is None:
+                return
+            self._next_slot = self._clock() + self._interval
+            turn.set_result(None)
+
+
 class PacedRateLimiter(AIORateLimiter):
     """AIORateLimiter that takes a fresh turn from the bucket after a 429 pause.
 
@@ -73,6 +157,10 @@ class PacedRateLimiter(AIORateLimiter):
     waits and queues again. Overrides `_run_request` (PTB 22.x internals).
     """
 
+    def __init__(self, pacer: PriorityPacer, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pacer = pacer
+
     async def _run_request(
         self,
         chat: bool,
@@ -82,8 +170,10 @@ class PacedRateLimiter(AIORateLimiter):
         args: Any,
         kwargs: dict[str, Any],
     ) -> bool | JSONDict | list[JSONDict]:
-        bucket = self._base_limiter
-        if allow_paid_broadcast or not chat or bucket is None:
+        if not chat:
+            # Not capped by Telegram: answering a button press must not wait for anything.
+            return await callback(*args, **kwargs)
+        if allow_paid_broadcast:
             return await super()._run_request(
                 chat, group, allow_paid_broadcast, callback, args, kwargs
             )
@@ -95,7 +185,7 @@ class PacedRateLimiter(AIORateLimiter):
         async with group_turn:
             while True:
                 await self._retry_after_event.wait()
-                await bucket.acquire()
+                await self.pacer.acquire(bulk=is_bulk())
                 if self._retry_after_event.is_set():
                     break
             return await callback(*args, **kwargs)
@@ -107,6 +197,7 @@ def paced_rate_limiter(
     overall = bucket_for(overall_per_second, 1.0, burst=1)
     group = bucket_for(group_per_minute, GROUP_WINDOW_SECONDS, burst=GROUP_BURST)
     return PacedRateLimiter(
+        PriorityPacer(overall.refill_per_second),
         overall_max_rate=overall.max_rate,
         overall_time_period=overall.time_period,
         group_max_rate=group.max_rate,

@@ -68,3 +68,12 @@ def missed_prompt_today(
         return False
     moment = scheduled_on(today, daily_time, zone)
     return moment <= now < moment + CATCH_UP_WINDOW
+
+
+def pending_prompt_at(
+    daily_time: str, zone: tzinfo, now: datetime, last_prompt_date: str | None
+) -> datetime:
+    """The first prompt still owed: today's when it was missed within the catch-up window."""
+    if missed_prompt_today(daily_time, zone, now, last_prompt_date):
+        return scheduled_on(now.astimezone(zone).date(), daily_time, zone)
+    return next_prompt_at(daily_time, zone, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 MAX_POINTS = 1000
 
@@ -71,3 +72,9 @@ def rank_tallies(tallies: Iterable[Tally]) -> list[Standing]:
 
 def rank(answers: Iterable[ScoredAnswer]) -> list[Standing]:
     return rank_tallies(tally(answers))
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 UTC of the week holding `now` (leaderboards' "this week")."""
+    day = now.astimezone(UTC).date() - timedelta(days=now.astimezone(UTC).weekday())
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)

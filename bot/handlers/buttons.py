@@ -63,18 +63,6 @@ async def edit_pressed_message(
     return True
 
 
-async def remove_buttons(query: CallbackQuery) -> bool:
-    """Take the buttons off the pressed message; False (answered as expired) if already gone."""
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as error:
-        if _NOT_MODIFIED not in error.message.lower():
-            raise
-        await query.answer(render.button_expired())
-        return False
-    return True
-
-
 def _fields(data: str, prefix: str, count: int) -> list[str] | None:
     """`prefix:a:b` → ["a", "b"] when there are exactly `count` non-empty fields."""
     head, _, rest = data.partition(":")

@@ -8,7 +8,7 @@ restart or a duplicate timer can neither skip a question nor post results twice.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, Update
@@ -18,10 +18,11 @@ from telegram.ext import BaseHandler, CommandHandler, JobQueue
 from bot import render
 from bot.content.models import McqItem
 from bot.domain.inputs import ascii_int
-from bot.domain.scoring import rank_tallies
+from bot.domain.scoring import rank_tallies, week_start
 from bot.handlers.common import refuse_outside_group, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
+from bot.pacing import bulk_sending
 from bot.storage.challenges import Challenge
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,9 @@ def _schedule(job_queue: JobQueue[Any] | None, challenge_id: int, delay: timedel
 async def _round_timer(context: TutorContext) -> None:
     assert context.job is not None
     try:
-        await advance_round(context, int(context.job.data))  # type: ignore[call-overload]
+        # Timer-driven (next question, results): bulk, behind anyone's reply to their own action.
+        with bulk_sending():
+            await advance_round(context, int(context.job.data))  # type: ignore[call-overload]
     except TelegramError:
         log.exception("challenge %s could not move on", context.job.data)
 
@@ -195,15 +198,10 @@ async def leaderboard(update: Update, context: TutorContext) -> None:
     if await refuse_outside_group(update, "leaderboard"):
         return
     now = context.clock.now()
-    week = rank_tallies(await context.storage.challenges.group_tallies(chat.id, week_start(now)))
-    ever = rank_tallies(await context.storage.challenges.group_tallies(chat.id))
+    challenges = context.storage.challenges
+    week = await challenges.leaderboard(chat.id, week_start(now), user.id, LEADERBOARD_SIZE)
+    ever = await challenges.leaderboard(chat.id, None, user.id, LEADERBOARD_SIZE)
     await reply(update, render.leaderboard(week, ever, user.id, LEADERBOARD_SIZE))
-
-
-def week_start(now: datetime) -> datetime:
-    """Monday 00:00 UTC of the week holding `now`."""
-    day = now.astimezone(UTC).date() - timedelta(days=now.astimezone(UTC).weekday())
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 async def resume_rounds(job_queue: JobQueue[Any], context: TutorContext) -> int:

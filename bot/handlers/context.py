@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.config import Settings
 from bot.content.models import ContentBank
 from bot.domain.clock import Clock
+from bot.handlers.daily_queue import DailyQueue
 from bot.storage import Storage
 
 SETTLE_SECONDS = 10.0
@@ -60,6 +61,7 @@ class Services:
     clock: Clock
     rng: random.Random = field(default_factory=random.Random)
     polls_in_flight: PollsInFlight = field(default_factory=PollsInFlight)
+    daily_queue: DailyQueue = field(default_factory=DailyQueue)
 
 
 class FailureSink(Protocol):

@@ -9,7 +9,6 @@ from bot import render
 from bot.handlers.buttons import edit_pressed_message, expired, pressed
 from bot.handlers.common import refuse_outside_private
 from bot.handlers.context import TutorContext
-from bot.handlers.reminders import remove_daily
 
 FORGET = "fg"
 
@@ -41,8 +40,7 @@ async def confirm(update: Update, context: TutorContext) -> None:
         if not await edit_pressed_message(query, render.forget_done()):
             return
         await context.storage.users.delete(query.from_user.id)
-        if context.job_queue is not None:
-            remove_daily(context.job_queue, query.from_user.id)
+        # The learner's row, and with it their daily prompt time, is gone: nothing to unschedule.
     elif not await edit_pressed_message(query, render.forget_cancelled()):
         return
     await query.answer()

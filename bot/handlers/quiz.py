@@ -18,7 +18,7 @@ from bot import render
 from bot.content.models import McqItem
 from bot.domain.memory import grade_quiz_answer
 from bot.domain.scoring import challenge_points
-from bot.handlers.buttons import expired, pressed, remove_buttons
+from bot.handlers.buttons import expired, pressed
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, send_quiz_poll
@@ -49,9 +49,8 @@ async def next_question(update: Update, context: TutorContext) -> None:
         await expired(update, context)
         return
     query = press[0]
-    if not await remove_buttons(query):
-        return
     await query.answer()
+    # The button stays: removing it cost a paced send per question and told nobody anything.
     user = await learner(update, context)
     await send_next_question(
         update, context, user, user.active_deck or context.bank.default_deck.id

@@ -1,8 +1,10 @@
 """Daily revision: /daily, /timezone, /retention and the scheduled prompt itself.
 
-One APScheduler job per learner (`daily:<user_id>`) through PTB's JobQueue. Jobs
-live in memory only, so they are rebuilt from SQLite at start-up; `last_daily_date`
-in SQLite is what stops a second prompt on the same local day, even across restarts.
+One JobQueue job ticks every minute and asks SQLite which learners are due
+(`users.next_prompt_at`, UTC, indexed), so start-up and memory do not grow with
+learners. `last_daily_date` in SQLite is what stops a second prompt on the same
+local day, even across restarts; a prompt time left unhandled by a crash is
+caught up at the next start within `CATCH_UP_WINDOW`.
 """
 
 from __future__ import annotations
@@ -18,14 +20,13 @@ from telegram.ext import BaseHandler, CommandHandler, JobQueue
 from bot import render
 from bot.domain.chooser import count_due, plan_session
 from bot.domain.daily import (
-    CATCH_UP_WINDOW,
     DEFAULT_DAILY_TIME,
     InvalidDailyTimeError,
-    clock_time,
     missed_prompt_today,
     next_prompt_at,
     parse_daily_time,
     parse_session_size,
+    pending_prompt_at,
 )
 from bot.domain.inputs import ascii_decimal
 from bot.domain.memory import validate_retention
@@ -33,6 +34,7 @@ from bot.domain.timezones import UnknownTimezoneError, canonical_name, parse_tim
 from bot.handlers.common import active_deck, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.study import SESSION_DAILY, continue_session
+from bot.storage.daily import DailyDue
 from bot.storage.records import User
 
 log = logging.getLogger(__name__)
@@ -40,75 +42,119 @@ log = logging.getLogger(__name__)
 RECENT_MISSES = timedelta(days=7)
 
 
-def job_name(user_id: int) -> str:
-    return f"daily:{user_id}"
+DAILY_TICK = "daily-tick"
+# Above every Telegram user id: a cursor at (t, this) is past everyone due at t.
+END_OF_MINUTE_USER = 2**62
+TICK_SECONDS = 60
 
 
-def remove_daily(job_queue: JobQueue[Any], user_id: int) -> None:
-    if job_queue.scheduler.get_job(job_name(user_id)) is not None:
-        job_queue.scheduler.remove_job(job_name(user_id))
+async def schedule_daily(context: TutorContext, user: User) -> None:
+    """Store when the learner's next prompt is due (none when daily revision is off).
 
-
-def schedule_daily(job_queue: JobQueue[Any], user: User) -> None:
-    """(Re)place the learner's daily job; removes it when daily revision is off.
-
-    Looked up by its stable APScheduler id, not by scanning every job's name:
-    rebuilding 10,000 learners' jobs at start-up must stay linear.
+    Called whenever /daily, /timezone or /start changes what that time is. The
+    minute tick finds it through an index, so there is no per-learner job to keep.
     """
-    remove_daily(job_queue, user.user_id)
-    if user.daily_time is None or not user.active:
-        return
-    job_queue.run_daily(
-        daily_prompt,
-        time=clock_time(user.daily_time, parse_timezone(user.timezone)),
-        name=job_name(user.user_id),
-        user_id=user.user_id,
-        chat_id=user.user_id,
-        job_kwargs={
-            "id": job_name(user.user_id),
-            "replace_existing": True,
-            # APScheduler's default grace is 1 s: a busy loop must not drop a learner's day.
-            "misfire_grace_time": int(CATCH_UP_WINDOW.total_seconds()),
-            "coalesce": True,
-        },
-    )
+    moment = None
+    if user.daily_time is not None:
+        moment = next_prompt_at(user.daily_time, parse_timezone(user.timezone), context.clock.now())
+    await context.storage.daily.set_next(user.user_id, moment)
 
 
 async def rebuild_daily_jobs(job_queue: JobQueue[Any], context: TutorContext) -> int:
-    """At start-up: one job per learner, plus a catch-up run for prompts missed while down."""
-    users = await context.storage.users.with_daily_revision()
+    """At start-up: one tick now (catch-up after downtime), then one at every minute.
+
+    Learners whose daily time was set before prompt times were stored get theirs
+    here, once; every other learner costs nothing at start-up.
+    """
     now = context.clock.now()
-    for user in users:
-        schedule_daily(job_queue, user)
-        assert user.daily_time is not None
-        zone = parse_timezone(user.timezone)
-        if missed_prompt_today(user.daily_time, zone, now, user.last_daily_date):
-            job_queue.run_once(
-                daily_prompt,
-                when=0,
-                user_id=user.user_id,
-                chat_id=user.user_id,
-                name=f"daily-catch-up:{user.user_id}",
-                job_kwargs={"misfire_grace_time": int(CATCH_UP_WINDOW.total_seconds())},
+    unscheduled = await context.storage.daily.unscheduled()
+    await context.storage.daily.set_many(
+        [
+            (
+                learner.user_id,
+                pending_prompt_at(
+                    learner.daily_time,
+                    parse_timezone(learner.timezone),
+                    now,
+                    learner.last_daily_date,
+                ),
             )
-    log.info("scheduled daily revision for %d learners", len(users))
-    return len(users)
+            for learner in unscheduled
+        ]
+    )
+    job_kwargs = {
+        "id": DAILY_TICK,
+        "replace_existing": True,
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": TICK_SECONDS,
+    }
+    job_queue.run_once(daily_tick, when=0, name=f"{DAILY_TICK}-start")
+    job_queue.run_repeating(
+        daily_tick,
+        interval=TICK_SECONDS,
+        # On the minute, so a 09:00 learner hears from us at 09:00:00, not up to a minute late.
+        first=now.replace(second=0, microsecond=0) + timedelta(seconds=TICK_SECONDS),
+        name=DAILY_TICK,
+        job_kwargs=job_kwargs,
+    )
+    log.info("daily tick scheduled; %d learners got their first prompt time", len(unscheduled))
+    return len(unscheduled)
 
 
-async def daily_prompt(context: TutorContext) -> None:
-    """The job: start today's revision session for one learner (at most once a local day)."""
-    assert context.job is not None and context.job.user_id is not None
-    user_id = context.job.user_id
+async def daily_tick(context: TutorContext) -> int:
+    """The job: hand every learner whose prompt time has come to the prompt workers."""
+    queue = context.services.daily_queue
+    worker_context = TutorContext(context.application)
+
+    async def handle(learner: DailyDue, tick_time: datetime) -> None:
+        await prompt_if_due(worker_context, learner, tick_time)
+
+    handed = 0
+    async with queue.tick_lock:
+        now = context.clock.now()
+        while len(queue) < queue.enough_waiting:
+            page = await context.storage.daily.due(queue.cursor, now, queue.page_size)
+            handed += queue.submit(page, now, handle)
+            if len(page) < queue.page_size:
+                # Everyone due up to now is handed over; the next tick starts after `now`.
+                queue.cursor = (now, END_OF_MINUTE_USER)
+                break
+            queue.cursor = (page[-1].next_prompt_at or now, page[-1].user_id)
+    return handed
+
+
+async def prompt_if_due(context: TutorContext, learner: DailyDue, tick_time: datetime) -> None:
+    """Prompt one learner whose time came at `tick_time`, then move their time to the next one.
+
+    Within the catch-up window and not yet prompted today: today's session. Either
+    way the next time is stored only afterwards (compare-and-set), so a crash in
+    between leaves the learner due for the catch-up at the next start; `claim_daily`
+    in SQLite still stops a second prompt on the same local day.
+    """
+    zone = parse_timezone(learner.timezone)
+    if learner.active and missed_prompt_today(
+        learner.daily_time, zone, tick_time, learner.last_daily_date
+    ):
+        await prompt_learner(context, learner.user_id)
+    if learner.next_prompt_at is not None:
+        await context.storage.daily.advance(
+            learner.user_id,
+            learner.next_prompt_at,
+            next_prompt_at(learner.daily_time, zone, context.clock.now()),
+        )
+
+
+async def prompt_learner(context: TutorContext, user_id: int) -> None:
+    """Start today's revision session for one learner (at most once a local day)."""
     try:
         await start_daily_session(context, user_id)
     except Forbidden:
         log.info("learner %s blocked the bot: marking inactive", user_id)
         await context.storage.users.set_active(user_id, False)
-        if context.job_queue is not None:
-            remove_daily(context.job_queue, user_id)
     except TelegramError:
         # RetryAfter was already retried by AIORateLimiter; one learner's failure
-        # must not stop anyone else's prompt, and tomorrow's job still runs.
+        # must not stop anyone else's prompt, and tomorrow's still comes.
         log.exception("daily prompt for learner %s failed", user_id)
 
 
@@ -191,8 +237,8 @@ async def daily(update: Update, context: TutorContext) -> None:
         await reply(update, render.bad_value(str(error), render.usage("daily")))
         return
     user = await storage.users.get(user.user_id) or user
-    if args and context.job_queue is not None:
-        schedule_daily(context.job_queue, user)
+    if args:
+        await schedule_daily(context, user)
     await reply(update, _describe(user, context.clock.now()))
 
 
@@ -211,8 +257,7 @@ async def timezone_command(update: Update, context: TutorContext) -> None:
         return
     await context.storage.users.set_timezone(user.user_id, name)
     user = await context.storage.users.get(user.user_id) or user
-    if context.job_queue is not None:
-        schedule_daily(context.job_queue, user)
+    await schedule_daily(context, user)
     await reply(update, render.timezone_set(name) + "\n" + _describe(user, context.clock.now()))
 
 
@@ -239,8 +284,7 @@ async def enable_default_daily(context: TutorContext, user: User) -> User:
     """New learners get daily revision at 09:00 (UTC until they set a zone)."""
     await context.storage.users.set_daily_time(user.user_id, DEFAULT_DAILY_TIME)
     user = await context.storage.users.get(user.user_id) or user
-    if context.job_queue is not None:
-        schedule_daily(context.job_queue, user)
+    await schedule_daily(context, user)
     return user
 
 

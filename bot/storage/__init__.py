@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.storage.answers import AnswerRepository
 from bot.storage.challenges import ChallengeRepository
+from bot.storage.daily import DailyScheduleRepository
 from bot.storage.database import Database
 from bot.storage.inbox import InboxRepository
 from bot.storage.polls import PollIntentRepository, PollRepository
@@ -27,6 +28,7 @@ class Storage:
         self.reviews = ReviewRepository(self.db)
         self.sessions = SessionRepository(self.db)
         self.challenges = ChallengeRepository(self.db)
+        self.daily = DailyScheduleRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()

@@ -7,6 +7,7 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.memory import MemoryState
+from bot.storage.challenge_totals import add_challenge_answer
 from bot.storage.database import Database, from_db_time, to_db_time
 from bot.storage.records import Answer, NewAnswer
 from bot.storage.reviews import upsert_memory
@@ -60,6 +61,7 @@ class AnswerRepository:
             )
             if cursor.rowcount != 1:
                 return False
+            await add_challenge_answer(db, answer)
             if memory is not None:
                 await upsert_memory(db, answer.user_id, memory)
             return True

@@ -9,7 +9,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.domain.scoring import Tally
+from bot.domain.scoring import Standing, Tally
+from bot.storage import challenge_totals
 from bot.storage.database import Database, from_db_time, to_db_time
 
 _COLUMNS = (
@@ -142,6 +143,13 @@ class ChallengeRepository:
             condition += " AND a.answered_at >= ?"
             params += (to_db_time(since),)
         return await self._tallies(condition, params)
+
+    async def leaderboard(
+        self, chat_id: int, since: datetime | None, caller_id: int, size: int
+    ) -> list[Standing]:
+        """Top `size` of the group (this week when `since` is its Monday, else all time),
+        plus the caller's standing when below them; read from the running totals."""
+        return await challenge_totals.board(self._db, chat_id, since, caller_id, size)
 
     async def _tallies(self, condition: str, params: tuple[object, ...]) -> list[Tally]:
         rows = await self._db.fetch_all(

@@ -8,7 +8,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
@@ -44,15 +44,28 @@ def is_lock_error(error: BaseException) -> bool:
     return "locked" in message or "busy" in message
 
 
-def to_db_time(moment: datetime) -> str:
-    """UTC, fixed width, so text order is time order."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def to_db_time(moment: datetime) -> int:
+    """UTC milliseconds since the Unix epoch: 6 bytes in SQLite, and number order is time order."""
     if moment.tzinfo is None:
         raise ValueError("naive datetimes are not stored; pass an aware UTC time")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return (moment - _EPOCH) // _MILLISECOND
 
 
-def from_db_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
+def from_db_time(value: int | str) -> datetime:
+    """Read a stored time: milliseconds (as a number, or as digits in a TEXT column).
+
+    ISO-8601 text is what files written before migration 009 held; still read, for
+    rows a migration does not convert.
+    """
+    if isinstance(value, int):
+        return _EPOCH + value * _MILLISECOND
+    if value.isdigit():
+        return _EPOCH + int(value) * _MILLISECOND
+    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -64,8 +77,9 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [version for version, _, _ in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 001, 002, … without gaps: {versions}")
+    # Numbers are reserved per branch, so a branch may lack some; two files must never share one.
+    if len(set(versions)) != len(versions):
+        raise RuntimeError(f"two migrations share a number: {versions}")
     return found
 
 
@@ -117,10 +131,11 @@ class Database:
         """Apply every migration newer than the file's user_version, each in one transaction."""
         current = await self.schema_version()
         known = migrations()
-        if current > len(known):
+        latest = known[-1][0] if known else 0
+        if current > latest:
             raise DatabaseUnusableError(
                 f"DATABASE_PATH {self.path}: written by a newer version of the bot "
-                f"(schema {current}; this version knows up to {len(known)})"
+                f"(schema {current}; this version knows up to {latest})"
             )
         for version, name, sql in known:
             if version <= current:

@@ -1,40 +1,41 @@
-"""Daily revision through PTB: settings, jobs in PTB's JobQueue, the prompt, catch-up, blocks."""
+"""Daily revision through PTB: settings, the minute tick, the prompt, catch-up, zones, DST."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.domain.memory import Grade
 from bot.handlers.context import TutorContext
-from bot.handlers.reminders import daily_prompt, job_name, rebuild_daily_jobs
+from bot.handlers.reminders import daily_tick, rebuild_daily_jobs
 from bot.handlers.study import record_answer
+from bot.storage.database import from_db_time
 from tests.conftest import Harness
 
 
-def daily_job(harness: Harness, user_id: int) -> Any:
-    jobs = harness.app.job_queue.get_jobs_by_name(job_name(user_id))  # type: ignore[union-attr]
-    assert len(jobs) <= 1
-    return jobs[0] if jobs else None
+async def next_prompt(harness: Harness, user_id: int) -> datetime | None:
+    row = await harness.services.storage.db.fetch_one(
+        "SELECT next_prompt_at FROM users WHERE user_id = ?", (user_id,)
+    )
+    assert row is not None
+    return from_db_time(row[0]) if row[0] else None
 
 
-def next_fire(job: Any, now: datetime) -> datetime:
-    fire: datetime = job.job.trigger.get_next_fire_time(None, now)
-    return fire.astimezone(UTC)
+async def tick(harness: Harness) -> int:
+    """One minute tick, then wait until every learner it found has been handled."""
+    queued = await daily_tick(TutorContext(harness.app))
+    await harness.services.daily_queue.join()
+    return queued
 
 
-async def run_job(harness: Harness, user_id: int) -> None:
-    job = daily_job(harness, user_id)
-    assert job is not None, f"no daily job for {user_id}"
-    await daily_prompt(TutorContext.from_job(job, harness.app))
+def intros(harness: Harness, user_id: int) -> int:
+    return sum("Daily revision —" in text for text in harness.api.texts(user_id))
 
 
 async def test_start_turns_daily_revision_on_at_nine_utc(harness: Harness) -> None:
     await harness.command(harness.user(11), "/start")
     assert "Daily revision is on at 09:00 UTC" in harness.api.texts(11)[-1]
     assert "/daily off" in harness.api.texts(11)[-1]
-    job = daily_job(harness, 11)
-    assert next_fire(job, harness.clock.now()) == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    assert await next_prompt(harness, 11) == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 async def test_bad_values_get_one_line_errors(harness: Harness) -> None:
@@ -56,36 +57,79 @@ async def test_daily_shows_setting_and_next_run_and_utc_notice(harness: Harness)
     await harness.command(ada, "/daily 18:30")
     text = harness.api.texts(11)[-1]
     assert "18:30" in text and "Next: Mon 02 Nov 18:30" in text and "UTC" in text
-    assert next_fire(daily_job(harness, 11), harness.clock.now()).hour == 18
+    assert await next_prompt(harness, 11) == datetime(2026, 11, 2, 18, 30, tzinfo=UTC)
     await harness.command(ada, "/daily off")
     assert "off" in harness.api.texts(11)[-1]
-    assert daily_job(harness, 11) is None or daily_job(harness, 11).removed
+    assert await next_prompt(harness, 11) is None
+    harness.clock.set(datetime(2026, 11, 2, 18, 30, tzinfo=UTC))
+    assert await tick(harness) == 0 and intros(harness, 11) == 0
 
 
-async def test_timezone_change_replaces_the_job(harness: Harness) -> None:
+async def test_timezone_change_moves_the_prompt_time(harness: Harness) -> None:
     ada = harness.user(11)
     await harness.command(ada, "/start")
     await harness.command(ada, "/timezone Europe/Berlin")
     assert "Europe/Berlin" in harness.api.texts(11)[-1]
-    jobs = harness.app.job_queue.get_jobs_by_name(job_name(11))  # type: ignore[union-attr]
-    assert len([job for job in jobs if not job.removed]) == 1
-    job = jobs[-1]
-    # 09:00 in Berlin in November (CET, UTC+1) is 08:00 UTC.
-    assert next_fire(job, harness.clock.now()) == datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+    # 09:00 in Berlin in November (CET, UTC+1) is 08:00 UTC; it is 08:00 now, so tomorrow.
+    assert await next_prompt(harness, 11) == datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
 
 
 async def test_daylight_saving_change_keeps_local_time(harness: Harness) -> None:
     ada = harness.user(11)
     await harness.command(ada, "/start")
     await harness.command(ada, "/timezone Europe/Berlin")
-    job = daily_job(harness, 11)
-    before = next_fire(job, datetime(2026, 3, 28, 12, 0, tzinfo=UTC))
-    after = next_fire(job, datetime(2026, 3, 29, 12, 0, tzinfo=UTC))
-    assert before == datetime(2026, 3, 29, 7, 0, tzinfo=UTC)  # CEST from 29 March: UTC+2
-    assert after == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
-    assert next_fire(job, datetime(2026, 3, 27, 12, 0, tzinfo=UTC)) == datetime(
-        2026, 3, 28, 8, 0, tzinfo=UTC
-    )
+    harness.clock.set(datetime(2026, 3, 27, 12, 0, tzinfo=UTC))
+    await harness.command(ada, "/daily 09:00")
+    prompts = []
+    # Minute by minute over the spring-forward weekend: 08:00 UTC (CET), then 07:00 (CEST).
+    for _ in range(3 * 24 * 60):
+        harness.clock.advance(timedelta(minutes=1))
+        if await tick(harness):
+            prompts.append(harness.clock.now())
+    assert prompts == [
+        datetime(2026, 3, 28, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 29, 7, 0, tzinfo=UTC),
+        datetime(2026, 3, 30, 7, 0, tzinfo=UTC),
+    ]
+    assert intros(harness, 11) == 3
+
+
+async def test_learners_across_zones_are_prompted_at_their_local_nine(harness: Harness) -> None:
+    zones = {
+        11: ("UTC", datetime(2026, 11, 3, 9, 0, tzinfo=UTC)),
+        12: ("Europe/Berlin", datetime(2026, 11, 3, 8, 0, tzinfo=UTC)),
+        13: ("America/New_York", datetime(2026, 11, 3, 14, 0, tzinfo=UTC)),
+        14: ("Asia/Kolkata", datetime(2026, 11, 3, 3, 30, tzinfo=UTC)),
+        15: ("Pacific/Auckland", datetime(2026, 11, 2, 20, 0, tzinfo=UTC)),
+        16: ("UTC+14", datetime(2026, 11, 2, 19, 0, tzinfo=UTC)),
+    }
+    for user_id, (zone, _) in zones.items():
+        await harness.command(harness.user(user_id), "/start")
+        await harness.command(harness.user(user_id), f"/timezone {zone}")
+    harness.clock.set(datetime(2026, 11, 2, 18, 0, tzinfo=UTC))
+    first_prompt: dict[int, datetime] = {}
+    for _ in range(24 * 60):
+        harness.clock.advance(timedelta(minutes=1))
+        await tick(harness)
+        for user_id in zones:
+            if user_id not in first_prompt and intros(harness, user_id):
+                first_prompt[user_id] = harness.clock.now()
+    assert first_prompt == {user_id: moment for user_id, (_, moment) in zones.items()}
+    assert all(intros(harness, user_id) == 1 for user_id in zones)
+
+
+async def test_one_tick_job_however_many_learners(harness: Harness) -> None:
+    for user_id in range(100, 160):
+        await harness.command(harness.user(user_id), "/start")
+    job_queue = harness.app.job_queue
+    assert job_queue is not None
+    await rebuild_daily_jobs(job_queue, TutorContext(harness.app))
+    names = sorted(job.name or "" for job in job_queue.jobs())
+    assert names == ["daily-tick", "daily-tick-start"]
+    tick_job = job_queue.get_jobs_by_name("daily-tick")[0]
+    assert tick_job.job.trigger.interval == timedelta(minutes=1)
+    # It fires on the minute: the first run is the next whole minute.
+    assert tick_job.job.trigger.start_date == datetime(2026, 11, 2, 8, 1, tzinfo=UTC)
 
 
 async def answer_item(
@@ -115,7 +159,7 @@ async def test_prompt_leads_with_the_missed_item(harness: Harness) -> None:
     await answer_item(harness, 11, y, right=True)
     await answer_item(harness, 11, z, right=True)
     harness.clock.set(datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
-    await run_job(harness, 11)
+    await tick(harness)
     intro = harness.api.texts(11)[-1]
     assert "Daily revision" in intro and "missed recently" in intro and "1 missed" in intro
     sent = await harness.services.storage.polls.get(harness.last_poll()["poll"]["id"])
@@ -131,7 +175,7 @@ async def test_session_runs_to_a_summary_with_streak(harness: Harness) -> None:
     for item in deck.mcqs[:3]:
         await answer_item(harness, 11, item.id, right=False)
     harness.clock.set(datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
-    await run_job(harness, 11)
+    await tick(harness)
     for _ in range(3):
         poll = harness.last_poll()["poll"]
         await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
@@ -144,44 +188,94 @@ async def test_no_second_prompt_on_the_same_local_day(harness: Harness) -> None:
     ada = harness.user(11)
     await harness.command(ada, "/start")
     harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    await run_job(harness, 11)
-    await run_job(harness, 11)
-    intros = [text for text in harness.api.texts(11) if "Daily revision —" in text]
-    assert len(intros) == 1
-    harness.clock.advance(timedelta(days=1))
-    await run_job(harness, 11)
-    intros = [text for text in harness.api.texts(11) if "Daily revision —" in text]
-    assert len(intros) == 2
+    await tick(harness)
+    assert intros(harness, 11) == 1
+    assert await next_prompt(harness, 11) == datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    # Moving the time to later today does not earn a second prompt today.
+    await harness.command(ada, "/daily 10:00")
+    harness.clock.set(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
+    await tick(harness)
+    assert intros(harness, 11) == 1
+    assert await next_prompt(harness, 11) == datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    harness.clock.set(datetime(2026, 11, 3, 10, 0, tzinfo=UTC))
+    await tick(harness)
+    assert intros(harness, 11) == 2
+
+
+async def test_a_learner_still_queued_is_not_queued_again(harness: Harness) -> None:
+    await harness.command(harness.user(11), "/start")
+    harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    context = TutorContext(harness.app)
+    assert await daily_tick(context) == 1
+    harness.clock.advance(timedelta(minutes=1))
+    assert await daily_tick(context) == 0  # the first is still being handled
+    await harness.services.daily_queue.join()
+    assert intros(harness, 11) == 1
+
+
+async def test_many_learners_at_one_minute_are_paged_without_skips_or_repeats(
+    harness: Harness,
+) -> None:
+    for user_id in range(100, 125):
+        await harness.command(harness.user(user_id), "/start")
+    queue = harness.services.daily_queue
+    queue.page_size, queue.enough_waiting = 4, 10
+    harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    first = await daily_tick(TutorContext(harness.app))
+    assert 10 <= first < 25  # stopped once enough were waiting
+    await queue.join()
+    harness.clock.advance(timedelta(minutes=1))
+    await tick(harness)
+    await tick(harness)
+    assert [intros(harness, user_id) for user_id in range(100, 125)] == [1] * 25
+
+
+async def test_a_crash_before_the_time_moves_on_is_caught_up_once(harness: Harness) -> None:
+    await harness.command(harness.user(11), "/start")
+    harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    await tick(harness)
+    # As if the process died after the prompt but before storing the next time.
+    await harness.services.storage.daily.set_next(11, datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    harness.services.daily_queue.cursor = None  # a new process
+    harness.clock.set(datetime(2026, 11, 2, 9, 30, tzinfo=UTC))
+    assert await tick(harness) == 1
+    assert intros(harness, 11) == 1  # claim_daily in SQLite refused the second
+    assert await next_prompt(harness, 11) == datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
 
 async def test_catch_up_after_downtime_within_three_hours(harness: Harness) -> None:
-    ada = harness.user(11)
-    await harness.command(ada, "/start")
-    job_queue = harness.app.job_queue
-    assert job_queue is not None
+    for user_id in (11, 12):
+        await harness.command(harness.user(user_id), "/start")
+    # Learner 12 chose 08:00 (more than 3 h before we come back), learner 11 kept 09:00.
+    await harness.command(harness.user(12), "/daily 08:00")
     harness.clock.set(datetime(2026, 11, 2, 11, 30, tzinfo=UTC))
-    await rebuild_daily_jobs(job_queue, TutorContext(harness.app))
-    catch_up = job_queue.get_jobs_by_name("daily-catch-up:11")
-    assert catch_up
-    # Thousands of catch-ups start together: APScheduler's default 1 s grace would drop some.
-    assert catch_up[0].job.misfire_grace_time == 3 * 3600
-    assert daily_job(harness, 11).job.misfire_grace_time == 3 * 3600
-    for job in job_queue.get_jobs_by_name("daily-catch-up:11"):
-        job.schedule_removal()
-    harness.clock.set(datetime(2026, 11, 2, 12, 30, tzinfo=UTC))
-    await rebuild_daily_jobs(job_queue, TutorContext(harness.app))
-    assert not [job for job in job_queue.get_jobs_by_name("daily-catch-up:11") if not job.removed]
-
-
-async def test_no_catch_up_when_todays_prompt_already_went_out(harness: Harness) -> None:
-    await harness.command(harness.user(11), "/start")
-    harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    await run_job(harness, 11)
-    harness.clock.set(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
     job_queue = harness.app.job_queue
     assert job_queue is not None
     await rebuild_daily_jobs(job_queue, TutorContext(harness.app))
-    assert not job_queue.get_jobs_by_name("daily-catch-up:11")
+    await tick(harness)
+    assert intros(harness, 11) == 1
+    assert intros(harness, 12) == 0
+    assert await next_prompt(harness, 12) == datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
+
+
+async def test_learners_from_before_the_tick_get_a_prompt_time_at_start_up(
+    harness: Harness,
+) -> None:
+    storage = harness.services.storage
+    await storage.users.upsert(11, "Ada", None, harness.clock.now())
+    await storage.users.upsert(12, "Bob", None, harness.clock.now())
+    await storage.users.set_daily_time(11, "07:00")  # missed 3 h ago at 10:00: still owed
+    await storage.users.set_daily_time(12, "06:30")  # missed 3.5 h ago: tomorrow
+    await storage.users.set_timezone(12, "Europe/Berlin")
+    harness.clock.set(datetime(2026, 11, 2, 9, 59, tzinfo=UTC))
+    job_queue = harness.app.job_queue
+    assert job_queue is not None
+    assert await rebuild_daily_jobs(job_queue, TutorContext(harness.app)) == 2
+    assert await next_prompt(harness, 11) == datetime(2026, 11, 2, 7, 0, tzinfo=UTC)
+    assert await next_prompt(harness, 12) == datetime(2026, 11, 3, 5, 30, tzinfo=UTC)
+    await tick(harness)
+    assert intros(harness, 11) == 1 and intros(harness, 12) == 0
+    assert await rebuild_daily_jobs(job_queue, TutorContext(harness.app)) == 0
 
 
 async def test_blocked_learner_in_the_middle_of_a_batch(harness: Harness) -> None:
@@ -189,13 +283,14 @@ async def test_blocked_learner_in_the_middle_of_a_batch(harness: Harness) -> Non
         await harness.command(harness.user(user_id), "/start")
     harness.api.block_user(12)
     harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    for user_id in (11, 12, 13):
-        await run_job(harness, user_id)
-    assert any("Daily revision —" in text for text in harness.api.texts(11))
-    assert any("Daily revision —" in text for text in harness.api.texts(13))
+    assert await tick(harness) == 3
+    assert intros(harness, 11) == 1 and intros(harness, 13) == 1
     blocked = await harness.services.storage.users.get(12)
     assert blocked is not None and blocked.active is False
-    assert daily_job(harness, 12) is None or daily_job(harness, 12).removed
+    # An inactive learner keeps a prompt time but is skipped until they come back.
+    harness.clock.set(datetime(2026, 11, 3, 9, 0, tzinfo=UTC))
+    await tick(harness)
+    assert intros(harness, 11) == 2 and intros(harness, 12) == 0
 
 
 async def test_nothing_sent_when_nothing_is_due_and_nothing_new(harness: Harness) -> None:
@@ -208,7 +303,7 @@ async def test_nothing_sent_when_nothing_is_due_and_nothing_new(harness: Harness
         await answer_item(harness, 11, item.id, right=True, grade=Grade.EASY)
     harness.api.clear()
     harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    await run_job(harness, 11)
+    await tick(harness)
     assert harness.api.texts(11) == [] and harness.api.of("sendPoll") == []
 
 

@@ -51,10 +51,15 @@ async def db(tmp_path: Path):
     await database.close()
 
 
-def test_packaged_migrations_are_numbered_from_1_without_gaps() -> None:
+def latest_version() -> int:
+    return int(migration_files()[-1][:3])
+
+
+def test_packaged_migrations_are_numbered_in_order_without_duplicates() -> None:
     found = migrations()
     assert len(found) == len(migration_files()) >= 1
-    assert [version for version, _, _ in found] == list(range(1, len(found) + 1))
+    versions = [version for version, _, _ in found]
+    assert versions == sorted(set(versions)) and versions[0] == 1
     assert [name for _, name, _ in found] == migration_files()
 
 
@@ -64,7 +69,7 @@ async def test_empty_file_is_migrated_to_the_number_of_migration_files(tmp_path:
     database = Database(path)
     await database.open()
     try:
-        assert await database.schema_version() == len(migration_files())
+        assert await database.schema_version() == latest_version()
         assert await table_names(database) >= TABLES
     finally:
         await database.close()
@@ -95,7 +100,7 @@ async def test_reopening_a_migrated_file_does_not_reapply_migrations(tmp_path: P
     for _ in range(2):  # a second CREATE TABLE would raise
         database = Database(path)
         await database.open()
-        assert await database.schema_version() == len(migration_files())
+        assert await database.schema_version() == latest_version()
         await database.close()
 
 
@@ -167,16 +172,24 @@ def test_naive_datetimes_are_refused() -> None:
 def test_db_time_round_trips_as_aware_utc() -> None:
     berlin_evening = datetime(2026, 11, 2, 23, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1)))
     back = from_db_time(to_db_time(berlin_evening))
-    assert back == berlin_evening
+    assert back == berlin_evening - timedelta(microseconds=456)
     assert back.utcoffset() == timedelta(0)
     assert back.hour == 22
-    assert back.microsecond == 123456
+    assert back.microsecond == 123000  # stored to the millisecond
 
 
-def test_db_time_text_order_is_time_order() -> None:
+def test_db_time_is_compact_milliseconds_and_reads_old_iso_text() -> None:
+    moment = datetime(2026, 11, 2, 8, 0, 0, 5000, tzinfo=UTC)
+    assert to_db_time(moment) == 1_793_606_400_005
+    assert from_db_time(1_793_606_400_005) == moment
+    assert from_db_time("1793606400005") == moment  # a TEXT column holds the digits
+    assert from_db_time("2026-11-02T08:00:00.005000+00:00") == moment  # written before 009
+
+
+def test_db_time_order_is_time_order() -> None:
     plus_five = timezone(timedelta(hours=5))
     moments = [
-        NOW + timedelta(microseconds=1),
+        NOW + timedelta(milliseconds=1),
         NOW,
         datetime(2026, 11, 2, 12, 0, tzinfo=plus_five),  # 07:00 UTC, earlier than NOW
         NOW + timedelta(days=400),

@@ -1,0 +1,187 @@
+"""Answer ingestion: N members of a group answer one challenge poll at once.
+
+1. **Bot**: `python -m bot` as a subprocess against the fake Bot API server
+   (`tests/fakes/telegram_server.py`). A member starts `/challenge 1 600`; once the poll
+   is out, `--members` members answer it together (all their updates queued at once, as
+   Telegram would deliver a burst). Measured: first answer queued → every answer stored
+   in SQLite (read from the file by this process, WAL allows it), as answers/s.
+   Then checked: exactly one stored answer per member (nothing lost, nothing doubled),
+   and the leaderboard totals equal the sum of the stored answers.
+2. **Baselines**, same run, same machine, same schema and PRAGMAs (`bot.storage.Database`):
+   aiosqlite inserting the same number of answer rows with one commit per row, and all
+   of them in one transaction.
+
+The target (issue "Fast at scale", goal 1) is ≥ 3,000 answers/s at 5,000 members and at
+least 1.25× the one-commit-per-row baseline.
+
+Run: .venv/bin/python bench/ingest.py [--members 5000] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.storage.database import Database, to_db_time  # noqa: E402
+from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
+
+GROUP = -1009876543210
+FIRST_MEMBER = 2_000_000
+
+
+def _rows(count: int) -> list[tuple[object, ...]]:
+    stamp = to_db_time(datetime.now(UTC))
+    return [
+        (FIRST_MEMBER + n, "item", GROUP, "poll", 0, "good", 1, stamp, 3.5, "challenge", 1, 900)
+        for n in range(count)
+    ]
+
+
+_INSERT = (
+    "INSERT INTO answers (user_id, item_id, chat_id, poll_id, chosen_option, grade, correct,"
+    " answered_at, seconds, context, session_id, points)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (poll_id, user_id) DO NOTHING"
+)
+
+
+async def baseline(folder: Path, count: int, one_transaction: bool) -> float:
+    """Rows per second for plain aiosqlite on the bot's schema."""
+    path = folder / f"baseline-{int(one_transaction)}.sqlite3"
+    db = Database(path)
+    await db.open()
+    try:
+        stamp = to_db_time(datetime.now(UTC))
+        async with db.transaction() as connection:
+            await connection.executemany(
+                "INSERT INTO users (user_id, first_name, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(FIRST_MEMBER + n, f"M{n}", stamp, stamp) for n in range(count)],
+            )
+        rows = _rows(count)
+        started = time.perf_counter()
+        if one_transaction:
+            async with db.transaction() as connection:
+                await connection.executemany(_INSERT, rows)
+        else:
+            for row in rows:
+                async with db.transaction() as connection:
+                    await connection.execute(_INSERT, row)
+        elapsed = time.perf_counter() - started
+    finally:
+        await db.close()
+    return count / elapsed
+
+
+def _count(path: Path, sql: str, params: tuple[object, ...] = ()) -> int:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
+        return int(db.execute(sql, params).fetchone()[0] or 0)
+
+
+def bot_run(folder: Path, members: int) -> dict[str, float]:
+    database = folder / "bot.sqlite3"
+    with FakeTelegramServer(global_rate=None, group_rate_per_minute=None) as server:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": "123456:INGEST",
+            "TELEGRAM_BASE_URL": server.base_url,
+            "DATABASE_PATH": str(database),
+            "CONTENT_DIR": str(ROOT / "content"),
+            "LOG_LEVEL": "WARNING",
+        }
+        log_path = folder / "bot.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log, stderr=log
+            )
+            try:
+                server.wait_for(lambda: server.allowed_updates is not None, timeout=60)
+                users = [server.user(FIRST_MEMBER + n, f"Member {n}") for n in range(members)]
+                server.push_message(
+                    users[0], "/challenge 1 600", chat_id=GROUP, chat_type="supergroup"
+                )
+                message = server.wait_for(lambda: server.find_poll(GROUP), timeout=30)
+                poll = message["poll"]
+                right = poll["correct_option_ids"][0]
+                wrong = (right + 1) % len(poll["options"])
+                started = time.perf_counter()
+                for n, user in enumerate(users):
+                    server.push_poll_answer(user, poll["id"], [right if n % 3 else wrong])
+                queued = time.perf_counter() - started
+                stored = 0
+                while stored < members:
+                    if time.perf_counter() - started > 600:
+                        raise SystemExit(f"only {stored} of {members} answers stored in 600 s")
+                    time.sleep(0.02)
+                    stored = _count(
+                        database, "SELECT COUNT(*) FROM answers WHERE poll_id = ?", (poll["id"],)
+                    )
+                elapsed = time.perf_counter() - started
+                time.sleep(1.0)  # anything still in flight would show up as a double
+            finally:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=60)
+        if "Traceback" in log_path.read_text():
+            raise SystemExit(f"the bot logged a traceback:\n{log_path.read_text()[-3000:]}")
+    answers = _count(database, "SELECT COUNT(*) FROM answers WHERE poll_id = ?", (poll["id"],))
+    distinct = _count(
+        database, "SELECT COUNT(DISTINCT user_id) FROM answers WHERE poll_id = ?", (poll["id"],)
+    )
+    right_stored = _count(
+        database, "SELECT SUM(correct) FROM answers WHERE poll_id = ?", (poll["id"],)
+    )
+    right_totals = _count(
+        database,
+        "SELECT SUM(right) FROM challenge_totals WHERE chat_id = ? AND period = 'all'",
+        (GROUP,),
+    )
+    expected_right = sum(1 for n in range(members) if n % 3)
+    if not answers == distinct == members or not right_stored == right_totals == expected_right:
+        raise SystemExit(
+            f"lost or doubled: {answers} answers, {distinct} members, {right_stored} right"
+            f" stored, {right_totals} right in totals; expected {members} and {expected_right}"
+        )
+    return {"seconds": elapsed, "rate": members / elapsed, "queued_s": queued}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=5_000)
+    parser.add_argument("--repeat", type=int, default=1, help="bot runs (best and worst shown)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        per_row = asyncio.run(baseline(folder, args.members, one_transaction=False))
+        batched = asyncio.run(baseline(folder, args.members, one_transaction=True))
+        runs = []
+        for attempt in range(args.repeat):
+            run_folder = folder / f"run{attempt}"
+            run_folder.mkdir()
+            runs.append(bot_run(run_folder, args.members))
+    rates = sorted(run["rate"] for run in runs)
+    print(
+        f"baselines (aiosqlite, {args.members} rows): one commit per row {per_row:,.0f} rows/s;"
+        f" one transaction {batched:,.0f} rows/s"
+    )
+    print(
+        f"bot: {args.members} members answering one poll: {rates[-1]:,.0f} answers/s"
+        f" (worst of {len(rates)}: {rates[0]:,.0f}); {runs[0]['seconds']:.2f} s to store all,"
+        f" {runs[0]['queued_s']:.2f} s of it queueing the updates at the fake server;"
+        f" x{rates[-1] / per_row:.2f} the one-commit-per-row baseline"
+        " (targets: >= 3,000 answers/s and >= x1.25); none lost or double-counted"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Running challenge totals per (group, period, member): written with each answer, read by boards.
+
+Kept apart from `AnswerRepository.record` so that whatever shape the answer write
+takes (one row, or many in one group commit), it calls `add_challenge_answer`
+with the same connection inside the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from bot.domain.scoring import Standing, week_start
+from bot.storage.database import Database
+from bot.storage.records import NewAnswer
+
+CHALLENGE = "challenge"
+ALL_TIME = "all"
+
+_ADD = (
+    "INSERT INTO challenge_totals (chat_id, period, user_id, right, points, seconds)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, period, user_id) DO UPDATE SET"
+    " right = right + excluded.right, points = points + excluded.points,"
+    " seconds = seconds + excluded.seconds"
+)
+# Same order as bot.domain.scoring.rank_tallies.
+_ORDER = "t.points DESC, t.seconds, t.user_id"
+
+
+def period_of(moment: datetime) -> str:
+    """The week an answer counts for: its Monday (UTC) as YYYY-MM-DD."""
+    return week_start(moment).date().isoformat()
+
+
+async def add_challenge_answer(db: aiosqlite.Connection, answer: NewAnswer) -> None:
+    """Inside the caller's transaction, right after the answer row was inserted."""
+    if answer.context != CHALLENGE:
+        return
+    values = (int(answer.correct), answer.points, answer.seconds or 0.0)
+    await db.executemany(
+        _ADD,
+        [
+            (answer.chat_id, period_of(answer.answered_at), answer.user_id, *values),
+            (answer.chat_id, ALL_TIME, answer.user_id, *values),
+        ],
+    )
+
+
+async def board(
+    database: Database, chat_id: int, since: datetime | None, caller_id: int, size: int
+) -> list[Standing]:
+    """The top `size` standings, plus the caller's own when they rank below them."""
+    period = ALL_TIME if since is None else period_of(since)
+    rows = await database.fetch_all(
+        "SELECT t.user_id, u.first_name, t.right, t.points, t.seconds FROM challenge_totals t"
+        " JOIN users u ON u.user_id = t.user_id WHERE t.chat_id = ? AND t.period = ?"
+        f" ORDER BY {_ORDER} LIMIT ?",
+        (chat_id, period, size),
+    )
+    standings = [
+        Standing(
+            rank, row["user_id"], row["first_name"], row["right"], row["points"], row["seconds"]
+        )
+        for rank, row in enumerate(rows, start=1)
+    ]
+    if len(standings) < size or any(s.user_id == caller_id for s in standings):
+        return standings
+    mine = await database.fetch_one(
+        "SELECT t.user_id, u.first_name, t.right, t.points, t.seconds,"
+        " (SELECT COUNT(*) FROM challenge_totals o WHERE o.chat_id = t.chat_id"
+        "  AND o.period = t.period AND (o.points > t.points OR (o.points = t.points"
+        "  AND (o.seconds < t.seconds OR (o.seconds = t.seconds AND o.user_id < t.user_id)))))"
+        " AS ahead FROM challenge_totals t JOIN users u ON u.user_id = t.user_id"
+        " WHERE t.chat_id = ? AND t.period = ? AND t.user_id = ?",
+        (chat_id, period, caller_id),
+    )
+    if mine is not None:
+        standings.append(_standing(mine["ahead"] + 1, mine))
+    return standings
+
+
+def _standing(rank: int, row: aiosqlite.Row) -> Standing:
+    return Standing(
+        rank, row["user_id"], row["first_name"], row["right"], row["points"], row["seconds"]
+    )
