@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from bot.config import Settings
 from bot.content.loader import ContentError, check_content
+from bot.logsafe import install_redaction
 
 EXIT_CONTENT = 1
 EXIT_CONFIG = 2
@@ -79,6 +80,7 @@ def run_bot() -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    install_redaction(_secrets(settings))
     # httpx logs every request at INFO, including the URL with the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # APScheduler logs a line per job added and per run: one per learner per day.
@@ -97,6 +99,13 @@ def run_bot() -> int:
         print(f"error: the content bank is invalid, refusing to start.\n{error}", file=sys.stderr)
         return EXIT_CONTENT
     return 0
+
+
+def _secrets(settings: Settings) -> list[str]:
+    secrets = [settings.telegram_bot_token.get_secret_value()]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    return secrets
 
 
 def _setting_or_default(name: str, default: str) -> str:
