@@ -8,6 +8,7 @@ from bot.storage.answers import AnswerRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
 from bot.storage.polls import PollRepository
+from bot.storage.progress import ProgressRepository
 from bot.storage.reviews import ReviewRepository
 from bot.storage.sessions import SessionRepository
 from bot.storage.users import UserRepository
@@ -24,6 +25,7 @@ class Storage:
         self.reviews = ReviewRepository(self.db)
         self.sessions = SessionRepository(self.db)
         self.challenges = ChallengeRepository(self.db)
+        self.progress = ProgressRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()
