@@ -100,5 +100,9 @@ class OfflineRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None:  # uploads, as the HTTP server decodes multipart parts
+            for name, (filename, upload, _mime) in request_data.multipart_data.items():
+                content = upload if isinstance(upload, bytes) else upload.read()
+                params[name] = {"filename": filename, "size": len(content), "content": content}
         status, body = self.api.handle(api_method, params)
         return status, json.dumps(body).encode()
