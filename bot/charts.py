@@ -53,7 +53,10 @@ def progress_png(report: ProgressReport) -> bytes:
     )
     figure.subplots_adjust(left=0.12, right=0.96, top=0.925, bottom=0.035, hspace=0.7)
     figure.suptitle(
-        f"Your progress · {report.today:%-d %b %Y}", y=0.985, fontsize=TITLE_SIZE + 2, weight="bold"
+        f"Your progress · {report.today.day} {report.today:%b %Y}",
+        y=0.985,
+        fontsize=TITLE_SIZE + 2,
+        weight="bold",
     )
     _heatmap(heat, report)
     _weekly_accuracy(accuracy, report)
@@ -175,7 +178,7 @@ def _weekly_accuracy(axes: Axes, report: ProgressReport) -> None:
     axes.set_xticks(
         list(weeks),
         [
-            f"{week.start:%d}\n{week.start:%b}" if index % 3 == 0 else ""
+            f"{week.start.day}\n{week.start:%b}" if index % 3 == 0 else ""
             for index, week in enumerate(report.weeks)
         ],
         fontsize=FONT_SIZE - 3,
@@ -195,13 +198,10 @@ def _forecast(axes: Axes, report: ProgressReport) -> None:
         if count:
             axes.text(day, count + top * 0.04, str(count), ha="center", fontsize=FONT_SIZE - 4)
     axes.set_ylim(0, top * 1.25)
+    dates = [report.today + timedelta(days=day) for day in days]
     labels = [
-        "today"
-        if day == 0
-        else f"{report.today + timedelta(days=day):%a}\n{report.today + timedelta(days=day):%d}"
-        if day % 2 == 0
-        else ""
-        for day in days
+        "today" if day == 0 else f"{moment:%a}\n{moment.day}" if day % 2 == 0 else ""
+        for day, moment in enumerate(dates)
     ]
     axes.set_xticks(list(days), labels, fontsize=FONT_SIZE - 3)
     axes.set_xlim(-0.6, FORECAST_DAYS - 0.4)
