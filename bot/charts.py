@@ -41,7 +41,7 @@ TITLE_SIZE = 16
 # Answers per day that start each heatmap shade (0 has its own grey).
 HEAT_BINS = (1, 5, 10, 20, 40)
 GROUP_QUESTIONS = 10
-LABEL_CHARS = 26  # per line; question labels take two lines
+LABEL_CHARS = 30  # per line; question labels take two lines
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -68,13 +68,16 @@ def progress_png(report: ProgressReport) -> bytes:
 def group_png(report: GroupReport, title: str) -> bytes:
     """Per-question accuracy of a group's challenges, hardest first."""
     lines = report.questions[:GROUP_QUESTIONS]
-    height = 2.2 + 0.8 * len(lines)
+    height = 2.3 + 0.8 * len(lines)
     figure = _figure(height=height)
     axes = figure.subplots()
-    figure.subplots_adjust(left=0.43, right=0.8, top=1 - 1.0 / height, bottom=0.9 / height)
+    figure.subplots_adjust(left=0.47, right=0.83, top=1 - 1.25 / height, bottom=0.85 / height)
+    shown = (
+        f" ({len(lines)} of {len(report.questions)})" if len(lines) < len(report.questions) else ""
+    )
     figure.suptitle(
-        _drawable(f"Hardest questions · {title}", 48),
-        y=1 - 0.25 / height,
+        f"Hardest questions{shown}\n{_drawable(title, 40)}",
+        y=1 - 0.2 / height,
         fontsize=TITLE_SIZE + 1,
         weight="bold",
     )
