@@ -5,13 +5,14 @@ Pure presentation, like render.py for texts: no SQL, no Telegram. Runs in a work
 global state. matplotlib is imported on first use, not when the bot starts: the import costs
 more than a second and most processes never draw.
 
-Colours are Okabe–Ito and cividis, both readable with every common colour-vision deficiency;
+Colours are Okabe–Ito and viridis, both readable with every common colour-vision deficiency;
 every value a colour carries is also written as a number or on an axis.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING
@@ -47,22 +48,180 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 def progress_png(report: ProgressReport) -> bytes:
     """The learner's progress picture: heatmap, weekly accuracy, forecast, mastery per deck."""
-    figure = _figure(height=9.6 + 0.55 * len(report.mastery))
-    heat, accuracy, forecast, mastery = figure.subplots(
-        4, 1, gridspec_kw={"height_ratios": [1.35, 1, 1, 0.3 * len(report.mastery)]}
-    )
-    figure.subplots_adjust(left=0.12, right=0.96, top=0.925, bottom=0.035, hspace=0.7)
-    figure.suptitle(
-        f"Your progress · {report.today.day} {report.today:%b %Y}",
-        y=0.985,
-        fontsize=TITLE_SIZE + 2,
-        weight="bold",
-    )
-    _heatmap(heat, report)
-    _weekly_accuracy(accuracy, report)
-    _forecast(forecast, report)
-    _mastery(mastery, report)
-    return _png(figure)
+    global _progress_figure
+    with _drawing:
+        figure = _progress_figure
+        if figure is None or figure.decks != len(report.mastery):
+            figure = _progress_figure = _ProgressFigure(len(report.mastery))
+        return figure.render(report)
+
+
+class _ProgressFigure:
+    """The /stats figure, built once and redrawn for each learner.
+
+    Building a figure's axes, ticks and artists costs about a third of a picture; from one
+    learner to the next only data, labels and limits change, so those are updated in place
+    (as matplotlib's own animations do). Every deck has its row, so the layout depends on
+    the number of decks alone.
+    """
+
+    def __init__(self, decks: int) -> None:
+        import numpy as np
+        from matplotlib import colormaps
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+        from matplotlib.patches import Patch
+        from matplotlib.ticker import MaxNLocator
+
+        self.decks = decks
+        self.figure = figure = _figure(height=9.6 + 0.55 * decks)
+        heat, accuracy, forecast, mastery = figure.subplots(
+            4, 1, gridspec_kw={"height_ratios": [1.35, 1, 1, 0.3 * max(decks, 1)]}
+        )
+        figure.subplots_adjust(left=0.12, right=0.96, top=0.925, bottom=0.035, hspace=0.7)
+        self.title = figure.suptitle("", y=0.985, fontsize=TITLE_SIZE + 2, weight="bold")
+        self.heat, self.accuracy, self.forecast = heat, accuracy, forecast
+
+        shades = [GREY, *colormaps["viridis_r"](np.linspace(0.08, 0.92, len(HEAT_BINS)))]
+        palette = ListedColormap(shades).with_extremes(bad="white")
+        self.mesh = heat.pcolormesh(
+            np.ma.masked_array(np.zeros((7, HEATMAP_WEEKS)), mask=True),
+            cmap=palette,
+            norm=BoundaryNorm([0, *HEAT_BINS, 10**9], palette.N),
+            edgecolors="white",
+            linewidth=2,
+        )
+        heat.set_ylim(7, 0)
+        # Only labelled ticks: every tick is several artists, and drawing time grows with them.
+        heat.set_yticks([row + 0.5 for row in range(0, 7, 2)], list(_WEEKDAYS[::2]))
+        heat.tick_params(length=0, labelsize=FONT_SIZE - 2)
+        heat.set_title(
+            f"Answers per day · last {HEATMAP_WEEKS} weeks", loc="left", fontsize=TITLE_SIZE
+        )
+        for side in heat.spines.values():
+            side.set_visible(False)
+        labels = ["0"] + [
+            f"{low}+" if index == len(HEAT_BINS) - 1 else f"{low}–{HEAT_BINS[index + 1] - 1}"
+            for index, low in enumerate(HEAT_BINS)
+        ]
+        heat.legend(
+            handles=[
+                Patch(color=shade, label=label) for shade, label in zip(shades, labels, strict=True)
+            ],
+            ncols=len(labels),
+            loc="upper right",
+            bbox_to_anchor=(1.0, -0.12),
+            frameon=False,
+            fontsize=FONT_SIZE - 4,
+            handlelength=1.0,
+            columnspacing=0.9,
+            handletextpad=0.4,
+        )
+
+        weeks = range(HEATMAP_WEEKS)
+        self.accuracy_bars = accuracy.bar(weeks, [0.0] * HEATMAP_WEEKS, color=BLUE, width=0.7)
+        self.accuracy_labels = [
+            accuracy.text(week, 0, "", ha="center", fontsize=FONT_SIZE - 4) for week in weeks
+        ]
+        accuracy.set_ylim(0, 112)
+        accuracy.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
+        accuracy.set_xlim(-0.6, HEATMAP_WEEKS - 0.4)
+        accuracy.set_title("Accuracy per week (weeks from Monday)", loc="left", fontsize=TITLE_SIZE)
+        _tidy(accuracy)
+
+        days = range(FORECAST_DAYS)
+        self.forecast_bars = forecast.bar(days, [0] * FORECAST_DAYS, color=ORANGE, width=0.7)
+        self.forecast_labels = [
+            forecast.text(day, 0, "", ha="center", fontsize=FONT_SIZE - 4) for day in days
+        ]
+        forecast.set_xlim(-0.6, FORECAST_DAYS - 0.4)
+        forecast.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        forecast.set_title(
+            f"Reviews due · next {FORECAST_DAYS} days", loc="left", fontsize=TITLE_SIZE
+        )
+        _tidy(forecast)
+
+        rows = range(decks)
+        mastery.barh(rows, [100] * decks, color=GREY, height=0.45)
+        self.mastery_bars = mastery.barh(rows, [0] * decks, color=GREEN, height=0.45)
+        # Deck titles are content: never mathtext, whatever `$` they hold.
+        self.deck_titles = [
+            mastery.text(0, row - 0.3, "", va="bottom", fontsize=FONT_SIZE - 1, parse_math=False)
+            for row in rows
+        ]
+        self.deck_counts = [
+            mastery.text(
+                100, row - 0.3, "", ha="right", va="bottom", fontsize=FONT_SIZE - 2, color=MUTED
+            )
+            for row in rows
+        ]
+        mastery.set_ylim(decks - 0.6, -0.9)
+        mastery.set_yticks([])
+        mastery.set_xlim(0, 100)
+        mastery.set_xticks([0, 50, 100], ["0%", "50%", "100%"])
+        mastery.set_title("Mastered per deck (recall now ≥ 90%)", loc="left", fontsize=TITLE_SIZE)
+        _tidy(mastery)
+        mastery.spines["left"].set_visible(False)
+
+    def render(self, report: ProgressReport) -> bytes:
+        self.title.set_text(f"Your progress · {report.today.day} {report.today:%b %Y}")
+        self._heatmap(report)
+        self._weekly_accuracy(report)
+        self._forecast(report)
+        for bar, title, count, deck in zip(
+            self.mastery_bars, self.deck_titles, self.deck_counts, report.mastery, strict=True
+        ):
+            bar.set_width(100 * deck.share)
+            title.set_text(_drawable(deck.title, 48))
+            count.set_text(f"{deck.mastered}/{deck.total} items · {100 * deck.share:.0f}%")
+        return _png(self.figure)
+
+    def _heatmap(self, report: ProgressReport) -> None:
+        import numpy as np
+
+        counts = np.array(report.daily_answers, dtype=float).reshape(HEATMAP_WEEKS, 7).T
+        day_index = np.arange(HEATMAP_WEEKS * 7).reshape(HEATMAP_WEEKS, 7).T
+        later = day_index > (report.today - report.heatmap_start).days
+        self.mesh.set_array(np.ma.masked_array(counts, mask=later))
+        month_starts: dict[str, float] = {}
+        for week in range(HEATMAP_WEEKS):
+            start = report.heatmap_start + timedelta(weeks=week)
+            month_starts.setdefault(f"{start:%b %Y}", week + 0.5)
+        self.heat.set_xticks(list(month_starts.values()), [name[:3] for name in month_starts])
+
+    def _weekly_accuracy(self, report: ProgressReport) -> None:
+        for bar, label, week in zip(
+            self.accuracy_bars, self.accuracy_labels, report.weeks, strict=True
+        ):
+            share = 100 * (week.accuracy or 0.0)
+            bar.set_height(share)
+            label.set_text("" if week.accuracy is None else f"{share:.0f}")
+            label.set_y(share + 3)
+        labelled = range(0, len(report.weeks), 3)
+        self.accuracy.set_xticks(
+            list(labelled),
+            [f"{report.weeks[week].start.day}\n{report.weeks[week].start:%b}" for week in labelled],
+            fontsize=FONT_SIZE - 3,
+        )
+
+    def _forecast(self, report: ProgressReport) -> None:
+        top = max(report.forecast) if any(report.forecast) else 1
+        for bar, label, count in zip(
+            self.forecast_bars, self.forecast_labels, report.forecast, strict=True
+        ):
+            bar.set_height(count)
+            label.set_text(str(count) if count else "")
+            label.set_y(count + top * 0.04)
+        self.forecast.set_ylim(0, top * 1.25)
+        labelled = range(0, FORECAST_DAYS, 2)
+        dates = [report.today + timedelta(days=day) for day in labelled]
+        labels = ["today", *(f"{moment:%a}\n{moment.day}" for moment in dates[1:])]
+        self.forecast.set_xticks(list(labelled), labels, fontsize=FONT_SIZE - 3)
+
+
+_progress_figure: _ProgressFigure | None = None
+# One picture at a time: the figure is shared, and drawing holds the GIL for most of its
+# time anyway, so parallel threads would not finish sooner.
+_drawing = threading.Lock()
 
 
 def group_png(report: GroupReport, title: str) -> bytes:
@@ -80,12 +239,13 @@ def group_png(report: GroupReport, title: str) -> bytes:
         y=1 - 0.2 / height,
         fontsize=TITLE_SIZE + 1,
         weight="bold",
+        parse_math=False,
     )
     rows = range(len(lines))
     shares = [100 * line.accuracy for line in lines]
     axes.barh(rows, [100] * len(lines), color=GREY, height=0.6)
     axes.barh(rows, shares, color=[_accuracy_colour(share) for share in shares], height=0.6)
-    axes.set_yticks(list(rows), [_wrapped(line.question) for line in lines])
+    axes.set_yticks(list(rows), [_wrapped(line.question) for line in lines], parse_math=False)
     axes.set_ylim(len(lines) - 0.5, -0.5)
     axes.set_xlim(0, 100)
     axes.set_xticks([0, 50, 100], ["0%", "50%", "100%"])
@@ -114,124 +274,6 @@ def blank_png() -> bytes:
     return _png(figure)
 
 
-def _heatmap(axes: Axes, report: ProgressReport) -> None:
-    import numpy as np
-    from matplotlib import colormaps
-    from matplotlib.colors import BoundaryNorm, ListedColormap
-    from matplotlib.patches import Patch
-
-    counts = np.array(report.daily_answers, dtype=float).reshape(HEATMAP_WEEKS, 7).T
-    days_shown = (report.today - report.heatmap_start).days + 1
-    day_index = np.arange(HEATMAP_WEEKS * 7).reshape(HEATMAP_WEEKS, 7).T
-    later = day_index >= days_shown
-    shades = [GREY, *colormaps["viridis_r"](np.linspace(0.08, 0.92, len(HEAT_BINS)))]
-    palette = ListedColormap(shades).with_extremes(bad="white")
-    norm = BoundaryNorm([0, *HEAT_BINS, 10**9], palette.N)
-    axes.pcolormesh(
-        np.ma.masked_array(counts, mask=later),
-        cmap=palette,
-        norm=norm,
-        edgecolors="white",
-        linewidth=2,
-    )
-    axes.set_ylim(7, 0)
-    # Only labelled ticks: every tick is several artists, and drawing time grows with them.
-    axes.set_yticks([row + 0.5 for row in range(0, 7, 2)], list(_WEEKDAYS[::2]))
-    month_starts: dict[str, float] = {}
-    for week in range(HEATMAP_WEEKS):
-        start = report.heatmap_start + timedelta(weeks=week)
-        month_starts.setdefault(f"{start:%b %Y}", week + 0.5)
-    axes.set_xticks(list(month_starts.values()), [name[:3] for name in month_starts])
-    axes.tick_params(length=0, labelsize=FONT_SIZE - 2)
-    axes.set_title(f"Answers per day · last {HEATMAP_WEEKS} weeks", loc="left", fontsize=TITLE_SIZE)
-    for side in axes.spines.values():
-        side.set_visible(False)
-    bounds = [0, *HEAT_BINS]
-    labels = ["0"] + [
-        f"{low}+" if index == len(HEAT_BINS) - 1 else f"{low}–{HEAT_BINS[index + 1] - 1}"
-        for index, low in enumerate(HEAT_BINS)
-    ]
-    axes.legend(
-        handles=[
-            Patch(color=shade, label=label) for shade, label in zip(shades, labels, strict=True)
-        ],
-        ncols=len(bounds),
-        loc="upper right",
-        bbox_to_anchor=(1.0, -0.12),
-        frameon=False,
-        fontsize=FONT_SIZE - 4,
-        handlelength=1.0,
-        columnspacing=0.9,
-        handletextpad=0.4,
-    )
-
-
-def _weekly_accuracy(axes: Axes, report: ProgressReport) -> None:
-    weeks = range(len(report.weeks))
-    shares = [100 * (week.accuracy or 0.0) for week in report.weeks]
-    axes.bar(weeks, shares, color=BLUE, width=0.7)
-    for week, line in zip(weeks, report.weeks, strict=True):
-        if line.accuracy is not None:
-            axes.text(
-                week, shares[week] + 3, f"{shares[week]:.0f}", ha="center", fontsize=FONT_SIZE - 4
-            )
-    axes.set_ylim(0, 112)
-    axes.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
-    labelled = range(0, len(report.weeks), 3)
-    axes.set_xticks(
-        list(labelled),
-        [f"{report.weeks[index].start.day}\n{report.weeks[index].start:%b}" for index in labelled],
-        fontsize=FONT_SIZE - 3,
-    )
-    axes.set_xlim(-0.6, len(report.weeks) - 0.4)
-    axes.set_title("Accuracy per week (weeks from Monday)", loc="left", fontsize=TITLE_SIZE)
-    _tidy(axes)
-
-
-def _forecast(axes: Axes, report: ProgressReport) -> None:
-    from matplotlib.ticker import MaxNLocator
-
-    days = range(FORECAST_DAYS)
-    axes.bar(days, report.forecast, color=ORANGE, width=0.7)
-    top = max(report.forecast) if any(report.forecast) else 1
-    for day, count in zip(days, report.forecast, strict=True):
-        if count:
-            axes.text(day, count + top * 0.04, str(count), ha="center", fontsize=FONT_SIZE - 4)
-    axes.set_ylim(0, top * 1.25)
-    labelled = range(0, FORECAST_DAYS, 2)
-    dates = [report.today + timedelta(days=day) for day in labelled]
-    labels = ["today", *(f"{moment:%a}\n{moment.day}" for moment in dates[1:])]
-    axes.set_xticks(list(labelled), labels, fontsize=FONT_SIZE - 3)
-    axes.set_xlim(-0.6, FORECAST_DAYS - 0.4)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-    axes.set_title(f"Reviews due · next {FORECAST_DAYS} days", loc="left", fontsize=TITLE_SIZE)
-    _tidy(axes)
-
-
-def _mastery(axes: Axes, report: ProgressReport) -> None:
-    rows = range(len(report.mastery))
-    axes.barh(rows, [100] * len(report.mastery), color=GREY, height=0.45)
-    axes.barh(rows, [100 * deck.share for deck in report.mastery], color=GREEN, height=0.45)
-    for row, deck in zip(rows, report.mastery, strict=True):
-        axes.text(0, row - 0.3, _drawable(deck.title, 48), va="bottom", fontsize=FONT_SIZE - 1)
-        axes.text(
-            100,
-            row - 0.3,
-            f"{deck.mastered}/{deck.total} items · {100 * deck.share:.0f}%",
-            ha="right",
-            va="bottom",
-            fontsize=FONT_SIZE - 2,
-            color=MUTED,
-        )
-    axes.set_ylim(len(report.mastery) - 0.6, -0.9)
-    axes.set_yticks([])
-    axes.set_xlim(0, 100)
-    axes.set_xticks([0, 50, 100], ["0%", "50%", "100%"])
-    axes.set_title("Mastered per deck (recall now ≥ 90%)", loc="left", fontsize=TITLE_SIZE)
-    _tidy(axes)
-    axes.spines["left"].set_visible(False)
-
-
 def _accuracy_colour(share: float) -> str:
     if share < 50:
         return VERMILLION
@@ -256,11 +298,6 @@ def _figure(height: float) -> Figure:
 
 
 def _png(figure: Figure) -> bytes:
-    from matplotlib.text import Text
-
-    # Deck and question text is literal: a pair of `$` must not turn into mathtext.
-    for text in figure.findobj(Text):
-        text.set_parse_math(False)
     buffer = io.BytesIO()
     # Fast zlib: charts are flat colour, so level 1 is nearly as small and several times faster.
     figure.savefig(

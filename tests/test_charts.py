@@ -14,7 +14,8 @@ from tests.conftest import ROOT
 from tests.fakes.telegram_server import PNG_SIGNATURE, png_dimensions
 
 NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
-AWKWARD = ("Deck $x$ and $y$ 🚀 with 日本語 <b>&amp;", "A" * 64, "")
+# Broken mathtext: matplotlib would raise if it parsed deck text as math.
+AWKWARD = (r"Costs $\frac{ and $ 🚀 日本語 <b>&amp;", "A" * 64, "")
 
 
 def progress(titles: tuple[str, ...] = ("Deck one", "Deck two")) -> ProgressReport:
@@ -67,6 +68,25 @@ def test_awkward_text_is_drawn_without_warnings() -> None:
     # pytest turns warnings into errors: a missing glyph or a mathtext parse error would fail.
     assert charts.progress_png(progress(AWKWARD)).startswith(PNG_SIGNATURE)
     assert charts.group_png(group(3), "Study 🚀 $group$").startswith(PNG_SIGNATURE)
+
+
+def test_a_reused_figure_draws_exactly_what_a_fresh_one_draws() -> None:
+    busy = progress()
+    quiet = build_progress(
+        recent_answers=[AnswerFact(NOW - timedelta(days=40), True)],
+        total_answers=1,
+        total_correct=1,
+        memories={},
+        decks=[DeckItems("Other deck", ("x",)), DeckItems("Third", ("y",))],
+        zone=UTC,
+        now=NOW + timedelta(days=45),  # other months, other dates on every axis
+    )
+    charts._progress_figure = None
+    fresh = charts.progress_png(quiet)
+    charts.progress_png(busy)  # the cached figure now holds busy's bars, labels and ticks
+    assert charts.progress_png(quiet) == fresh
+    charts._progress_figure = None
+    assert charts.progress_png(busy) == charts.progress_png(busy)
 
 
 def test_drawable_replaces_glyphs_the_font_lacks_and_cuts_long_text() -> None:
