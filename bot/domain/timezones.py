@@ -30,7 +30,9 @@ def parse_timezone(name: str | None) -> tzinfo:
         raise UnknownTimezoneError(f"{name!r} is not a time zone; try Europe/Berlin or UTC+2")
     try:
         return ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    # OSError: with the tzdata package installed, a region folder such as
+    # "America/Argentina" is found and fails to open as a file (IsADirectoryError).
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise UnknownTimezoneError(
             f"{name!r} is not a time zone; try Europe/Berlin or UTC+2"
         ) from error
