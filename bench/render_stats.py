@@ -143,7 +143,7 @@ async def main(answers: int, runs: int) -> None:
                 f"peak RSS {before:.0f} MB -> {rss_mb():.0f} MB"
             )
             for _ in range(3):  # warm-up, as a long-running bot is after its first /stats
-                charts.blank_png()
+                charts.blank_png(len(report.mastery))
                 charts.progress_png(report)
 
             # Interleave the three so machine noise hits them alike.
@@ -154,7 +154,7 @@ async def main(answers: int, runs: int) -> None:
                 charts.progress_png(fresh)
 
             for _ in range(runs):
-                timed(charts.blank_png, blank)
+                timed(lambda: charts.blank_png(len(report.mastery)), blank)
                 timed(lambda: charts.progress_png(report), render)
                 await timed_async(end_to_end, whole)
 
