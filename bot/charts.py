@@ -16,12 +16,13 @@ import io
 import threading
 from datetime import timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.domain.group_report import GroupReport
 from bot.domain.progress import FORECAST_DAYS, HEATMAP_WEEKS, ProgressReport
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -163,6 +164,35 @@ class _ProgressFigure:
         _tidy(mastery)
         mastery.spines["left"].set_visible(False)
 
+        # Titles, legend, fixed axes and spines do not change between learners: they are drawn
+        # once into a saved background, and each picture draws only what does change over it
+        # (blitting, as in matplotlib's animations), in z-order. The baselines of the bar
+        # charts are redrawn too, so bars sit under them as in a full draw.
+        changing: list[Artist] = [
+            self.title,
+            self.mesh,
+            heat.xaxis,
+            *self.accuracy_bars,
+            *self.accuracy_labels,
+            accuracy.xaxis,
+            accuracy.spines["bottom"],
+            *self.forecast_bars,
+            *self.forecast_labels,
+            forecast.xaxis,
+            forecast.yaxis,
+            forecast.spines["bottom"],
+            *self.mastery_bars,
+            *self.deck_titles,
+            *self.deck_counts,
+        ]
+        self.changing = sorted(changing, key=lambda artist: artist.get_zorder())
+        for artist in self.changing:
+            artist.set_animated(True)
+        # FigureCanvasAgg; matplotlib's backend_agg carries no type hints.
+        self.canvas: Any = cast(Any, figure.canvas)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(figure.bbox)
+
     def render(self, report: ProgressReport) -> bytes:
         self.title.set_text(f"Your progress · {report.today.day} {report.today:%b %Y}")
         self._heatmap(report)
@@ -174,7 +204,10 @@ class _ProgressFigure:
             bar.set_width(100 * deck.share)
             title.set_text(_drawable(deck.title, 48))
             count.set_text(f"{deck.mastered}/{deck.total} items · {100 * deck.share:.0f}%")
-        return _png(self.figure)
+        self.canvas.restore_region(self.background)
+        for artist in self.changing:
+            self.figure.draw_artist(artist)
+        return _encode(self.canvas)
 
     def _heatmap(self, report: ProgressReport) -> None:
         import numpy as np
@@ -303,12 +336,23 @@ def _figure(height: float) -> Figure:
     return figure
 
 
+# zlib level 1: on the /stats picture 8 % larger than the default level 6, a third faster.
+_PNG_OPTIONS = {"compress_level": 1}
+
+
 def _png(figure: Figure) -> bytes:
+    """Draw the whole figure and encode it."""
     buffer = io.BytesIO()
-    # zlib level 1: on the /stats picture 8 % larger than the default level 6, a third faster.
-    figure.savefig(
-        buffer, format="png", dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1}
-    )
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white", pil_kwargs=_PNG_OPTIONS)
+    return buffer.getvalue()
+
+
+def _encode(canvas: Any) -> bytes:
+    """Encode what is on the canvas now, without drawing it again."""
+    from matplotlib.image import imsave
+
+    buffer = io.BytesIO()
+    imsave(buffer, canvas.buffer_rgba(), format="png", dpi=DPI, pil_kwargs=dict(_PNG_OPTIONS))
     return buffer.getvalue()
 
 

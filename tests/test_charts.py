@@ -89,6 +89,20 @@ def test_a_reused_figure_draws_exactly_what_a_fresh_one_draws() -> None:
     assert charts.progress_png(busy) == charts.progress_png(busy)
 
 
+def test_drawing_only_what_changes_gives_the_same_picture_as_a_full_draw() -> None:
+    report = progress(AWKWARD)
+    charts._progress_figure = None
+    blitted = charts.progress_png(report)
+    figure = charts._progress_figure
+    assert figure is not None
+    for artist in figure.changing:
+        artist.set_animated(False)
+    try:
+        assert charts._png(figure.figure) == blitted
+    finally:
+        charts._progress_figure = None
+
+
 def test_drawable_replaces_glyphs_the_font_lacks_and_cuts_long_text() -> None:
     assert charts._drawable("Ship it 🚀", 40) == "Ship it ?"
     assert charts._drawable("a\nb   c", 40) == "a b c"
