@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from bot import charts
+from bot.domain.progress import ProgressReport
 from tests.conftest import Harness
 from tests.fakes.telegram_server import PNG_SIGNATURE, png_dimensions
 
@@ -89,3 +94,21 @@ async def test_stats_with_unknown_argument_gets_usage(harness: Harness) -> None:
     ada = harness.user(11)
     await harness.command(ada, "/stats pie")
     assert harness.api.texts(11)[-1].startswith("Usage: /stats")
+
+
+async def test_the_picture_is_drawn_off_the_event_loop(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn_on: list[int] = []
+    draw = charts.progress_png
+
+    def recording(report: ProgressReport) -> bytes:
+        drawn_on.append(threading.get_ident())
+        return draw(report)
+
+    monkeypatch.setattr(charts, "progress_png", recording)
+    ada = harness.user(11)
+    await quiz_round(harness, ada, 2)
+    await harness.command(ada, "/stats")
+    assert drawn_on and drawn_on[0] != threading.get_ident()
+    assert harness.api.of("sendPhoto")
