@@ -1,4 +1,5 @@
-"""`python -m bot` runs the bot; `python -m bot check-content [DIR]` checks the decks."""
+"""`python -m bot` runs the bot; `python -m bot check-content [DIR]` checks the decks;
+`python -m bot export-answers [--user ID] [--since DATE] FILE` writes answers as CSV."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import os
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -26,10 +28,24 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="start the bot (the default)")
     check = commands.add_parser("check-content", help="validate the decks and summarise them")
     check.add_argument("directory", nargs="?", type=Path, default=None)
+    export = commands.add_parser("export-answers", help="write answers as CSV (operator)")
+    export.add_argument("--user", type=int, default=None, help="only this Telegram user id")
+    export.add_argument("--since", type=_since, default=None, help="YYYY-MM-DD (UTC) or ISO time")
+    export.add_argument("file", type=Path, help="CSV file to write; - for standard output")
     args = parser.parse_args(argv)
 
     if args.command == "check-content":
         return run_check_content(args.directory)
+    if args.command == "export-answers":
+        from bot.export_cli import export_answers
+
+        return export_answers(
+            Path(_setting_or_default("DATABASE_PATH", "data/quiz.sqlite3")),
+            Path(_setting_or_default("CONTENT_DIR", "content")),
+            args.file,
+            user_id=args.user,
+            since=args.since,
+        )
     return run_bot()
 
 
@@ -106,6 +122,14 @@ def _secrets(settings: Settings) -> list[str]:
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
     return secrets
+
+
+def _since(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _setting_or_default(name: str, default: str) -> str:

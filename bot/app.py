@@ -20,7 +20,9 @@ from bot.handlers import (
     decks,
     exam,
     explain,
+    export,
     forget,
+    groupstats,
     membership,
     prompts,
     quiz,
@@ -115,6 +117,8 @@ def build_application(
         forget,
         membership,
         challenge,
+        groupstats,
+        export,
     ):
         application.add_handlers(module.handlers())
     application.add_handlers(start.fallback_handlers())

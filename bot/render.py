@@ -9,6 +9,8 @@ from html import escape
 
 from bot.content.models import CardItem, Deck, McqItem, PromptItem
 from bot.domain.exam import ExamResult
+from bot.domain.group_report import GroupReport
+from bot.domain.progress import Headline, ProgressReport
 from bot.domain.scoring import Standing
 
 MESSAGE_LIMIT = 4096
@@ -46,7 +48,8 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("prompt", "/prompt [deck]", "Explain a concept, then tick what you covered"),
     CommandHelp("explain", "/explain [item id]", "Worked solution of the last or a given item"),
     CommandHelp("test", "/test [deck]", "Ten questions, easy to hard, with a verdict"),
-    CommandHelp("stats", "/stats", "Your answers, accuracy, progress and streak"),
+    CommandHelp("stats", "/stats [text]", "Your progress as a picture (or as text)"),
+    CommandHelp("export", "/export", "Your answers as a CSV file"),
     CommandHelp("daily", "/daily [HH:MM | off | size N]", "Daily revision time and length"),
     CommandHelp("timezone", "/timezone [Europe/Berlin | UTC+2]", "Your time zone"),
     CommandHelp("retention", "/retention [0.80-0.97]", "How much you aim to remember"),
@@ -54,6 +57,9 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("challenge", "/challenge [questions] [seconds] [deck]", "Timed round in a group"),
     CommandHelp("stopchallenge", "/stopchallenge", "Stop the group's running round"),
     CommandHelp("leaderboard", "/leaderboard", "This week's and all-time group standings"),
+    CommandHelp(
+        "groupstats", "/groupstats", "For group admins: the questions the group gets wrong"
+    ),
 )
 
 
@@ -449,3 +455,107 @@ def retention_current(value: float) -> str:
 def button_expired() -> str:
     """The quiet answer to a button that is stale, already used, or not one the bot made."""
     return "This button has expired."
+
+
+# ---- progress pictures, the group report, the export ------------------------------------------
+
+CAPTION_LIMIT = 1024
+
+
+def _counted(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _share_text(share: float | None) -> str:
+    return "—" if share is None else f"{round(100 * share)}%"
+
+
+def _one_line(text: str, limit: int) -> str:
+    """Plain text on one line, at most `limit` characters (cut before escaping)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def stats_nothing_yet() -> str:
+    return (
+        "Nothing to show yet: your progress appears here once you have answered a few "
+        "questions. Send /quiz to start."
+    )
+
+
+def stats_usage() -> str:
+    return "Usage: /stats for the picture, /stats text for the same facts as text."
+
+
+def stats_caption(headline: Headline) -> str:
+    """The picture's caption: the headline facts, so it reads without the image."""
+    return "\n".join(
+        [
+            "📊 <b>Your progress</b>",
+            f"Answers: {headline.answers:,} · accuracy {_share_text(headline.accuracy)}",
+            f"Streak: {_counted(headline.streak, 'day')} · due today: {headline.due_today:,}",
+            f"Mastered: {headline.mastered:,}/{headline.items:,} items",
+            "/stats text gives these numbers as text.",
+        ]
+    )
+
+
+def stats_progress(report: ProgressReport) -> str:
+    """Lines for /stats text that the picture shows: due reviews, this week, mastery."""
+    week = report.weeks[-1]
+    lines = [
+        f"Due today: {report.headline.due_today:,}, next 7 days: {sum(report.forecast[1:8]):,}",
+        f"This week: {_counted(week.answers, 'answer')}, accuracy {_share_text(week.accuracy)}",
+        f"Mastered (recall ≥ 90%): {report.headline.mastered:,}/{report.headline.items:,}",
+    ]
+    lines += [
+        f"  {escape(_one_line(deck.title, 64))}: {deck.mastered}/{deck.total}"
+        for deck in report.mastery
+    ]
+    return "\n".join(lines)
+
+
+def groupstats_refused() -> str:
+    return "Sorry, /groupstats is for the group's admins."
+
+
+def groupstats_nothing_yet() -> str:
+    return "No challenge answers in this group yet. Start a round with /challenge."
+
+
+def groupstats_caption(report: GroupReport, hardest: int = 3, names: int = 20) -> str:
+    """Short summary under the group picture: the hardest questions, who has not played."""
+    answers = sum(line.answers for line in report.questions)
+    head = [
+        "👥 <b>Group report</b>",
+        f"{_counted(answers, 'challenge answer')} from {_counted(report.members, 'member')}, "
+        f"{_counted(len(report.questions), 'question')}.",
+        "Hardest:",
+    ]
+    head += [
+        f"{rank}. {escape(_one_line(line.question, 70))} — {_share_text(line.accuracy)} "
+        f"({line.members} of {report.members})"
+        for rank, line in enumerate(report.questions[:hardest], start=1)
+    ]
+    if not report.absent:
+        return "\n".join([*head, "Everyone has played this week."])
+    # Fewer names until it fits: the caption limit counts the text, tags and escapes count less.
+    for shown in range(min(names, len(report.absent)), -1, -1):
+        listed = ", ".join(
+            escape(_one_line(member.first_name, 32)) for member in report.absent[:shown]
+        )
+        rest = len(report.absent) - shown
+        if rest:
+            listed += f"{', ' if listed else ''}and {rest} more"
+        text = "\n".join([*head, f"Not played this week ({len(report.absent)}): {listed}"])
+        if len(text) <= CAPTION_LIMIT:
+            return text
+    return "\n".join(head)  # three questions of at most 70 characters always fit
+
+
+def export_caption(rows: int) -> str:
+    return f"Your answers: {_counted(rows, 'row')}, times in your time zone."
+
+
+def export_nothing_yet() -> str:
+    return "You have no answers to export yet. Send /quiz to start."

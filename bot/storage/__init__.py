@@ -10,6 +10,7 @@ from bot.storage.daily import DailyScheduleRepository
 from bot.storage.database import Database
 from bot.storage.inbox import InboxRepository
 from bot.storage.polls import PollIntentRepository, PollRepository
+from bot.storage.progress import ProgressRepository
 from bot.storage.reviews import ReviewRepository
 from bot.storage.sessions import SessionRepository
 from bot.storage.users import UserRepository
@@ -29,6 +30,7 @@ class Storage:
         self.sessions = SessionRepository(self.db)
         self.challenges = ChallengeRepository(self.db)
         self.daily = DailyScheduleRepository(self.db)
+        self.progress = ProgressRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()

@@ -51,9 +51,19 @@ def test_start_quiz_answer_explain_restart_answer_old_poll_stats(
     server.wait_for_message(42, contains="Not quite")
 
     seen = server.message_count(42)
-    server.push_message(ada, "/stats")
+    server.push_message(ada, "/stats text")
     stats = server.wait_for_message(42, contains="Your stats", after=seen)
     assert "Answers: 2, accuracy 50%" in stats["text"]
+
+    # The picture: drawn in a worker thread of the real process, uploaded as multipart.
+    server.push_message(ada, "/stats")
+    server.wait_for(
+        lambda: server.requests_for("sendPhoto") or None, timeout=60, description="/stats photo"
+    )
+    [photo] = server.requests_for("sendPhoto")
+    assert photo.response["ok"], photo.response
+    assert photo.params["photo"]["content"].startswith(b"\x89PNG")
+    assert "Answers: 2 · accuracy 50%" in photo.response["result"]["caption"]
     bot.stop()
 
     with sqlite3.connect(bot.database) as db:

@@ -101,6 +101,10 @@ class OfflineRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None:  # uploads, as the HTTP server decodes multipart parts
+            for name, (filename, upload, _mime) in request_data.multipart_data.items():
+                content = upload if isinstance(upload, bytes) else upload.read()
+                params[name] = {"filename": filename, "size": len(content), "content": content}
         outcome = self.api.server.call_api("offline", api_method, params)
         # An injected timeout was applied by the fake; the answer is lost, as PTB's
         # HTTPXRequest reports it: a read timeout, or a connection closed without a reply.

@@ -76,6 +76,10 @@ MAX_EXPLANATION_LINE_FEEDS = 2  # PollLimit.MAX_EXPLANATION_LINE_FEEDS
 MIN_OPEN_PERIOD = 5  # PollLimit.MIN_OPEN_PERIOD
 MAX_OPEN_PERIOD = 2_628_000  # PollLimit.MAX_OPEN_PERIOD: Bot API 9.6 raised it from 600
 MAX_COMMANDS = 100  # BotCommandLimit.MAX_COMMAND_NUMBER
+MAX_CAPTION_LENGTH = 1024  # MessageLimit.CAPTION_LENGTH, counted after entity parsing
+MAX_PHOTO_BYTES = 10_000_000  # FileSizeLimit.PHOTOSIZE_UPLOAD
+MAX_PHOTO_SIDES = 10_000  # Bot API sendPhoto: width + height at most 10000, ratio at most 20
+MAX_DOCUMENT_BYTES = 50_000_000  # FileSizeLimit.FILESIZE_UPLOAD
 MAX_COMMAND_DESCRIPTION = 256  # BotCommandLimit.MAX_DESCRIPTION
 COMMAND_NAME_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
@@ -431,7 +435,7 @@ def _decode_multipart(content_type: str, body: bytes) -> JSONDict:
         payload = part.get_payload(decode=True) or b""
         filename = part.get_filename()
         if filename is not None:  # uploads are recorded, not stored
-            params[name] = {"filename": filename, "size": len(payload)}
+            params[name] = {"filename": filename, "size": len(payload), "content": payload}
         else:
             params[name] = _coerce_text_value(name, payload.decode("utf-8"))
     return params
@@ -464,6 +468,19 @@ def _as_bool(value: Any, default: bool) -> bool:
     if isinstance(value, str):
         return value.lower() in ("true", "1")
     return bool(value)
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_dimensions(data: bytes) -> tuple[int, int]:
+    """(width, height) from a PNG's IHDR chunk; Telegram refuses a photo it cannot decode.
+
+    The bot only uploads PNGs, so the fake decodes nothing else.
+    """
+    if len(data) < 24 or not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        raise bad_request("IMAGE_PROCESS_FAILED")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _strip_formatted(text: str, entities: list[JSONDict]) -> tuple[str, list[JSONDict]]:
@@ -667,6 +684,8 @@ class FakeTelegramServer:
             "getchatadministrators": self._get_chat_administrators,
             "sendchataction": self._send_chat_action,
             "getchat": self._get_chat,
+            "sendphoto": self._send_photo,
+            "senddocument": self._send_document,
         }
 
     # ---- lifecycle ------------------------------------------------------------------------------
@@ -1387,6 +1406,83 @@ class FakeTelegramServer:
         poll["is_closed"] = True
         self._record_send("stopPoll", chat_id)
         return copy.deepcopy(poll)
+
+    # ---- uploads: sendPhoto, sendDocument ------------------------------------------------------
+    # Uploads arrive as multipart parts, decoded to {"filename", "size", "content"}; a string is
+    # a file_id or URL, which the fake accepts without fetching.
+
+    def _send_photo(self, params: JSONDict) -> JSONDict:
+        chat_id = self._target_chat(params)
+        self._begin_send(chat_id)
+        upload = self._upload(params, "photo")
+        size = len(upload["content"]) if isinstance(upload, dict) else 0
+        if size > MAX_PHOTO_BYTES:
+            raise bad_request("PHOTO_SAVE_FILE_INVALID")
+        width, height = png_dimensions(upload["content"]) if size else (1280, 720)
+        if width + height > MAX_PHOTO_SIDES or max(width, height) > 20 * min(width, height):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        file_id = f"photo-{next(self._ids)}"
+        content: JSONDict = {
+            "photo": [
+                {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}",
+                    "width": width,
+                    "height": height,
+                    "file_size": size,
+                }
+            ],
+            **self._caption(params),
+        }
+        return self._store_upload(chat_id, params, content, "sendPhoto")
+
+    def _send_document(self, params: JSONDict) -> JSONDict:
+        chat_id = self._target_chat(params)
+        self._begin_send(chat_id)
+        upload = self._upload(params, "document")
+        if isinstance(upload, str):
+            document: JSONDict = {"file_name": "document"}
+        else:
+            if upload["size"] > MAX_DOCUMENT_BYTES:
+                raise ApiError(413, "Request Entity Too Large")
+            document = {"file_name": upload["filename"], "file_size": upload["size"]}
+        file_id = f"document-{next(self._ids)}"
+        document.update({"file_id": file_id, "file_unique_id": f"u{file_id}"})
+        content = {"document": document, **self._caption(params)}
+        return self._store_upload(chat_id, params, content, "sendDocument")
+
+    @staticmethod
+    def _upload(params: JSONDict, name: str) -> JSONDict | str:
+        value = params.get(name)
+        if isinstance(value, str) and value and not value.startswith("attach://"):
+            return value
+        if isinstance(value, dict) and value.get("size"):
+            return value
+        raise bad_request(f'parameter "{name}" is required')
+
+    def _caption(self, params: JSONDict) -> JSONDict:
+        if params.get("caption") in (None, ""):
+            return {}
+        text, entities = self._formatted(
+            params["caption"], params.get("parse_mode"), params.get("caption_entities"), ""
+        )
+        if utf16_len(text) > MAX_CAPTION_LENGTH:
+            raise bad_request("message caption is too long")
+        return {"caption": text, **({"caption_entities": entities} if entities else {})}
+
+    def _store_upload(
+        self, chat_id: int, params: JSONDict, content: JSONDict, method: str
+    ) -> JSONDict:
+        reply_to = self._reply_target(chat_id, params)
+        if reply_to:
+            content["reply_to_message"] = reply_to
+        markup = self._reply_markup(params)
+        if markup:
+            content["reply_markup"] = markup
+        message = self._store_message(chat_id, self._bot_sender(), content)
+        self._sent_message_keys.append((chat_id, message["message_id"]))
+        self._record_send(method, chat_id)
+        return copy.deepcopy(message)
 
     # ---- members and chat info ------------------------------------------------------------------
 

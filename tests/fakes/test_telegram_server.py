@@ -591,6 +591,7 @@ async def test_raw_http_encodings(server: FakeTelegramServer) -> None:
     assert server.requests_for("sendMessage")[1].params["unused"] == {
         "filename": "f.txt",
         "size": 9,
+        "content": b"file body",
     }
     assert (unknown.status_code, unknown.json()) == (
         404,

@@ -119,12 +119,12 @@ async def test_test_all_right_is_strong(harness: Harness) -> None:
 async def test_stats_counts_answers_per_deck(harness: Harness) -> None:
     ada = harness.user(11)
     await harness.command(ada, "/stats")
-    assert "No answers yet" in harness.api.texts(11)[-1]
+    assert "Nothing to show yet" in harness.api.texts(11)[-1]
     for _ in range(3):
         await harness.command(ada, "/quiz")
         poll = harness.last_poll()["poll"]
         await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
-    await harness.command(ada, "/stats")
+    await harness.command(ada, "/stats text")
     text = harness.api.texts(11)[-1]
     assert "Answers: 3, accuracy 100%" in text
     assert "MLOps vs DevOps: 3 answers, 100%, 3/17 seen" in text
