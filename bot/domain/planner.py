@@ -1,0 +1,231 @@
+"""Today's revision: which K questions a learner answers, chosen by what each adds to memory.
+
+The rule
+--------
+A learner answers `size` (K) questions a day, usually fewer than are due, so the
+session is a budget to spend, not a queue to drain. Each candidate gets a **value**:
+the expected recall it adds, averaged over the next `HORIZON_DAYS`, if it is reviewed
+now rather than left alone — all from FSRS's own model (`ForgettingCurve`, the same
+parameters the scheduler uses):
+
+* a seen question with stability S, difficulty D, last reviewed e days ago, has
+  predicted recall r = R(e; S). Reviewed now, it is recalled with probability r and
+  its stability becomes S⁺ (fsrs' recall formula; Hard when a right answer may be a
+  guess), else S⁻ (fsrs' lapse formula). Its value is
+
+      r · mean R(0..H; S⁺) + (1 − r) · mean R(0..H; S⁻)  −  mean R(e..e+H; S)
+
+  i.e. the curve it will follow after today's review minus the curve it follows
+  without one. Both means are the closed-form integral of the power forgetting curve.
+* a new question is known not at all (recall 0 for the metric that matters, the
+  learner's own); learning it starts a curve at fsrs' initial stability, so its value
+  is the mean of that curve over H, averaged over a first answer that is a miss or a
+  (possibly lucky) hit. New questions come from the active deck in deck order, at
+  most today's new-item allowance.
+
+The session is the K candidates of highest value. Why this beats "due first, then
+new": a due item whose review barely moves its curve (a strong memory a day past its
+date) loses to an unseen question that would go from nothing to something, and an
+item forgotten long ago (low r, large loss) outranks one just due. Reviewing is
+worth most where the curve is steepest, which is what "value" measures.
+
+Which items are candidates
+--------------------------
+* **Day-granular due dates.** The learner meets the bot once a day, so an item due
+  at any moment before their *next* daily prompt is due at this one: reviewing it
+  tomorrow would be a day late. The caller passes `next_prompt` (local daily time in
+  the learner's zone, so DST days of 23 or 25 hours count as one day).
+* Due questions come from every deck the learner has answered in; new ones from the
+  active deck only.
+* **A full session while there is anything to learn.** If due and new questions give
+  fewer than K, the rest are the seen questions most at risk (lowest predicted
+  recall now), so the learner's time is never left unused while anything is seen.
+* **Pace of new questions.** FSRS's default weights describe an average learner;
+  one who forgets much faster would meet every question once and keep none. While
+  reviews are waiting, new questions take a share of the session that follows the
+  learner's own record (the share of reviews not lapsed, `_new_share`).
+* **Leeches** (missed `leech_lapses` times) keep their place by value, but at most
+  one per session and not two days running: a question the learner keeps missing
+  must not crowd out everything else. They come back as fillers when nothing else
+  is left.
+* The items of one session are distinct, so "never the same item twice in a row"
+  holds within it; across days the item last shown is eligible again (a skipped
+  session must not hide its most urgent item).
+
+Speed: this runs for every learner at their daily time (10,000 learners in about a
+second, `bench/daily_fanout.py`), so the value is computed only for due items, never
+with fsrs' Scheduler per candidate.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.memory import (
+    DEFAULT_LEECH_LAPSES,
+    ForgettingCurve,
+    Grade,
+    MemoryState,
+    forgetting_curve,
+    is_leech,
+    may_be_a_guess,
+)
+
+# "The coming weeks": long enough that a lasting memory is worth more than a
+# short one, short enough that today's choice is not judged on a far future that
+# later reviews will reshape anyway. Tuned with bench/learning.py.
+HORIZON_DAYS = 30.0
+# Chance that a learner's first answer to a question is right (a guess or prior
+# knowledge); the new-item value averages over the two outcomes.
+FIRST_ANSWER_RIGHT = 0.5
+# New questions' share of a session while reviews are waiting: it follows how well the
+# learner keeps what they have seen (share of reviews not lapsed), from NEW_FLOOR at
+# KEEP_LOW or less to the whole session at KEEP_HIGH; NEW_SHARE until MIN_REVIEWS
+# reviews tell. bench/learning.py: without this pace, learners who forget fast meet
+# every question once and keep none (0.84x the best simple schedule, 0.90x with it).
+NEW_SHARE = 0.4
+NEW_FLOOR = 0.2
+MIN_REVIEWS = 5
+KEEP_LOW = 0.6
+KEEP_HIGH = 0.95
+# A leech is offered at most once in this long (two days: never on consecutive days).
+LEECH_REST = timedelta(days=2)
+_SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class DailyPlan:
+    item_ids: list[str]
+    due: int  # questions due by the next prompt (before the budget was applied)
+
+
+def is_due_by(memory: MemoryState, next_prompt: datetime) -> bool:
+    """Due at this prompt: due at any moment before the learner's next one."""
+    return memory.due < next_prompt
+
+
+def review_value(
+    memory: MemoryState,
+    now: datetime,
+    curve: ForgettingCurve,
+    horizon_days: float = HORIZON_DAYS,
+) -> float:
+    """Expected recall added over the horizon by reviewing `memory` now (see module doc)."""
+    stability, difficulty = memory.stability, memory.difficulty
+    if not stability or difficulty is None or memory.last_review is None:
+        return new_item_value(curve, horizon_days)
+    elapsed = max(0.0, (now - memory.last_review).total_seconds() / _SECONDS_PER_DAY)
+    recall = curve.recall(stability, elapsed)
+    right_grade = Grade.HARD if may_be_a_guess(memory) else Grade.GOOD
+    after_hit = curve.stability_after_recall(stability, difficulty, recall, right_grade)
+    after_miss = curve.stability_after_lapse(stability, difficulty, recall)
+    with_review = recall * curve.mean_recall(after_hit, 0.0, horizon_days) + (
+        1 - recall
+    ) * curve.mean_recall(after_miss, 0.0, horizon_days)
+    without = curve.mean_recall(stability, elapsed, elapsed + horizon_days)
+    return with_review - without
+
+
+def new_item_value(curve: ForgettingCurve, horizon_days: float = HORIZON_DAYS) -> float:
+    """What learning an unseen question adds: from recall 0 to fsrs' first curve."""
+    hit = curve.mean_recall(curve.initial_stability(Grade.HARD), 0.0, horizon_days)
+    miss = curve.mean_recall(curve.initial_stability(Grade.AGAIN), 0.0, horizon_days)
+    return FIRST_ANSWER_RIGHT * hit + (1 - FIRST_ANSWER_RIGHT) * miss
+
+
+def plan_daily(
+    seen: Sequence[str],
+    new: Sequence[str],
+    memories: Mapping[str, MemoryState],
+    now: datetime,
+    next_prompt: datetime,
+    *,
+    size: int,
+    new_allowance: int,
+    leech_lapses: int = DEFAULT_LEECH_LAPSES,
+    horizon_days: float = HORIZON_DAYS,
+) -> DailyPlan:
+    """Today's session: up to `size` distinct questions, most valuable first.
+
+    `seen`: questions with a memory state (any deck); `new`: unseen questions of the
+    active deck in deck order. Empty only when both are empty.
+    """
+    curve = forgetting_curve()
+    scored: list[tuple[float, int, str]] = []
+    held_back: list[str] = []  # leeches beyond today's one
+    due_count = 0
+    for order, item_id in enumerate(seen):
+        memory = memories[item_id]
+        if memory.due >= next_prompt:
+            continue
+        due_count += 1
+        if is_leech(memory, leech_lapses) and _resting(memory, now):
+            held_back.append(item_id)
+            continue
+        scored.append((review_value(memory, now, curve, horizon_days), -order, item_id))
+    new_value = new_item_value(curve, horizon_days)
+    new_slots = min(new_allowance, size)
+    if scored:
+        share = _new_share(seen, memories)
+        new_slots = min(new_slots, max(1, round(size * share)))
+    # Deck order among equals: earlier new items rank higher (larger second key).
+    fresh = [
+        (new_value, len(seen) + len(new) - index, item_id)
+        for index, item_id in enumerate(new[: max(0, new_slots)])
+    ]
+    chosen: list[str] = []
+    leech_taken = False
+    for _, _, item_id in heapq.nlargest(len(scored) + len(fresh), scored + fresh):
+        if len(chosen) == size:
+            break
+        known = memories.get(item_id)
+        if known is not None and is_leech(known, leech_lapses):
+            if leech_taken:
+                held_back.append(item_id)
+                continue
+            leech_taken = True
+        chosen.append(item_id)
+    if len(chosen) < size:
+        chosen += _most_at_risk(seen, memories, now, next_prompt, size - len(chosen), curve)
+    if len(chosen) < size:
+        chosen += held_back[: size - len(chosen)]
+    return DailyPlan(item_ids=chosen, due=due_count)
+
+
+def _new_share(seen: Sequence[str], memories: Mapping[str, MemoryState]) -> float:
+    """How much of a session new questions may take: learn new ones at the pace old ones stick."""
+    reviews = lapses = 0
+    for item_id in seen:
+        memory = memories[item_id]
+        reviews += memory.reps - 1
+        lapses += memory.lapses
+    if reviews < MIN_REVIEWS:
+        return NEW_SHARE
+    kept = 1 - lapses / reviews
+    return min(1.0, max(NEW_FLOOR, (kept - KEEP_LOW) / (KEEP_HIGH - KEEP_LOW)))
+
+
+def _resting(memory: MemoryState, now: datetime) -> bool:
+    return memory.last_review is not None and now - memory.last_review < LEECH_REST
+
+
+def _most_at_risk(
+    seen: Sequence[str],
+    memories: Mapping[str, MemoryState],
+    now: datetime,
+    next_prompt: datetime,
+    count: int,
+    curve: ForgettingCurve,
+) -> list[str]:
+    """Not-yet-due questions with the lowest predicted recall now."""
+    risk: list[tuple[float, str]] = []
+    for item_id in seen:
+        memory = memories[item_id]
+        if memory.due < next_prompt or not memory.stability or memory.last_review is None:
+            continue
+        elapsed = (now - memory.last_review).total_seconds() / _SECONDS_PER_DAY
+        risk.append((curve.recall(memory.stability, elapsed), item_id))
+    return [item_id for _, item_id in heapq.nsmallest(count, risk)]
