@@ -61,6 +61,9 @@ class MemoryState:
     last_review: datetime | None
     reps: int = 0
     lapses: int = 0
+    # Sum of the recall FSRS predicted at each review after the first: set against the
+    # answers actually given, it tells how much faster or slower this learner forgets.
+    recall_predicted: float = 0.0
 
 
 def grade_quiz_answer(
@@ -144,6 +147,9 @@ def review(
     updated, _ = _scheduler(desired_retention).review_card(card, _RATINGS[grade], now)
     reps = previous.reps if previous else 0
     lapses = previous.lapses if previous else 0
+    predicted = previous.recall_predicted if previous else 0.0
+    if previous is not None:
+        predicted += recall_probability(previous, now, desired_retention)
     return MemoryState(
         item_id=item_id,
         state=int(updated.state),
@@ -154,6 +160,7 @@ def review(
         last_review=updated.last_review,
         reps=reps + 1,
         lapses=lapses + (1 if grade is Grade.AGAIN and previous is not None else 0),
+        recall_predicted=predicted,
     )
 
 
@@ -203,6 +210,12 @@ class ForgettingCurve:
     w: tuple[float, ...]
     decay: float
     factor: float
+
+    def scaled(self, decay_scale: float) -> ForgettingCurve:
+        """The same curve, forgetting `decay_scale` times as steeply (one learner's own pace)."""
+        if decay_scale == 1.0:
+            return self
+        return ForgettingCurve(w=self.w, decay=self.decay * decay_scale, factor=self.factor)
 
     def recall(self, stability: float, elapsed_days: float) -> float:
         return float((1 + self.factor * max(0.0, elapsed_days) / stability) ** self.decay)

@@ -40,10 +40,14 @@ Which items are candidates
 * **A full session while there is anything to learn.** If due and new questions give
   fewer than K, the rest are the seen questions most at risk (lowest predicted
   recall now), so the learner's time is never left unused while anything is seen.
-* **Pace of new questions.** FSRS's default weights describe an average learner;
-  one who forgets much faster would meet every question once and keep none. While
-  reviews are waiting, new questions take a share of the session that follows the
-  learner's own record (the share of reviews not lapsed, `_new_share`).
+* **This learner's own curve.** FSRS's default weights describe an average learner.
+  Every review stores the recall FSRS predicted for it; set against the answers given
+  (less the 1-in-4 guesses) that fits how much steeper or flatter this learner's
+  forgetting curve is (`LearnerRecord.decay_scale`), and the values above use that
+  curve. bench/learning.py: without it, learners who forget fast meet every question
+  once and keep none.
+* **Pace of new questions.** While reviews are waiting, new questions take a share of
+  the session that follows the share of reviews the learner kept (`new_share`).
 * **Leeches** (missed `leech_lapses` times) keep their place by value, but at most
   one per session and not two days running: a question the learner keeps missing
   must not crowd out everything else. They come back as fillers when nothing else
@@ -60,6 +64,7 @@ with fsrs' Scheduler per candidate.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -76,24 +81,73 @@ from bot.domain.memory import (
 
 # "The coming weeks": long enough that a lasting memory is worth more than a
 # short one, short enough that today's choice is not judged on a far future that
-# later reviews will reshape anyway. Tuned with bench/learning.py.
+# later reviews will reshape anyway. Tuned with bench/learning.py (14–45 days: ±1 %).
 HORIZON_DAYS = 30.0
 # Chance that a learner's first answer to a question is right (a guess or prior
 # knowledge); the new-item value averages over the two outcomes.
 FIRST_ANSWER_RIGHT = 0.5
-# New questions' share of a session while reviews are waiting: it follows how well the
-# learner keeps what they have seen (share of reviews not lapsed), from NEW_FLOOR at
-# KEEP_LOW or less to the whole session at KEEP_HIGH; NEW_SHARE until MIN_REVIEWS
-# reviews tell. bench/learning.py: without this pace, learners who forget fast meet
-# every question once and keep none (0.84x the best simple schedule, 0.90x with it).
-NEW_SHARE = 0.4
+# Right by luck one time in four on a 4-option question (the shipped decks' format).
+GUESS_CHANCE = 0.25
+# Calibration: the learner's forgetting-curve exponent is FSRS's times a factor fitted
+# to their answers, trusted in proportion n / (n + CALIBRATION_PRIOR) for n reviews
+# and kept within DECAY_SCALE_RANGE.
+CALIBRATION_PRIOR = 20.0
+DECAY_SCALE_RANGE = (0.3, 3.0)
+# Pace of new questions while reviews wait: NEW_SHARE of the session until
+# MIN_REVIEWS reviews tell; then from NEW_FLOOR (share of reviews kept <= KEEP_LOW)
+# up to the whole session (every review kept).
+NEW_SHARE = 0.6
 NEW_FLOOR = 0.2
 MIN_REVIEWS = 5
-KEEP_LOW = 0.6
-KEEP_HIGH = 0.95
+KEEP_LOW = 0.7
+KEEP_HIGH = 1.0
 # A leech is offered at most once in this long (two days: never on consecutive days).
 LEECH_REST = timedelta(days=2)
 _SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class LearnerRecord:
+    """What the learner's reviews of questions (after first sight) say about them."""
+
+    reviews: int
+    lapses: int
+    recall_predicted: float
+
+    @classmethod
+    def of(cls, seen: Sequence[str], memories: Mapping[str, MemoryState]) -> LearnerRecord:
+        reviews = lapses = 0
+        predicted = 0.0
+        for item_id in seen:
+            memory = memories[item_id]
+            reviews += max(0, memory.reps - 1)
+            lapses += memory.lapses
+            predicted += memory.recall_predicted
+        return cls(reviews, lapses, predicted)
+
+    def decay_scale(self) -> float:
+        """How much steeper than FSRS's default curve this learner forgets (1: as predicted).
+
+        Right answers include guesses, so the recall they show is
+        (share right − GUESS_CHANCE) / (1 − GUESS_CHANCE). A power curve R^k has the
+        same shape as FSRS's with its exponent times k, so k = ln(shown) / ln(predicted).
+        """
+        if self.reviews == 0:
+            return 1.0
+        right = 1 - self.lapses / self.reviews
+        shown = min(0.99, max(0.05, (right - GUESS_CHANCE) / (1 - GUESS_CHANCE)))
+        predicted = min(0.99, max(0.05, self.recall_predicted / self.reviews))
+        fitted = math.log(shown) / math.log(predicted)
+        trust = self.reviews / (self.reviews + CALIBRATION_PRIOR)
+        low, high = DECAY_SCALE_RANGE
+        return min(high, max(low, 1 + (fitted - 1) * trust))
+
+    def new_share(self) -> float:
+        """How much of a session new questions may take: new ones at the pace old ones stick."""
+        if self.reviews < MIN_REVIEWS:
+            return NEW_SHARE
+        kept = 1 - self.lapses / self.reviews
+        return min(1.0, max(NEW_FLOOR, (kept - KEEP_LOW) / (KEEP_HIGH - KEEP_LOW)))
 
 
 @dataclass(frozen=True)
@@ -153,7 +207,8 @@ def plan_daily(
     `seen`: questions with a memory state (any deck); `new`: unseen questions of the
     active deck in deck order. Empty only when both are empty.
     """
-    curve = forgetting_curve()
+    record = LearnerRecord.of(seen, memories)
+    curve = forgetting_curve().scaled(record.decay_scale())
     scored: list[tuple[float, int, str]] = []
     held_back: list[str] = []  # leeches beyond today's one
     due_count = 0
@@ -169,8 +224,7 @@ def plan_daily(
     new_value = new_item_value(curve, horizon_days)
     new_slots = min(new_allowance, size)
     if scored:
-        share = _new_share(seen, memories)
-        new_slots = min(new_slots, max(1, round(size * share)))
+        new_slots = min(new_slots, round(size * record.new_share()))
     # Deck order among equals: earlier new items rank higher (larger second key).
     fresh = [
         (new_value, len(seen) + len(new) - index, item_id)
@@ -193,19 +247,6 @@ def plan_daily(
     if len(chosen) < size:
         chosen += held_back[: size - len(chosen)]
     return DailyPlan(item_ids=chosen, due=due_count)
-
-
-def _new_share(seen: Sequence[str], memories: Mapping[str, MemoryState]) -> float:
-    """How much of a session new questions may take: learn new ones at the pace old ones stick."""
-    reviews = lapses = 0
-    for item_id in seen:
-        memory = memories[item_id]
-        reviews += memory.reps - 1
-        lapses += memory.lapses
-    if reviews < MIN_REVIEWS:
-        return NEW_SHARE
-    kept = 1 - lapses / reviews
-    return min(1.0, max(NEW_FLOOR, (kept - KEEP_LOW) / (KEEP_HIGH - KEEP_LOW)))
 
 
 def _resting(memory: MemoryState, now: datetime) -> bool:
