@@ -24,6 +24,7 @@ from bot.handlers import (
     prompts,
     quiz,
     reminders,
+    review,
     start,
     stats,
 )
@@ -95,6 +96,7 @@ def build_application(
         forget,
         membership,
         challenge,
+        review,
     ):
         application.add_handlers(module.handlers())
     application.add_handlers(start.fallback_handlers())

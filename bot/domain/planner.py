@@ -23,7 +23,8 @@ parameters the scheduler uses):
   (possibly lucky) hit. New questions come from the active deck in deck order, at
   most today's new-item allowance.
 
-The session is the K candidates of highest value. Why this beats "due first, then
+The session is the K candidates of highest value, shown reviews first (most valuable
+first), then new questions. Why this beats "due first, then
 new": a due item whose review barely moves its curve (a strong memory a day past its
 date) loses to an unseen question that would go from nothing to something, and an
 item forgotten long ago (low r, large loss) outranks one just due. Reviewing is
@@ -246,6 +247,8 @@ def plan_daily(
         chosen += _most_at_risk(seen, memories, now, next_prompt, size - len(chosen), curve)
     if len(chosen) < size:
         chosen += held_back[: size - len(chosen)]
+    # Shown reviews first (most valuable first, so a recent miss leads), then new questions.
+    chosen.sort(key=lambda item_id: item_id not in memories)
     return DailyPlan(item_ids=chosen, due=due_count)
 
 

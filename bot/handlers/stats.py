@@ -1,4 +1,4 @@
-"""/stats: answers, accuracy overall and per deck, items seen, streak."""
+"""/stats: answers, accuracy overall and per deck, items seen, streak, leeches."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import render
+from bot.content.models import McqItem
 from bot.handlers.common import learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.study import streak_for
@@ -29,6 +30,13 @@ async def stats(update: Update, context: TutorContext) -> None:
                     total=len(deck.items),
                 )
             )
+    leeches = [
+        question
+        for item_id in await context.storage.reviews.leeches(
+            user.user_id, context.settings.leech_lapses
+        )
+        if isinstance(question := context.bank.item(item_id), McqItem)
+    ]
     await reply(
         update,
         render.stats(
@@ -38,7 +46,8 @@ async def stats(update: Update, context: TutorContext) -> None:
             total=sum(len(deck.items) for deck in context.bank.decks),
             decks=lines,
             streak=await streak_for(context, user.user_id),
-        ),
+        )
+        + render.stats_leeches(leeches),
     )
 
 

@@ -68,3 +68,12 @@ class ReviewRepository:
             f"SELECT {_COLUMNS} FROM review_state WHERE user_id = ?", (user_id,)
         )
         return {row["item_id"]: _memory(row) for row in rows}
+
+    async def leeches(self, user_id: int, min_lapses: int) -> list[str]:
+        """Items the learner has missed at least `min_lapses` times, most missed first."""
+        rows = await self._db.fetch_all(
+            "SELECT item_id FROM review_state WHERE user_id = ? AND lapses >= ?"
+            " ORDER BY lapses DESC, item_id",
+            (user_id, min_lapses),
+        )
+        return [row["item_id"] for row in rows]
