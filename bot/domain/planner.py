@@ -40,7 +40,8 @@ Which items are candidates
   active deck only.
 * **A full session while there is anything to learn.** If due and new questions give
   fewer than K, the rest are the seen questions most at risk (lowest predicted
-  recall now), so the learner's time is never left unused while anything is seen.
+  recall now), then new questions the pace held back (within the allowance), then
+  resting leeches: the learner's time is never left unused while anything is left.
 * **This learner's own curve.** FSRS's default weights describe an average learner.
   Every review stores the recall FSRS predicted for it; set against the answers given
   (less the 1-in-4 guesses) that fits how much steeper or flatter this learner's
@@ -245,6 +246,9 @@ def plan_daily(
         chosen.append(item_id)
     if len(chosen) < size:
         chosen += _most_at_risk(seen, memories, now, next_prompt, size - len(chosen), curve)
+    if len(chosen) < size:  # the pace held new questions back, but nothing else is left
+        spare = [item_id for item_id in new[: max(0, new_allowance)] if item_id not in chosen]
+        chosen += spare[: size - len(chosen)]
     if len(chosen) < size:
         chosen += held_back[: size - len(chosen)]
     # Shown reviews first (most valuable first, so a recent miss leads), then new questions.

@@ -216,6 +216,4 @@ def test_plan_is_distinct_within_budget_and_full_while_anything_is_left(
     assert len(plan.item_ids) == len(set(plan.item_ids)) <= size
     assert set(plan.item_ids) <= set(seen) | set(new[:allowance])
     available = len(seen) + min(allowance, len(new))
-    # Full unless new questions were held back for the learner's pace.
-    assert len(plan.item_ids) >= min(size, len(seen))
-    assert len(plan.item_ids) <= available
+    assert len(plan.item_ids) == min(size, available)  # full while anything is left
