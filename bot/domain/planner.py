@@ -58,9 +58,10 @@ Which items are candidates
   holds within it; across days the item last shown is eligible again (a skipped
   session must not hide its most urgent item).
 
-Speed: this runs for every learner at their daily time (10,000 learners in about a
-second, `bench/daily_fanout.py`), so the value is computed only for due items, never
-with fsrs' Scheduler per candidate.
+Speed: this runs for every learner at their daily time (`bench/daily_fanout.py`
+plans 10,000 learners × 200 reviews), so the value is computed only for due
+questions, in closed form on numpy arrays (`ValueModel`), never with fsrs'
+Scheduler per candidate.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import numpy as np
 
 from bot.domain.memory import (
     DEFAULT_LEECH_LAPSES,
@@ -103,9 +106,14 @@ NEW_FLOOR = 0.2
 MIN_REVIEWS = 5
 KEEP_LOW = 0.7
 KEEP_HIGH = 1.0
+# Value is computed for this many of the most forgotten due questions per session slot.
+SHORTLIST_PER_SLOT = 1000
+SHORTLIST_MODE = 1
 # A leech is offered at most once in this long (two days: never on consecutive days).
 LEECH_REST = timedelta(days=2)
 _SECONDS_PER_DAY = 86_400.0
+# fsrs leaves a card answered Again in Learning (1) or Relearning (3) at step 0.
+_AFTER_A_MISS = (1, 3)
 
 
 @dataclass(frozen=True)
@@ -115,17 +123,6 @@ class LearnerRecord:
     reviews: int
     lapses: int
     recall_predicted: float
-
-    @classmethod
-    def of(cls, seen: Sequence[str], memories: Mapping[str, MemoryState]) -> LearnerRecord:
-        reviews = lapses = 0
-        predicted = 0.0
-        for item_id in seen:
-            memory = memories[item_id]
-            reviews += max(0, memory.reps - 1)
-            lapses += memory.lapses
-            predicted += memory.recall_predicted
-        return cls(reviews, lapses, predicted)
 
     def decay_scale(self) -> float:
         """How much steeper than FSRS's default curve this learner forgets (1: as predicted).
@@ -185,6 +182,72 @@ def review_value(
     return with_review - without
 
 
+class ValueModel:
+    """`review_value` for many questions at once, on numpy arrays.
+
+    The daily fan-out values every due question of every learner; one item at a time
+    in Python that is twice the time of the old due-first sort, on arrays it is about
+    the same. Equal to `review_value` (tests/domain/test_planner.py checks it).
+    """
+
+    def __init__(self, curve: ForgettingCurve, horizon_days: float) -> None:
+        w = curve.w
+        self.decay = curve.decay
+        self.power = curve.decay + 1
+        self.factor = curve.factor
+        self.horizon = horizon_days
+        self.scale = 1 / (curve.factor * self.power * horizon_days)
+        self.growth = math.exp(w[8])
+        self.w9, self.w10, self.w11, self.w12, self.w13, self.w14 = w[9:15]
+        self.hard_penalty = w[15]
+        self.short_term = math.exp(w[17] * w[18])
+
+    def scored(
+        self, due: Sequence[tuple[str, MemoryState, int]], now: datetime
+    ) -> list[tuple[float, int, str]]:
+        """(value, -deck order, id) of each due question, computed on arrays at once."""
+        if not due:
+            return []
+        memories = [memory for _, memory, _ in due]
+        stability = np.array([memory.stability for memory in memories], dtype=float)
+        difficulty = np.array([memory.difficulty for memory in memories], dtype=float)
+        now_seconds = now.timestamp()
+        elapsed = np.maximum(
+            0.0,
+            (now_seconds - np.array([m.last_review.timestamp() for m in memories]))  # type: ignore[union-attr]
+            / _SECONDS_PER_DAY,
+        )
+        guess = np.array(
+            [memory.step == 0 and memory.state in _AFTER_A_MISS for memory in memories]
+        )
+        factor, power, horizon = self.factor, self.power, self.horizon
+        base = 1 + factor * elapsed / stability
+        recall = base**self.decay
+        growth = (
+            self.growth
+            * (11 - difficulty)
+            * stability**-self.w9
+            * (np.exp((1 - recall) * self.w10) - 1)
+        )
+        growth = np.where(guess, growth * self.hard_penalty, growth)
+        hit = stability * (1 + growth)
+        miss = (
+            self.w11
+            * difficulty**-self.w12
+            * ((stability + 1) ** self.w13 - 1)
+            * np.exp((1 - recall) * self.w14)
+        )
+        miss = np.maximum(0.001, np.minimum(miss, stability / self.short_term))
+        with_review = recall * hit * ((1 + factor * horizon / hit) ** power - 1) + (
+            1 - recall
+        ) * miss * ((1 + factor * horizon / miss) ** power - 1)
+        without = stability * ((base + factor * horizon / stability) ** power - base * recall)
+        values = (self.scale * (with_review - without)).tolist()
+        return [
+            (value, -order, item_id) for value, (item_id, _, order) in zip(values, due, strict=True)
+        ]
+
+
 def new_item_value(curve: ForgettingCurve, horizon_days: float = HORIZON_DAYS) -> float:
     """What learning an unseen question adds: from recall 0 to fsrs' first curve."""
     hit = curve.mean_recall(curve.initial_stability(Grade.HARD), 0.0, horizon_days)
@@ -209,20 +272,25 @@ def plan_daily(
     `seen`: questions with a memory state (any deck); `new`: unseen questions of the
     active deck in deck order. Empty only when both are empty.
     """
-    record = LearnerRecord.of(seen, memories)
-    curve = forgetting_curve().scaled(record.decay_scale())
-    scored: list[tuple[float, int, str]] = []
-    held_back: list[str] = []  # leeches beyond today's one
-    due_count = 0
+    reviews = lapses = 0
+    predicted = 0.0
+    due: list[tuple[str, MemoryState, int]] = []  # id, memory, deck order
+    held_back: list[str] = []  # resting leeches, then leeches beyond today's one
     for order, item_id in enumerate(seen):
         memory = memories[item_id]
+        reviews += memory.reps - 1
+        lapses += memory.lapses
+        predicted += memory.recall_predicted
         if memory.due >= next_prompt:
             continue
-        due_count += 1
-        if is_leech(memory, leech_lapses) and _resting(memory, now):
+        if memory.lapses >= leech_lapses and _resting(memory, now):
             held_back.append(item_id)
-            continue
-        scored.append((review_value(memory, now, curve, horizon_days), -order, item_id))
+        else:
+            due.append((item_id, memory, order))
+    due_count = len(due) + len(held_back)
+    record = LearnerRecord(reviews, lapses, predicted)
+    curve = forgetting_curve().scaled(record.decay_scale())
+    scored = ValueModel(curve, horizon_days).scored(due, now)
     new_value = new_item_value(curve, horizon_days)
     new_slots = min(new_allowance, size)
     if scored:

@@ -13,6 +13,7 @@ from bot.domain.daily import next_prompt_at
 from bot.domain.memory import Grade, MemoryState, forgetting_curve, review
 from bot.domain.planner import (
     LearnerRecord,
+    ValueModel,
     is_due_by,
     new_item_value,
     plan_daily,
@@ -217,3 +218,16 @@ def test_plan_is_distinct_within_budget_and_full_while_anything_is_left(
     assert set(plan.item_ids) <= set(seen) | set(new[:allowance])
     available = len(seen) + min(allowance, len(new))
     assert len(plan.item_ids) == min(size, available)  # full while anything is left
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), st.floats(0.3, 3.0))
+def test_the_array_valuation_equals_the_one_item_formula(
+    history: tuple[list[str], list[str], dict[str, MemoryState]], steepness: float
+) -> None:
+    seen, _, memories = history
+    curve = forgetting_curve().scaled(steepness)
+    due = [(item_id, memories[item_id], order) for order, item_id in enumerate(seen)]
+    for value, negative_order, item_id in ValueModel(curve, 30.0).scored(due, MONDAY):
+        assert value == pytest.approx(review_value(memories[item_id], MONDAY, curve), abs=1e-9)
+        assert seen[-negative_order] == item_id
