@@ -24,11 +24,12 @@ parameters the scheduler uses):
   most today's new-item allowance.
 
 The session is the K candidates of highest value, shown reviews first (most valuable
-first), then new questions. Why this beats "due first, then
-new": a due item whose review barely moves its curve (a strong memory a day past its
-date) loses to an unseen question that would go from nothing to something, and an
-item forgotten long ago (low r, large loss) outranks one just due. Reviewing is
-worth most where the curve is steepest, which is what "value" measures.
+first), then new questions. Why value rather than "due first, then new": a due item
+whose review barely moves its curve (a strong memory a day past its date) loses to
+an unseen question that would go from nothing to something, and a question still
+within reach outranks one so far gone that a review would most likely fail. In
+bench/learning.py the old due-first rule kept learners in a loop of the same few
+(re)learning items and ended at about a quarter of the simple schedules' recall.
 
 Which items are candidates
 --------------------------
@@ -86,7 +87,8 @@ from bot.domain.memory import (
 
 # "The coming weeks": long enough that a lasting memory is worth more than a
 # short one, short enough that today's choice is not judged on a far future that
-# later reviews will reshape anyway. Tuned with bench/learning.py (14–45 days: ±1 %).
+# later reviews will reshape anyway. bench/learning.py: 14, 30 and 60 days are
+# within 1 % of each other.
 HORIZON_DAYS = 30.0
 # Chance that a learner's first answer to a question is right (a guess or prior
 # knowledge); the new-item value averages over the two outcomes.
@@ -106,9 +108,6 @@ NEW_FLOOR = 0.2
 MIN_REVIEWS = 5
 KEEP_LOW = 0.7
 KEEP_HIGH = 1.0
-# Value is computed for this many of the most forgotten due questions per session slot.
-SHORTLIST_PER_SLOT = 1000
-SHORTLIST_MODE = 1
 # A leech is offered at most once in this long (two days: never on consecutive days).
 LEECH_REST = timedelta(days=2)
 _SECONDS_PER_DAY = 86_400.0
