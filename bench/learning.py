@@ -22,7 +22,9 @@ recall) at 09:00 on day 30 and day 60, before that day's session.
 
 Policies: ``bot`` (``bot.domain.planner.plan_daily``, ``grade_quiz_answer`` and
 ``review``, called exactly as ``start_daily_session`` and the poll-answer handler
-call them), ``bot-plain`` (the same with plain grading, only with ``--variants``),
+call them), ``bot-plain`` (the same with plain grading) and ``due-first`` (the daily plan the bot
+had before: ``chooser.plan_session``, due first then new, short sessions), both only
+with ``--variants``,
 ``random``, ``most-missed`` (most misses first, then least recently shown),
 ``leitner`` (5 boxes: 1, 2, 4, 8, 16 days; due first, then new, then the soonest
 due) and ``round-robin``. Every policy fills all K slots a day.
@@ -50,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.content.loader import load_bank  # noqa: E402
 from bot.content.models import Difficulty, McqItem  # noqa: E402
+from bot.domain.chooser import plan_session  # noqa: E402
 from bot.domain.daily import next_prompt_at  # noqa: E402
 from bot.domain.memory import (  # noqa: E402
     DEFAULT_LEECH_LAPSES,
@@ -252,6 +255,28 @@ class BotPolicy:
 
 
 @dataclass
+class DueFirstPolicy(BotPolicy):
+    """The daily plan before the planner (`chooser.plan_session` as the job called it):
+    due at the prompt's own minute, due first then new, the last item shown skipped,
+    short sessions left short; plain grading."""
+
+    last_item: str | None = None
+
+    def choose(self, day: int, now: datetime, budget: int) -> list[int]:
+        ids = [f"q{index}" for index in range(DECK_SIZE)]
+        plan = plan_session(
+            ids, self.memories, now, size=budget, last_item_id=self.last_item, new_allowance=10
+        )
+        if plan:
+            self.last_item = plan[0]  # the session's first item is sent at once
+        return [int(item[1:]) for item in plan]
+
+    def observe(self, item: int, now: datetime, day: int, correct: bool) -> None:
+        self.last_item = f"q{item}"
+        super().observe(item, now, day, correct)
+
+
+@dataclass
 class RandomPolicy:
     rng: random.Random
 
@@ -321,6 +346,8 @@ def make_policy(name: str, difficulty: Sequence[Difficulty], rng: random.Random)
         return BotPolicy(difficulty)
     if name == "bot-plain":
         return BotPolicy(difficulty, guess_aware=False)
+    if name == "due-first":
+        return DueFirstPolicy(difficulty, guess_aware=False)
     if name == "random":
         return RandomPolicy(rng)
     if name == "most-missed":
@@ -416,7 +443,7 @@ def main() -> None:
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
     parser.add_argument("--variants", action="store_true", help="also run bot-plain grading")
     args = parser.parse_args()
-    bots = ("bot", "bot-plain") if args.variants else ("bot",)
+    bots = ("bot", "bot-plain", "due-first") if args.variants else ("bot",)
     policies = bots + BASELINES
     models = tuple(args.models.split(","))
     budgets = tuple(int(value) for value in args.budgets.split(","))
@@ -457,12 +484,13 @@ def main() -> None:
     header += [f"{name} d{end}" for name in policies]
     header += [f"best d{mid}", f"bot / best d{mid}", f"best d{end}", f"bot / best d{end}"]
     if args.variants:
-        header.append(f"bot-plain / best d{end}")
+        header += [f"bot-plain / best d{end}", f"due-first / best d{end}"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     ratios: list[float] = []
     mid_ratios: list[float] = []
     plain_ratios: list[float] = []
+    old_ratios: list[float] = []
     for (model, budget, attendance), cell in cells.items():
         middles = {name: mean_ci([start for start, _ in cell[name]]) for name in policies}
         finals = {name: mean_ci([final for _, final in cell[name]]) for name in policies}
@@ -476,7 +504,8 @@ def main() -> None:
         row += [best_mid, f"{mid_ratios[-1]:.3f}", best, f"**{ratios[-1]:.3f}**"]
         if args.variants:
             plain_ratios.append(finals["bot-plain"][0] / finals[best][0])
-            row.append(f"{plain_ratios[-1]:.3f}")
+            old_ratios.append(finals["due-first"][0] / finals[best][0])
+            row += [f"{plain_ratios[-1]:.3f}", f"{old_ratios[-1]:.3f}"]
         print("| " + " | ".join(row) + " |")
     print(
         f"\nbot / best baseline at day {end}: mean {statistics.fmean(ratios):.3f}, "
@@ -484,10 +513,11 @@ def main() -> None:
         f"at day {mid}: mean {statistics.fmean(mid_ratios):.3f}, lowest {min(mid_ratios):.3f}"
     )
     if args.variants:
-        print(
-            f"bot-plain / best baseline: mean {statistics.fmean(plain_ratios):.3f}, "
-            f"lowest {min(plain_ratios):.3f}"
-        )
+        for name, values in (("bot-plain", plain_ratios), ("due-first", old_ratios)):
+            print(
+                f"{name} / best baseline: mean {statistics.fmean(values):.3f}, "
+                f"lowest {min(values):.3f}"
+            )
 
 
 if __name__ == "__main__":
