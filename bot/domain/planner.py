@@ -28,8 +28,8 @@ first), then new questions. Why value rather than "due first, then new": a due i
 whose review barely moves its curve (a strong memory a day past its date) loses to
 an unseen question that would go from nothing to something, and a question still
 within reach outranks one so far gone that a review would most likely fail. In
-bench/learning.py the old due-first rule kept learners in a loop of the same few
-(re)learning items and ended at about a quarter of the simple schedules' recall.
+bench/learning.py (README, "Learning benchmark") the old due-first rule reached 0.85
+of the best simple schedule's day-60 recall on average, this rule 0.98.
 
 Which items are candidates
 --------------------------
