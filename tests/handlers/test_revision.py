@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.content.models import McqItem
-from bot.domain.memory import Grade, forgetting_curve
+from bot.domain.memory import Grade, forgetting_curve, review
+from bot.storage.records import NewAnswer
 from tests.conftest import Harness
 from tests.handlers.test_reminders import answer_item, run_job
 
@@ -164,3 +166,39 @@ async def test_a_right_first_answer_may_be_a_guess_and_counts_as_hard(harness: H
     assert memory is not None
     assert memory.stability == pytest.approx(curve.initial_stability(Grade.HARD))
     assert "Right" in harness.api.texts(11)[-1]
+
+
+async def store_memory(harness: Harness, user_id: int, item_id: str, due: datetime) -> None:
+    """A question answered well ten days ago whose next review falls at `due`."""
+    answered_at = due - timedelta(days=10)
+    memory = review(None, item_id, Grade.EASY, answered_at)
+    answer = NewAnswer(
+        user_id=user_id,
+        item_id=item_id,
+        chat_id=user_id,
+        grade=Grade.EASY.value,
+        correct=True,
+        answered_at=answered_at,
+        context="quiz",
+    )
+    assert await harness.services.storage.answers.record(answer, replace(memory, due=due))
+
+
+async def test_due_before_the_next_local_prompt_counts_today_across_a_dst_change(
+    harness: Harness,
+) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/start")
+    await harness.command(ada, "/timezone Europe/Berlin")
+    first, second, third = (question.id for question in questions(harness, MVD)[:3])
+    # Saturday 28 March 2026, 09:00 in Berlin (CET, 08:00 UTC). The next prompt is Sunday
+    # 09:00 CEST, 07:00 UTC: only 23 hours away.
+    await store_memory(harness, 11, first, datetime(2026, 3, 29, 6, 30, tzinfo=UTC))
+    await store_memory(harness, 11, second, datetime(2026, 3, 29, 7, 30, tzinfo=UTC))
+    await store_memory(harness, 11, third, datetime(2026, 3, 28, 8, 3, tzinfo=UTC))
+    harness.api.clear()
+    harness.clock.set(datetime(2026, 3, 28, 8, 0, tzinfo=UTC))
+    await run_job(harness, 11)
+    assert "2 questions due" in harness.api.texts(11)[0]  # the third and the first
+    items = await daily_items(harness, 11)
+    assert {first, third} <= set(items)
