@@ -27,6 +27,7 @@ from bot.handlers import (
     prompts,
     quiz,
     reminders,
+    review,
     start,
     stats,
 )
@@ -119,6 +120,7 @@ def build_application(
         challenge,
         groupstats,
         export,
+        review,
     ):
         application.add_handlers(module.handlers())
     application.add_handlers(start.fallback_handlers())

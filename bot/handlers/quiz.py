@@ -16,12 +16,12 @@ from telegram.ext import (
 
 from bot import render
 from bot.content.models import McqItem
-from bot.domain.memory import grade_quiz_answer
+from bot.domain.memory import grade_quiz_answer, is_leech
 from bot.domain.scoring import challenge_points
 from bot.handlers.buttons import expired, pressed
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
-from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, send_quiz_poll
+from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, reply_html, send_quiz_poll
 from bot.handlers.study import choose_for, continue_session, record_answer
 from bot.storage.records import SentPoll, User
 
@@ -154,7 +154,7 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         item=item,
         chat_id=sent.chat_id,
         correct=correct,
-        grade=grade_quiz_answer(correct, seconds, item.difficulty),
+        grade=lambda previous: grade_quiz_answer(correct, seconds, item.difficulty, previous),
         purpose=sent.context,
         poll_id=sent.poll_id,
         chosen_option=chosen,
@@ -162,8 +162,11 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         session_id=sent.session_id,
         points=points,
     )
-    if not stored:
+    if stored is None:
         return  # redelivered update: already handled
+    private = sent.chat_id == answer.user.id
+    if not correct and private and is_leech(stored, context.settings.leech_lapses):
+        await send_worked_solution(context, sent.chat_id, item, stored.lapses)
     if sent.context == PURPOSE_QUIZ:
         await context.bot.send_message(
             sent.chat_id,
@@ -171,10 +174,19 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
             parse_mode="HTML",
             reply_markup=after_answer_keyboard(item.id),
         )
-    elif sent.session_id is not None and sent.chat_id == answer.user.id:
+    elif sent.session_id is not None and private:
         session = await context.storage.sessions.get(sent.session_id)
         if session is not None:
             await continue_session(context, session, sent.chat_id)
+
+
+async def send_worked_solution(
+    context: TutorContext, chat_id: int, item: McqItem, lapses: int
+) -> None:
+    """A leech's miss is followed at once by the /explain text, not just another try."""
+    await reply_html(context, chat_id, render.leech_notice(item, lapses))
+    for text in render.explain_item(item):
+        await reply_html(context, chat_id, text)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

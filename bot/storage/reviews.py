@@ -7,7 +7,9 @@ import aiosqlite
 from bot.domain.memory import MemoryState
 from bot.storage.database import Database, from_db_time, to_db_time
 
-_COLUMNS = "item_id, state, step, stability, difficulty, due, last_review, reps, lapses"
+_COLUMNS = (
+    "item_id, state, step, stability, difficulty, due, last_review, reps, lapses, recall_predicted"
+)
 
 
 def _memory(row: aiosqlite.Row) -> MemoryState:
@@ -21,17 +23,19 @@ def _memory(row: aiosqlite.Row) -> MemoryState:
         last_review=from_db_time(row["last_review"]) if row["last_review"] else None,
         reps=row["reps"],
         lapses=row["lapses"],
+        recall_predicted=row["recall_predicted"],
     )
 
 
 async def upsert_memory(db: aiosqlite.Connection, user_id: int, memory: MemoryState) -> None:
     """Write inside the caller's transaction (see AnswerRepository.record)."""
     await db.execute(
-        f"INSERT INTO review_state (user_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        f"INSERT INTO review_state (user_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (user_id, item_id) DO UPDATE SET state = excluded.state,"
         " step = excluded.step, stability = excluded.stability,"
         " difficulty = excluded.difficulty, due = excluded.due,"
-        " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses",
+        " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses,"
+        " recall_predicted = excluded.recall_predicted",
         (
             user_id,
             memory.item_id,
@@ -43,6 +47,7 @@ async def upsert_memory(db: aiosqlite.Connection, user_id: int, memory: MemorySt
             to_db_time(memory.last_review) if memory.last_review else None,
             memory.reps,
             memory.lapses,
+            memory.recall_predicted,
         ),
     )
 
@@ -63,3 +68,12 @@ class ReviewRepository:
             f"SELECT {_COLUMNS} FROM review_state WHERE user_id = ?", (user_id,)
         )
         return {row["item_id"]: _memory(row) for row in rows}
+
+    async def leeches(self, user_id: int, min_lapses: int) -> list[str]:
+        """Items the learner has missed at least `min_lapses` times, most missed first."""
+        rows = await self._db.fetch_all(
+            "SELECT item_id FROM review_state WHERE user_id = ? AND lapses >= ?"
+            " ORDER BY lapses DESC, item_id",
+            (user_id, min_lapses),
+        )
+        return [row["item_id"] for row in rows]

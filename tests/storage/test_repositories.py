@@ -284,6 +284,8 @@ async def test_later_answer_updates_the_memory_state(storage: Storage, clock: Ma
     second = review(first, "mvd-quiz-monitoring", Grade.AGAIN, clock.now())
     await storage.answers.record(answer(11, clock.now(), poll_id="p2", correct=False), second)
     assert await storage.reviews.get(11, "mvd-quiz-monitoring") == second
+    # What FSRS predicted for the second answer is kept for the learner's calibration.
+    assert second.recall_predicted > 0 and first.recall_predicted == 0
     assert await count(storage, "review_state") == 1
 
 

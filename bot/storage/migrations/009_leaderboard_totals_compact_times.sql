@@ -119,14 +119,15 @@ CREATE TABLE review_state_compact (
     last_review  INTEGER,                    -- ms since the Unix epoch, UTC
     reps         INTEGER NOT NULL DEFAULT 0,
     lapses       INTEGER NOT NULL DEFAULT 0,
+    recall_predicted REAL NOT NULL DEFAULT 0,   -- added by 005
     PRIMARY KEY (user_id, item_id)
 ) WITHOUT ROWID;
 INSERT INTO review_state_compact (user_id, item_id, state, step, stability, difficulty, due,
-                                  last_review, reps, lapses)
+                                  last_review, reps, lapses, recall_predicted)
 SELECT user_id, item_id, state, step, stability, difficulty,
        COALESCE(CAST(round((julianday(due) - 2440587.5) * 86400000.0) AS INTEGER), due),
        COALESCE(CAST(round((julianday(last_review) - 2440587.5) * 86400000.0) AS INTEGER), last_review),
-       reps, lapses
+       reps, lapses, recall_predicted
 FROM review_state;
 DROP TABLE review_state;
 ALTER TABLE review_state_compact RENAME TO review_state;
