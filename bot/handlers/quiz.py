@@ -137,9 +137,6 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         return
     if not answer.option_ids:
         return  # a retracted vote: the first answer already counted
-    await context.storage.users.ensure(
-        answer.user.id, answer.user.first_name, answer.user.username, context.clock.now()
-    )
     chosen = sent.content_index(answer.option_ids[0])
     correct = chosen == item.correct_index
     seconds = max(0.0, (context.clock.now() - sent.sent_at).total_seconds())
@@ -161,6 +158,7 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         seconds=seconds,
         session_id=sent.session_id,
         points=points,
+        learner=(answer.user.first_name, answer.user.username),
     )
     if stored is None:
         return  # redelivered update: already handled

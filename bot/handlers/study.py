@@ -10,12 +10,13 @@ from bot import render
 from bot.content.models import CardItem, McqItem, PromptItem
 from bot.domain.chooser import choose_next
 from bot.domain.exam import score_exam
-from bot.domain.memory import DEFAULT_RETENTION, Grade, MemoryState, review
+from bot.domain.memory import Grade, MemoryState, review
 from bot.domain.streaks import current_streak
 from bot.domain.timezones import local_date, parse_timezone
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html, send_item
 from bot.handlers.due_extras import due_cards_and_prompts, extras_keyboard, next_prompt_for
+from bot.storage.answers import AnswerWrite
 from bot.storage.records import NewAnswer, Session, User
 
 log = logging.getLogger(__name__)
@@ -42,24 +43,25 @@ async def record_answer(
     seconds: float | None = None,
     session_id: int | None = None,
     points: int = 0,
+    learner: tuple[str, str | None] | None = None,
 ) -> MemoryState | None:
     """Store one answer and the memory state it leads to; None if it was a redelivery.
 
     `grade` may depend on the learner's memory before this answer (a right answer
-    just after a miss may be a guess), so it can be a function of that memory.
+    just after a miss may be a guess), so it can be a function of that memory. With
+    `learner` (first name, username) the learner is registered in the same write.
     """
     now = context.clock.now()
-    user = await context.storage.users.get(user_id)
-    retention = user.desired_retention if user else DEFAULT_RETENTION
-    previous = await context.storage.reviews.get(user_id, item.id)
-    if not isinstance(grade, Grade):
-        grade = grade(previous)
-    memory = review(previous, item.id, grade, now, retention)
+
+    def decide(previous: MemoryState | None, retention: float) -> tuple[str, MemoryState]:
+        chosen = grade if isinstance(grade, Grade) else grade(previous)
+        return chosen.value, review(previous, item.id, chosen, now, retention)
+
     answer = NewAnswer(
         user_id=user_id,
         item_id=item.id,
         chat_id=chat_id,
-        grade=grade.value,
+        grade="",  # decided with the memory state, inside the write
         correct=correct,
         answered_at=now,
         context=purpose,
@@ -69,7 +71,8 @@ async def record_answer(
         session_id=session_id,
         points=points,
     )
-    return memory if await context.storage.answers.record(answer, memory) else None
+    recorded = await context.storage.answers.write(AnswerWrite(answer, decide, learner))
+    return recorded.memory if recorded.stored else None
 
 
 def session_items(context: TutorContext, deck_id: str, kinds: tuple[type, ...]) -> list[str]:
