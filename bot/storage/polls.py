@@ -50,6 +50,10 @@ class PollRepository:
         while len(self._recent) > CACHED_POLLS:
             self._recent.popitem(last=False)
 
+    def is_known(self, poll_id: str) -> bool:
+        """True when the poll is stored and in memory (no database read)."""
+        return poll_id in self._recent
+
     def forget_chat(self, chat_id: int) -> None:
         """The chat's polls were deleted (a learner's /forget)."""
         for poll_id in [key for key, poll in self._recent.items() if poll.chat_id == chat_id]:
