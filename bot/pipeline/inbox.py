@@ -189,7 +189,7 @@ class InboxFirstRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if url.rsplit("/", 1)[-1].lower() != "getupdates":
+        async def call() -> tuple[int, bytes]:
             return await self._inner.do_request(
                 url,
                 method,
@@ -199,20 +199,15 @@ class InboxFirstRequest(BaseRequest):
                 connect_timeout=connect_timeout,
                 pool_timeout=pool_timeout,
             )
+
+        if url.rsplit("/", 1)[-1].lower() != "getupdates":
+            return await call()
         try:
             await self._inbox.flush()
         except Exception as error:
             # Not stored, so not confirmed: PTB's polling loop backs off and calls again.
             raise NetworkError(f"update inbox not writable: {error}") from error
-        status, body = await self._inner.do_request(
-            url,
-            method,
-            request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
+        status, body = await call()
         if status != 200:
             return status, body
         try:
