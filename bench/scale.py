@@ -68,6 +68,9 @@ ZONES = [
     "UTC+3",
 ]
 POLLS_PER_ROUND = 5
+# Apart from each other and from the fake server's own ids (5_200_000_000_000_000_000 + n).
+PRIVATE_POLL_IDS = 5_300_000_000_000_000_000
+GROUP_POLL_IDS = 5_400_000_000_000_000_000
 CHUNK = 2_000  # learners per executemany batch
 
 
@@ -173,7 +176,7 @@ def _fill_group(
             poll_index = round_index * POLLS_PER_ROUND + question
             if poll_index >= polls:
                 break
-            poll_id = f"g{poll_index}"
+            poll_id = str(GROUP_POLL_IDS + poll_index)
             sent = started + timedelta(seconds=22 * question)
             db.execute(
                 "INSERT INTO sent_polls (poll_id, chat_id, message_id, item_id, option_order,"
@@ -229,7 +232,8 @@ def _fill_private(
                 item = own_items[k % len(own_items)]
                 moment = to_db_time(first + step * k)
                 correct = rng.random() < 0.7
-                poll_id = f"q{user_id}-{k}"
+                # Telegram's poll ids are 19-digit numbers (as text); the size depends on it.
+                poll_id = str(PRIVATE_POLL_IDS + user_id * 1000 + k)
                 polls.append((poll_id, user_id, k + 1, item, moment))
                 answers.append(
                     (user_id, item, user_id, poll_id, 0, "good" if correct else "again",
