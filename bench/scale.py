@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.content.loader import load_bank  # noqa: E402
-from bot.domain.daily import next_prompt_at, scheduled_on  # noqa: E402
+from bot.domain.daily import missed_prompt_today, next_prompt_at, scheduled_on  # noqa: E402
 from bot.domain.timezones import parse_timezone  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from bot.storage.challenge_totals import ALL_TIME, period_of  # noqa: E402
@@ -91,25 +91,39 @@ def _users(shape: Shape, now: datetime, rng: random.Random) -> list[tuple[object
     stamp = to_db_time(now - timedelta(days=120))
     for n in range(shape.learners):
         zone_name = ZONES[n % len(ZONES)]
-        zone = parse_timezone(zone_name)
         daily = f"{rng.randrange(6, 22):02d}:{rng.choice(['00', '15', '30', '45'])}"
-        local_today = now.astimezone(zone).date()
-        # Today's prompt already went out for those whose time has passed: none is owed.
-        passed = scheduled_on(local_today, daily, zone) <= now
-        last = local_today if passed else local_today - timedelta(days=1)
+        last, following = _schedule(daily, zone_name, now)
         rows.append(
-            (
-                FIRST_USER + n,
-                f"Learner {n}",
-                zone_name,
-                daily,
-                last.isoformat(),
-                to_db_time(next_prompt_at(daily, zone, now)),
-                stamp,
-                stamp,
-            )
+            (FIRST_USER + n, f"Learner {n}", zone_name, daily, last, following, stamp, stamp)
         )
     return rows
+
+
+def _schedule(daily: str, zone_name: str, up_until: datetime) -> tuple[str, int]:
+    """(last_daily_date, next_prompt_at) of a learner the bot served until `up_until`."""
+    zone = parse_timezone(zone_name)
+    local_today = up_until.astimezone(zone).date()
+    passed = scheduled_on(local_today, daily, zone) <= up_until
+    last = local_today if passed else local_today - timedelta(days=1)
+    return last.isoformat(), to_db_time(next_prompt_at(daily, zone, up_until))
+
+
+def reschedule(path: Path, up_until: datetime) -> int:
+    """As if the bot had run until `up_until` and was down since: how many are now owed a
+    prompt (today's time passed within the catch-up window)."""
+    with sqlite3.connect(path) as db:
+        learners = db.execute(
+            "SELECT user_id, daily_time, timezone FROM users WHERE daily_time IS NOT NULL"
+        ).fetchall()
+        rows = [(*_schedule(daily, zone, up_until), uid) for uid, daily, zone in learners]
+        db.executemany(
+            "UPDATE users SET last_daily_date = ?, next_prompt_at = ? WHERE user_id = ?", rows
+        )
+    now = datetime.now(UTC)
+    return sum(
+        missed_prompt_today(daily, parse_timezone(zone), now, last)
+        for (last, _, _), (_, daily, zone) in zip(rows, learners, strict=True)
+    )
 
 
 def build(path: Path, shape: Shape, seed: int = 1) -> float:
@@ -368,6 +382,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40, help="requests per latency figure")
     parser.add_argument("--database", type=Path, default=None, help="keep/reuse the built file")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--down-hours",
+        type=float,
+        default=0.0,
+        help="start as if the bot had been down this long: every learner due, those within"
+        " the 3 h catch-up window prompted while the figures are taken",
+    )
     args = parser.parse_args()
     shape = Shape(
         args.learners,
@@ -396,8 +417,12 @@ def main() -> None:
     # built file stays as built and a rerun meets no poll id the fake server hands out again.
     work = folder / "work.sqlite3"
     shutil.copyfile(path, work)
+    owed = reschedule(work, datetime.now(UTC) - timedelta(hours=args.down_hours))
     big = run_bot(work, shape, args.repeat)
     work.unlink()
+    print(
+        f"down for {args.down_hours:g} h before the start: {owed} learners owed a catch-up prompt"
+    )
     print(
         f"start-up to first getUpdates: {big['startup_s']:.2f} s with {shape.learners} learners"
         f" (empty database {base['startup_s']:.2f} s, x{big['startup_s'] / base['startup_s']:.2f});"
