@@ -71,6 +71,7 @@ POLLS_PER_ROUND = 5
 # Apart from each other and from the fake server's own ids (5_200_000_000_000_000_000 + n).
 PRIVATE_POLL_IDS = 5_300_000_000_000_000_000
 GROUP_POLL_IDS = 5_400_000_000_000_000_000
+PRIVATE_POLL_KEYS = 1_000_000  # sent_polls.id of private polls; the group's come first
 CHUNK = 2_000  # learners per executemany batch
 
 
@@ -193,10 +194,10 @@ def _fill_group(
             poll_id = str(GROUP_POLL_IDS + poll_index)
             sent = started + timedelta(seconds=22 * question)
             db.execute(
-                "INSERT INTO sent_polls (poll_id, chat_id, message_id, item_id, option_order,"
+                "INSERT INTO sent_polls (id, poll_id, chat_id, message_id, item_id, option_order,"
                 " sent_at, context, session_id, open_period)"
-                " VALUES (?, ?, ?, ?, '[0, 1, 2, 3]', ?, 'challenge', ?, 20)",
-                (poll_id, GROUP, poll_index + 1, item, to_db_time(sent), round_id),
+                " VALUES (?, ?, ?, ?, ?, '[0, 1, 2, 3]', ?, 'challenge', ?, 20)",
+                (poll_index + 1, poll_id, GROUP, poll_index + 1, item, to_db_time(sent), round_id),
             )
             rows = []
             for user_id in members:
@@ -205,7 +206,7 @@ def _fill_group(
                 points = round(1000 * (1 - seconds / 40)) if correct else 0
                 answered = sent + timedelta(seconds=seconds)
                 rows.append(
-                    (user_id, item, GROUP, poll_id, 0, "good" if correct else "again",
+                    (user_id, item, GROUP, poll_index + 1, 0, "good" if correct else "again",
                      int(correct), to_db_time(answered), seconds, "challenge", round_id, points)
                 )  # fmt: skip
                 for period in (period_of(answered), ALL_TIME):
@@ -222,7 +223,7 @@ def _fill_group(
 
 
 _INSERT_ANSWER = (
-    "INSERT INTO answers (user_id, item_id, chat_id, poll_id, chosen_option, grade, correct,"
+    "INSERT INTO answers (user_id, item_id, chat_id, poll_ref, chosen_option, grade, correct,"
     " answered_at, seconds, context, session_id, points)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
@@ -238,6 +239,8 @@ def _fill_private(
         for n in range(chunk_start, min(chunk_start + CHUNK, shape.learners)):
             user_id = FIRST_USER + n
             count = per_learner + (n < extra)
+            # sent_polls keys after the group's polls, one per answer.
+            first_key = PRIVATE_POLL_KEYS + n * per_learner + min(n, extra)
             own_items = rng.sample(mcqs, min(len(mcqs), max(1, count // 4)))
             first = now - timedelta(days=rng.uniform(30, 90))
             step = (now - first) / max(count, 1)
@@ -248,9 +251,9 @@ def _fill_private(
                 correct = rng.random() < 0.7
                 # Telegram's poll ids are 19-digit numbers (as text); the size depends on it.
                 poll_id = str(PRIVATE_POLL_IDS + user_id * 1000 + k)
-                polls.append((poll_id, user_id, k + 1, item, moment))
+                polls.append((first_key + k, poll_id, user_id, k + 1, item, moment))
                 answers.append(
-                    (user_id, item, user_id, poll_id, 0, "good" if correct else "again",
+                    (user_id, item, user_id, first_key + k, 0, "good" if correct else "again",
                      int(correct), moment, rng.randrange(2, 60) / 2, "quiz", None, 0)
                 )  # fmt: skip
                 reps, lapses = seen.get(item, ("", 0, 0))[1:]
@@ -262,8 +265,8 @@ def _fill_private(
                      reps, lapses)
                 )  # fmt: skip
         db.executemany(
-            "INSERT INTO sent_polls (poll_id, chat_id, message_id, item_id, option_order,"
-            " sent_at, context) VALUES (?, ?, ?, ?, '[2, 0, 3, 1]', ?, 'quiz')",
+            "INSERT INTO sent_polls (id, poll_id, chat_id, message_id, item_id, option_order,"
+            " sent_at, context) VALUES (?, ?, ?, ?, ?, '[2, 0, 3, 1]', ?, 'quiz')",
             polls,
         )
         db.executemany(_INSERT_ANSWER, answers)

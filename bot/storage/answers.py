@@ -1,4 +1,4 @@
-"""Answers are facts, written once: (poll_id, user_id) is unique."""
+"""Answers are facts, written once: (poll, user) is unique."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from bot.storage.database import Database, from_db_time, to_db_time
 from bot.storage.records import Answer, NewAnswer
 from bot.storage.reviews import upsert_memory
 
+# The sent poll's key, by Telegram's poll id. A poll id we never stored gives 0, which no
+# sent poll has: the foreign key then refuses the answer loudly instead of storing it
+# without the (poll, user) uniqueness that keeps a redelivered answer from counting twice.
+_POLL_REF = (
+    "CASE WHEN ? IS NULL THEN NULL"
+    " ELSE COALESCE((SELECT id FROM sent_polls WHERE poll_id = ?), 0) END"
+)
 _COLUMNS = "user_id, item_id, chat_id, correct, answered_at, context, session_id, seconds, points"
 
 
@@ -40,14 +47,14 @@ class AnswerRepository:
         """
         async with self._db.transaction() as db:
             cursor = await db.execute(
-                "INSERT INTO answers (user_id, item_id, chat_id, poll_id, chosen_option, grade,"
-                " correct, answered_at, seconds, context, session_id, points)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (poll_id, user_id) DO NOTHING",
+                "INSERT INTO answers (user_id, item_id, chat_id, poll_ref, chosen_option, grade,"
+                f" correct, answered_at, seconds, context, session_id, points) VALUES (?, ?, ?,"
+                f" {_POLL_REF}, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (poll_ref, user_id) DO NOTHING",
                 (
                     answer.user_id,
                     answer.item_id,
                     answer.chat_id,
+                    answer.poll_id,
                     answer.poll_id,
                     answer.chosen_option,
                     answer.grade,
