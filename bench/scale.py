@@ -371,8 +371,9 @@ def run_bot(path: Path, shape: Shape | None, repeat: int) -> dict[str, float]:
             finally:
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=120)
-        if "Traceback" in log_path.read_text():
-            raise SystemExit(f"the bot logged a traceback, see {log_path}")
+        output = log_path.read_text()
+        if "Traceback" in output:
+            raise SystemExit(f"the bot logged a traceback:\n{output[-3000:]}")
     return figures
 
 
@@ -399,7 +400,6 @@ def main() -> None:
         args.members,
         args.group_answers if args.group_answers is not None else args.members * 50,
     )
-    folder = Path(tempfile.mkdtemp(prefix="quiz-scale-"))
     path = args.database or Path(tempfile.gettempdir()) / (
         f"quiz-scale-{shape.learners}-{shape.answers}-{shape.members}.sqlite3"
     )
@@ -411,18 +411,19 @@ def main() -> None:
     else:
         print(f"build: reusing {path}")
 
-    empty = folder / "empty.sqlite3"
-    asyncio.run(_migrate_only(empty))
-    run_bot(empty, None, args.repeat)  # warm-up: the first process pays for a cold disk cache
-    base = run_bot(empty, None, args.repeat)
-    answers, size, tables = file_figures(path)
-    # The bot writes (daily prompts come due, polls are stored): run on a copy, so the
-    # built file stays as built and a rerun meets no poll id the fake server hands out again.
-    work = folder / "work.sqlite3"
-    shutil.copyfile(path, work)
-    owed = reschedule(work, datetime.now(UTC) - timedelta(hours=args.down_hours))
-    big = run_bot(work, shape, args.repeat)
-    work.unlink()
+    with tempfile.TemporaryDirectory(prefix="quiz-scale-") as name:
+        folder = Path(name)
+        empty = folder / "empty.sqlite3"
+        asyncio.run(_migrate_only(empty))
+        run_bot(empty, None, args.repeat)  # warm-up: the first process pays for a cold cache
+        base = run_bot(empty, None, args.repeat)
+        answers, size, tables = file_figures(path)
+        # The bot writes (daily prompts come due, polls are stored): run on a copy, so the
+        # built file stays as built and a rerun meets no poll id the fake server gives again.
+        work = folder / "work.sqlite3"
+        shutil.copyfile(path, work)
+        owed = reschedule(work, datetime.now(UTC) - timedelta(hours=args.down_hours))
+        big = run_bot(work, shape, args.repeat)
     print(
         f"down for {args.down_hours:g} h before the start: {owed} learners owed a catch-up prompt"
     )
