@@ -11,9 +11,9 @@ Two figures:
    with 429 replies. The server clock runs `--time-scale` times faster than wall time
    so the run stays short; the bot's `AIORateLimiter` is given the same scaled cap
    (`OVERALL_MAX_RATE`). All N learners have a daily time that passed a minute ago
-   and no prompt today, so at start-up every one is due at once (the catch-up path,
-   the same `daily_prompt` job as at the scheduled minute). Reported: messages per
-   server-second as a share of the 30/s cap (target ≥ 93 %), and 429s seen.
+   and no prompt today, so at start-up every one is due at once (the catch-up path:
+   the same minute tick and prompt workers as at the scheduled minute). Reported:
+   messages per server-second as a share of the 30/s cap (target ≥ 93 %), and 429s.
 
 Run: .venv/bin/python bench/daily_fanout.py [--learners 10000] [--reviews 200] [--time-scale 1]
      [--choose-only]

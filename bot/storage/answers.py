@@ -1,4 +1,4 @@
-"""Answers are facts, written once: (poll_id, user_id) is unique.
+"""Answers are facts, written once: (poll, user) is unique.
 
 Answers arrive in bursts (a group of thousands answering one poll), and SQLite pays per
 transaction and per hop to aiosqlite's thread, not per row. So `write` is a group commit:
@@ -30,11 +30,6 @@ log = logging.getLogger(__name__)
 
 # Answers per transaction: bounded so one batch never holds the write lock for long.
 MAX_BATCH = 1000
-_INSERT = (
-    "INSERT INTO answers (user_id, item_id, chat_id, poll_id, chosen_option, grade,"
-    " correct, answered_at, seconds, context, session_id, points)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
 _PAIRS_PER_QUERY = 500
 
 # Given the learner's memory of the item before this answer (None: first time) and their
@@ -64,6 +59,7 @@ def _params(answer: NewAnswer) -> tuple[object, ...]:
         answer.user_id,
         answer.item_id,
         answer.chat_id,
+        answer.poll_id,  # twice: the poll key's lookup tests it, then reads it
         answer.poll_id,
         answer.chosen_option,
         answer.grade,
@@ -76,6 +72,18 @@ def _params(answer: NewAnswer) -> tuple[object, ...]:
     )
 
 
+# The sent poll's key, by Telegram's poll id. A poll id we never stored gives 0, which no
+# sent poll has: the foreign key then refuses the answer loudly instead of storing it
+# without the (poll, user) uniqueness that keeps a redelivered answer from counting twice.
+_POLL_REF = (
+    "CASE WHEN ? IS NULL THEN NULL"
+    " ELSE COALESCE((SELECT id FROM sent_polls WHERE poll_id = ?), 0) END"
+)
+_INSERT = (
+    "INSERT INTO answers (user_id, item_id, chat_id, poll_ref, chosen_option, grade,"
+    " correct, answered_at, seconds, context, session_id, points)"
+    f" VALUES (?, ?, ?, {_POLL_REF}, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _COLUMNS = "user_id, item_id, chat_id, correct, answered_at, context, session_id, seconds, points"
 
 
@@ -192,7 +200,7 @@ class AnswerRepository:
         """
         async with self._db.transaction() as db:
             cursor = await db.execute(
-                _INSERT + " ON CONFLICT (poll_id, user_id) DO NOTHING", _params(answer)
+                _INSERT + " ON CONFLICT (poll_ref, user_id) DO NOTHING", _params(answer)
             )
             if cursor.rowcount != 1:
                 return False
@@ -259,7 +267,8 @@ async def _stored_poll_answers(
         chunk = ordered[start : start + _PAIRS_PER_QUERY]
         values = ", ".join("(?, ?)" for _ in chunk)
         rows = await db.execute_fetchall(
-            f"SELECT poll_id, user_id FROM answers WHERE (poll_id, user_id) IN (VALUES {values})",
+            "SELECT s.poll_id, a.user_id FROM answers a JOIN sent_polls s ON s.id = a.poll_ref"
+            f" WHERE (s.poll_id, a.user_id) IN (VALUES {values})",
             [value for key in chunk for value in key],
         )
         found.update((str(row[0]), int(row[1])) for row in rows)

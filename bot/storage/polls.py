@@ -78,14 +78,17 @@ class PollRepository:
         return poll
 
     async def by_message(self, chat_id: int, message_id: int) -> SentPoll | None:
+        """A group's poll by its message (`chat_id < 0` lets SQLite use the groups' index)."""
         row = await self._db.fetch_one(
-            f"SELECT {_COLUMNS} FROM sent_polls WHERE chat_id = ? AND message_id = ?",
+            f"SELECT {_COLUMNS} FROM sent_polls WHERE chat_id = ? AND chat_id < 0"
+            " AND message_id = ?",
             (chat_id, message_id),
         )
         return _poll(row) if row else None
 
     async def latest_in_chat(self, chat_id: int, context: str | None = None) -> SentPoll | None:
-        query = f"SELECT {_COLUMNS} FROM sent_polls WHERE chat_id = ?"
+        """A group's latest poll (private chats' polls are only looked up by poll id)."""
+        query = f"SELECT {_COLUMNS} FROM sent_polls WHERE chat_id = ? AND chat_id < 0"
         params: tuple[object, ...] = (chat_id,)
         if context is not None:
             query += " AND context = ?"
@@ -191,7 +194,7 @@ class PollIntentRepository:
     async def confirm(self, intent: PollIntent, poll: SentPoll) -> None:
         """Telegram answered sendPoll: the poll is stored and the intent is gone, atomically."""
         async with self._db.transaction() as db:
-            await _insert_poll(db, poll, replace=True)
+            await _insert_poll(db, poll, replace=False)
             await db.execute("DELETE FROM poll_intents WHERE id = ?", (intent.id,))
         self._polls.remember(poll)
 
