@@ -135,7 +135,18 @@ def leech(item_id: str, last: datetime) -> MemoryState:
     return memory
 
 
-def test_at_most_one_leech_per_session_and_not_on_consecutive_days() -> None:
+def test_leeches_take_at_most_half_a_session() -> None:
+    memories = {f"l{index}": leech(f"l{index}", MONDAY - timedelta(days=2)) for index in range(8)}
+    new = [f"n{index}" for index in range(10)]
+    plan = plan_daily(list(memories), new, memories, MONDAY, TOMORROW, size=10, new_allowance=10)
+    assert len(plan.item_ids) == 10
+    assert sum(item.startswith("l") for item in plan.item_ids) == 5
+    # With nothing else left, the rest of them fill the session.
+    plan = plan_daily(list(memories), [], memories, MONDAY, TOMORROW, size=10, new_allowance=0)
+    assert sorted(plan.item_ids) == sorted(memories)
+
+
+def test_at_most_one_leech_in_a_short_session_and_not_on_consecutive_days() -> None:
     memories = {f"l{index}": leech(f"l{index}", MONDAY - timedelta(days=2)) for index in range(3)}
     memories["ok"] = answered("ok", [Grade.AGAIN], MONDAY - timedelta(days=1))
     seen = list(memories)
