@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from telegram import PollAnswer, Update
+from telegram import Poll, PollAnswer, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -23,6 +23,7 @@ from bot.handlers.common import deck_from_args, learner, refuse_outside_private,
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, send_quiz_poll
 from bot.handlers.study import choose_for, continue_session, record_answer
+from bot.pipeline.faults import NotYet
 from bot.storage.records import SentPoll, User
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,13 @@ async def poll_answer(update: Update, context: TutorContext) -> None:
         await context.storage.poll_intents.park_answer(
             answer.poll_id, answer.user.id, json.dumps(update.to_dict()), context.clock.now()
         )
+        # The poll update may have matched the poll, and looked for parked answers, while
+        # this one was being parked: then nobody else will credit it.
+        sent = await context.storage.polls.get(answer.poll_id)
+        if sent is None:
+            return
+        await credit_answer(context, answer, sent)
+        await context.storage.poll_intents.unpark(answer.poll_id, answer.user.id)
         return
     await credit_answer(context, answer, sent)
 
@@ -109,7 +117,7 @@ async def poll_state(update: Update, context: TutorContext) -> None:
     if item is None:
         return
     order = [item.options.index(text) for text in shown]
-    sent = await context.storage.poll_intents.adopt(poll.id, item.id, order, context.clock.now())
+    sent = await adopt_poll(context, poll, item.id, order)
     if sent is None:
         return
     log.info("poll %s matched to a send that timed out (item %s)", poll.id, item.id)
@@ -118,6 +126,32 @@ async def poll_state(update: Update, context: TutorContext) -> None:
         if parked_update.poll_answer is not None:
             await credit_answer(context, parked_update.poll_answer, sent)
         await context.storage.poll_intents.unpark(parked.poll_id, parked.user_id)
+
+
+async def adopt_poll(
+    context: TutorContext, poll: Poll, item_id: str, order: list[int]
+) -> SentPoll | None:
+    """Store `poll` as the unconfirmed send of `item_id` in this shuffle that it must be.
+
+    A `poll` update names no chat. When sends to several chats could be this poll (learners
+    get the same first questions, and a send that failed leaves its intent behind), the
+    voter decides: a private chat's poll is answered by that chat's learner only. Until a
+    vote has been kept aside, the update waits (retried) instead of guessing a chat, which
+    would credit the answer, and send its feedback, to someone else's chat.
+    """
+    intents = context.storage.poll_intents
+    chats = await intents.unconfirmed_chats(item_id, order)
+    if not chats:
+        return None
+    chat_id: int | None = None
+    if len(set(chats)) > 1:
+        voters = {parked.user_id for parked in await intents.parked_for(poll.id)}
+        if not voters:
+            if poll.total_voter_count == 0:
+                return None  # nothing to credit yet: a later update will say more
+            raise NotYet(f"poll {poll.id} may be any of {len(chats)} sends; waiting for its vote")
+        chat_id = next((chat for chat in chats if chat in voters), None)
+    return await intents.adopt(poll.id, item_id, order, context.clock.now(), chat_id)
 
 
 async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPoll) -> None:

@@ -81,3 +81,49 @@ async def test_an_answer_to_a_poll_nobody_sent_is_logged_not_dropped_silently(
     )
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "999" in r.getMessage()]
     assert warnings
+
+
+@pytest.mark.usefixtures("send_poll_times_out")
+async def test_two_chats_sent_the_same_poll_the_vote_decides_whose_it_was(
+    harness: Harness,
+) -> None:
+    """The same question in the same shuffle went to two learners and neither send was
+    heard back: the poll update alone cannot tell whose poll it is, the vote can."""
+    polls = {}
+    for user_id in (21, 22):
+        learner = harness.user(user_id)
+        await harness.command(learner, "/start")
+        harness.services.rng.seed(3)  # the same shuffle for both
+        await harness.command(learner, "/quiz")
+        polls[user_id] = harness.last_poll()["poll"]
+    assert polls[21]["question"] == polls[22]["question"]
+    assert [o["text"] for o in polls[21]["options"]] == [o["text"] for o in polls[22]["options"]]
+
+    # Bea (22) votes; Telegram's poll update may be handled before her answer.
+    poll = polls[22]
+    right = poll["correct_option_ids"][0]
+    harness.api.server.push_poll_answer(harness.api.server.user(22, "Ada"), poll["id"], [right])
+    await harness.send({"poll": harness.api.server.get_poll(poll["id"])})
+    assert await harness.services.storage.polls.get(poll["id"]) is None  # not guessed
+    await harness.send(
+        {
+            "poll_answer": {
+                "poll_id": poll["id"],
+                "user": harness.user(22),
+                "option_ids": [right],
+                "option_persistent_ids": [poll["options"][right]["persistent_id"]],
+            }
+        }
+    )
+    await harness.send({"poll": harness.api.server.get_poll(poll["id"])})  # the retry
+
+    sent = await harness.services.storage.polls.get(poll["id"])
+    assert sent is not None and sent.chat_id == 22
+    answers = await harness.services.storage.answers.for_user(22)
+    assert [(answer.chat_id, answer.correct) for answer in answers] == [(22, True)]
+    assert "Right!" in harness.api.texts(22)[-1]
+    assert not any("Right!" in text for text in harness.api.texts(21))
+    # Ada's send is still waiting for its own poll.
+    assert await harness.services.storage.poll_intents.unconfirmed_chats(
+        sent.item_id, sent.option_order
+    ) == [21]
