@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 PURPOSE_QUIZ = "quiz"
 PURPOSE_CHALLENGE = "challenge"
+# chat_data key: (poll id, user id) of answers stored whose feedback could not be sent.
+FEEDBACK_OWED = "feedback_owed"
 
 
 async def quiz(update: Update, context: TutorContext) -> None:
@@ -103,8 +105,24 @@ async def poll_answer(update: Update, context: TutorContext) -> None:
 async def poll_state(update: Update, context: TutorContext) -> None:
     """Telegram's `poll` update: match a poll we never heard back about, credit its answers."""
     poll = update.poll
-    if poll is None or await context.storage.polls.get(poll.id) is not None:
+    if poll is None:
         return
+    sent = await context.storage.polls.get(poll.id)
+    if sent is None:
+        sent = await match_poll(context, poll)
+        if sent is None:
+            return
+        log.info("poll %s matched to a send that timed out (item %s)", poll.id, sent.item_id)
+    elif not _feedback_owed(context, sent.chat_id, poll.id):
+        return  # known and settled: most poll updates end here, with one read
+    for parked in await context.storage.poll_intents.parked_for(poll.id):
+        parked_update = Update.de_json(json.loads(parked.payload), context.bot)
+        if parked_update.poll_answer is not None:
+            await credit_answer(context, parked_update.poll_answer, sent)
+        await context.storage.poll_intents.unpark(parked.poll_id, parked.user_id)
+
+
+async def match_poll(context: TutorContext, poll: Poll) -> SentPoll | None:
     shown = [option.text for option in poll.options]
     item = next(
         (
@@ -115,17 +133,9 @@ async def poll_state(update: Update, context: TutorContext) -> None:
         None,
     )
     if item is None:
-        return
+        return None
     order = [item.options.index(text) for text in shown]
-    sent = await adopt_poll(context, poll, item.id, order)
-    if sent is None:
-        return
-    log.info("poll %s matched to a send that timed out (item %s)", poll.id, item.id)
-    for parked in await context.storage.poll_intents.parked_for(poll.id):
-        parked_update = Update.de_json(json.loads(parked.payload), context.bot)
-        if parked_update.poll_answer is not None:
-            await credit_answer(context, parked_update.poll_answer, sent)
-        await context.storage.poll_intents.unpark(parked.poll_id, parked.user_id)
+    return await adopt_poll(context, poll, item.id, order)
 
 
 async def adopt_poll(
@@ -196,19 +206,49 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         session_id=sent.session_id,
         points=points,
     )
-    if not stored:
+    if not stored and not _feedback_owed(context, sent.chat_id, sent.poll_id, answer.user.id):
         return  # redelivered update: already handled
     if sent.context == PURPOSE_QUIZ:
-        await context.bot.send_message(
-            sent.chat_id,
-            render.answer_feedback(correct, item),
-            parse_mode="HTML",
-            reply_markup=after_answer_keyboard(item.id),
-        )
+        try:
+            await context.bot.send_message(
+                sent.chat_id,
+                render.answer_feedback(correct, item),
+                parse_mode="HTML",
+                reply_markup=after_answer_keyboard(item.id),
+            )
+        except Exception:
+            # The update is retried (Telegram 5xx, timeout): the answer is stored by then,
+            # and without this the retry would leave it unacknowledged, with no Next button.
+            _owed_in(context, sent.chat_id).add((sent.poll_id, answer.user.id))
+            raise
+        owed = context.application.chat_data.get(sent.chat_id, {}).get(FEEDBACK_OWED)
+        if owed:
+            owed.discard((sent.poll_id, answer.user.id))
     elif sent.session_id is not None and sent.chat_id == answer.user.id:
         session = await context.storage.sessions.get(sent.session_id)
         if session is not None:
             await continue_session(context, session, sent.chat_id)
+
+
+def _owed_in(context: TutorContext, chat_id: int) -> set[tuple[str, int]]:
+    owed: set[tuple[str, int]] = context.application.chat_data[chat_id].setdefault(
+        FEEDBACK_OWED, set()
+    )
+    return owed
+
+
+def _feedback_owed(
+    context: TutorContext, chat_id: int, poll_id: str, user_id: int | None = None
+) -> bool:
+    """Whether feedback on an answer to `poll_id` (by `user_id`, or anyone) failed to go out.
+
+    Kept in memory (chat_data): after a restart the replayed update stores nothing new and
+    sends nothing, as before; a timed-out feedback that did arrive may be sent twice.
+    """
+    owed = context.application.chat_data.get(chat_id, {}).get(FEEDBACK_OWED)
+    if not owed:
+        return False
+    return any(poll == poll_id and user_id in (None, user) for poll, user in owed)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -63,6 +64,25 @@ def answer_rows(bot: BotProcess) -> list[tuple[str, int, int]]:
             "SELECT poll_id, user_id, chat_id FROM answers WHERE poll_id IS NOT NULL"
         ).fetchall()
     return [(str(poll_id), int(user_id), int(chat_id)) for poll_id, user_id, chat_id in rows]
+
+
+def unacknowledged(server: FakeTelegramServer, bot: BotProcess) -> Counter[tuple[int, str]]:
+    """(learner, item) pairs with fewer feedback messages than answers."""
+    with sqlite3.connect(bot.database) as db:
+        answered = Counter(
+            (int(user_id), str(item_id))
+            for user_id, item_id in db.execute("SELECT user_id, item_id FROM answers")
+        )
+    acknowledged: Counter[tuple[int, str]] = Counter()
+    for user_id in {user_id for user_id, _ in answered}:
+        for message in server.sent_messages(user_id):
+            if not message.get("text", "").startswith(("✅", "❌")):
+                continue
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    if button.get("callback_data", "").startswith("ex:"):
+                        acknowledged[(user_id, button["callback_data"][3:])] += 1
+    return answered - acknowledged
 
 
 def timed_out_polls(server: FakeTelegramServer) -> set[str]:
@@ -123,9 +143,7 @@ def test_under_telegram_errors_and_timeouts_no_answer_is_lost(
 
     # Every vote the fake recorded is stored exactly once, and nothing else is.
     recorded = {
-        (poll_id, user_id)
-        for poll_id in server.poll_ids()
-        for user_id in server._polls[poll_id].votes
+        (poll_id, user_id) for poll_id in server.poll_ids() for user_id in server.votes(poll_id)
     }
     assert recorded == voted
     answers = stored_answers(bot)
@@ -133,6 +151,13 @@ def test_under_telegram_errors_and_timeouts_no_answer_is_lost(
     # ... each in the learner's own chat: a poll whose send timed out was matched to the
     # right send although several learners were sent the same question.
     assert all(chat_id == user_id for _, user_id, chat_id in answer_rows(bot))
+    # ... and acknowledged, with the Next button, even when the first try of that failed
+    # (a timed-out try that did arrive may show twice).
+    server.wait_for(
+        lambda: not unacknowledged(server, bot),
+        timeout=30,
+        description="feedback on every answer",
+    )
 
     # Telegram is healthy again: each learner's fresh command gets its poll, and its
     # answer is acknowledged.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 
 from tests.conftest import Harness
 from tests.fakes.offline import OfflineRequest
@@ -127,3 +127,51 @@ async def test_two_chats_sent_the_same_poll_the_vote_decides_whose_it_was(
     assert await harness.services.storage.poll_intents.unconfirmed_chats(
         sent.item_id, sent.option_order
     ) == [21]
+
+
+def next_feedback_fails(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The next sendMessage gets a 502 from Telegram (not applied); later ones go through."""
+    original = OfflineRequest.do_request
+    failed: list[str] = []
+
+    async def bad_gateway_once(self: OfflineRequest, url: str, *args: Any, **kw: Any) -> Any:
+        if url.endswith("/sendMessage") and not failed:
+            failed.append(url)
+            raise NetworkError("Bad Gateway")
+        return await original(self, url, *args, **kw)
+
+    monkeypatch.setattr(OfflineRequest, "do_request", bad_gateway_once)
+    return failed
+
+
+async def test_a_retry_after_the_feedback_failed_still_acknowledges_the_answer(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = harness.user(21)
+    await harness.command(ada, "/start")
+    await harness.command(ada, "/quiz")
+    poll = harness.last_poll()["poll"]
+    failed = next_feedback_fails(monkeypatch)
+    update = await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+    assert failed and not any("Right!" in text for text in harness.api.texts(21))
+    await harness.redeliver(update)  # the pipeline's retry of the same update
+    assert [text for text in harness.api.texts(21) if "Right!" in text] == ["✅ Right!"]
+    await harness.redeliver(update)  # Telegram sending it again: already acknowledged
+    assert len([text for text in harness.api.texts(21) if "Right!" in text]) == 1
+    assert len(await harness.services.storage.answers.for_user(21)) == 1
+
+
+@pytest.mark.usefixtures("send_poll_times_out")
+async def test_a_kept_answer_whose_feedback_failed_is_acknowledged_on_retry(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poll = await quiz_whose_send_timed_out(harness)
+    await harness.answer_poll(harness.user(21), poll["id"], poll["correct_option_ids"][0])
+    next_feedback_fails(monkeypatch)
+    state = {"poll": harness.api.server.get_poll(poll["id"])}
+    await harness.send(state)  # matched and credited; the feedback got a 502
+    assert len(await stored_answers(harness)) == 1
+    assert not any("Right!" in text for text in harness.api.texts(21))
+    await harness.send(state)  # the pipeline's retry
+    assert [text for text in harness.api.texts(21) if "Right!" in text] == ["✅ Right!"]
+    assert await harness.services.storage.poll_intents.parked_for(poll["id"]) == []
