@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 PURPOSE_QUIZ = "quiz"
 PURPOSE_CHALLENGE = "challenge"
-# chat_data key: (poll id, user id) of answers stored whose feedback could not be sent.
+# chat_data key: (poll id, user id) of answers stored whose follow-up could not be sent.
 FEEDBACK_OWED = "feedback_owed"
 
 
@@ -206,25 +206,34 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         session_id=sent.session_id,
         points=points,
     )
+    key = (sent.poll_id, answer.user.id)
     if not stored and not _feedback_owed(context, sent.chat_id, sent.poll_id, answer.user.id):
         return  # redelivered update: already handled
+    try:
+        await follow_up(context, answer.user.id, sent, item, correct)
+    except Exception:
+        # The update is retried (Telegram 5xx, timeout) with the answer stored by then:
+        # without this mark the retry would stop there, leaving the answer unacknowledged
+        # (no Next button) or a session waiting for a question that never came.
+        _owed_in(context, sent.chat_id).add(key)
+        raise
+    owed = context.application.chat_data.get(sent.chat_id, {}).get(FEEDBACK_OWED)
+    if owed:
+        owed.discard(key)
+
+
+async def follow_up(
+    context: TutorContext, user_id: int, sent: SentPoll, item: McqItem, correct: bool
+) -> None:
+    """What an answer leads to: feedback on a /quiz poll, a session's next item."""
     if sent.context == PURPOSE_QUIZ:
-        try:
-            await context.bot.send_message(
-                sent.chat_id,
-                render.answer_feedback(correct, item),
-                parse_mode="HTML",
-                reply_markup=after_answer_keyboard(item.id),
-            )
-        except Exception:
-            # The update is retried (Telegram 5xx, timeout): the answer is stored by then,
-            # and without this the retry would leave it unacknowledged, with no Next button.
-            _owed_in(context, sent.chat_id).add((sent.poll_id, answer.user.id))
-            raise
-        owed = context.application.chat_data.get(sent.chat_id, {}).get(FEEDBACK_OWED)
-        if owed:
-            owed.discard((sent.poll_id, answer.user.id))
-    elif sent.session_id is not None and sent.chat_id == answer.user.id:
+        await context.bot.send_message(
+            sent.chat_id,
+            render.answer_feedback(correct, item),
+            parse_mode="HTML",
+            reply_markup=after_answer_keyboard(item.id),
+        )
+    elif sent.session_id is not None and sent.chat_id == user_id:
         session = await context.storage.sessions.get(sent.session_id)
         if session is not None:
             await continue_session(context, session, sent.chat_id)
@@ -240,10 +249,10 @@ def _owed_in(context: TutorContext, chat_id: int) -> set[tuple[str, int]]:
 def _feedback_owed(
     context: TutorContext, chat_id: int, poll_id: str, user_id: int | None = None
 ) -> bool:
-    """Whether feedback on an answer to `poll_id` (by `user_id`, or anyone) failed to go out.
+    """Whether the follow-up of an answer to `poll_id` (by `user_id`, or anyone) failed.
 
     Kept in memory (chat_data): after a restart the replayed update stores nothing new and
-    sends nothing, as before; a timed-out feedback that did arrive may be sent twice.
+    sends nothing, as before. A timed-out send that did arrive may be sent twice.
     """
     owed = context.application.chat_data.get(chat_id, {}).get(FEEDBACK_OWED)
     if not owed:

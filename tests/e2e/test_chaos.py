@@ -1,15 +1,17 @@
 """Telegram misbehaves for a while: no answer is lost and every learner still gets answers.
 
-While learners take quizzes, the fake Bot API fails 20 % of the bot's calls with 500/502
-(not applied) and lets 10 % time out (applied, answer withheld: the poll or message did
-reach the learner). The bot retries each failed update; a vote on a poll whose sendPoll
-timed out is credited through Telegram's `poll` update. Then the faults stop: every vote
-the fake recorded must be in the answers table exactly once, and each learner's fresh
-/quiz must give a poll whose answer is acknowledged.
+While learners take quizzes (/quiz, and /test: ten questions in a row), the fake Bot API
+fails 20 % of the bot's calls with 500/502 (not applied) and lets 10 % time out (applied,
+answer withheld: the poll or message did reach the learner). The bot retries each failed
+update; a vote on a poll whose sendPoll timed out is credited through Telegram's `poll`
+update. Then the faults stop: every vote the fake recorded must be in the answers table
+exactly once, every /quiz answer acknowledged, every /test finished with its result, and
+each learner's fresh /quiz must give a poll whose answer is acknowledged.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import time
@@ -20,24 +22,25 @@ from dataclasses import dataclass, field
 from tests.e2e.conftest import BotProcess
 from tests.fakes.telegram_server import FakeTelegramServer, FakeUser
 
-LEARNERS = range(301, 307)
+QUIZ_LEARNERS = range(301, 305)
+TEST_LEARNERS = range(305, 307)
 FAULT_SECONDS = 16
-# A /quiz whose poll has not shown up by then (every try of it failed so far) is asked again.
+# A command whose poll has not shown up by then (every try of it failed so far) is sent again.
 PATIENCE_SECONDS = 12
-FEEDBACK = ("Right!", "Not quite")
 
 
 @dataclass
 class Learner:
     user: FakeUser
+    command: str  # what the learner sends for more questions: /quiz or /test
     rng: random.Random
     polls_seen: int = 0
     asked_at: float = 0.0
     votes: list[str] = field(default_factory=list)  # poll ids, in voting order
 
 
-def ask_for_a_quiz(server: FakeTelegramServer, learner: Learner) -> None:
-    server.push_message(learner.user, "/quiz")
+def ask_for_questions(server: FakeTelegramServer, learner: Learner) -> None:
+    server.push_message(learner.user, learner.command)
     learner.asked_at = time.monotonic()
 
 
@@ -67,11 +70,13 @@ def answer_rows(bot: BotProcess) -> list[tuple[str, int, int]]:
 
 
 def unacknowledged(server: FakeTelegramServer, bot: BotProcess) -> Counter[tuple[int, str]]:
-    """(learner, item) pairs with fewer feedback messages than answers."""
+    """(learner, item) pairs with fewer feedback messages than /quiz answers."""
     with sqlite3.connect(bot.database) as db:
         answered = Counter(
             (int(user_id), str(item_id))
-            for user_id, item_id in db.execute("SELECT user_id, item_id FROM answers")
+            for user_id, item_id in db.execute(
+                "SELECT user_id, item_id FROM answers WHERE context = 'quiz'"
+            )
         )
     acknowledged: Counter[tuple[int, str]] = Counter()
     for user_id in {user_id for user_id, _ in answered}:
@@ -83,6 +88,29 @@ def unacknowledged(server: FakeTelegramServer, bot: BotProcess) -> Counter[tuple
                     if button.get("callback_data", "").startswith("ex:"):
                         acknowledged[(user_id, button["callback_data"][3:])] += 1
     return answered - acknowledged
+
+
+def unfinished_sessions(bot: BotProcess) -> list[tuple[int, int]]:
+    """(user, position) of every test or daily session still waiting for answers."""
+    with sqlite3.connect(bot.database) as db:
+        rows = db.execute("SELECT user_id, position FROM sessions WHERE finished_at IS NULL")
+        return [(int(user_id), int(position)) for user_id, position in rows]
+
+
+def skipped_questions(bot: BotProcess) -> list[tuple[int, str]]:
+    """(session, item) of tests that ran to the end without asking one of their questions."""
+    with sqlite3.connect(bot.database) as db:
+        sessions = db.execute(
+            "SELECT id, item_ids FROM sessions WHERE finished_at IS NOT NULL"
+            " AND position = json_array_length(item_ids)"
+        ).fetchall()
+        answered = set(db.execute("SELECT session_id, item_id FROM answers"))
+    return [
+        (session_id, item_id)
+        for session_id, item_ids in sessions
+        for item_id in json.loads(item_ids)
+        if (session_id, item_id) not in answered
+    ]
 
 
 def timed_out_polls(server: FakeTelegramServer) -> set[str]:
@@ -99,7 +127,9 @@ def test_under_telegram_errors_and_timeouts_no_answer_is_lost(
 ) -> None:
     bot = start_bot()
     learners = [
-        Learner(server.user(user_id, f"L{user_id}"), random.Random(user_id)) for user_id in LEARNERS
+        Learner(server.user(user_id, f"L{user_id}"), command, random.Random(user_id))
+        for command, ids in (("/quiz", QUIZ_LEARNERS), ("/test", TEST_LEARNERS))
+        for user_id in ids
     ]
     # Whatever the random draws, two sendPolls time out (one held, one dropped): the
     # learners vote on polls the bot never heard back about.
@@ -109,30 +139,28 @@ def test_under_telegram_errors_and_timeouts_no_answer_is_lost(
         error_rate=0.2, timeout_rate=0.1, seed=7, timeout_style="mixed", max_hold=10
     ):
         for learner in learners:
-            ask_for_a_quiz(server, learner)
+            ask_for_questions(server, learner)
         chaos_ends = time.monotonic() + FAULT_SECONDS
         while time.monotonic() < chaos_ends:
             for learner in learners:
-                if answer_new_polls(server, learner) or (
-                    time.monotonic() - learner.asked_at > PATIENCE_SECONDS
-                ):
-                    ask_for_a_quiz(server, learner)
+                answered = answer_new_polls(server, learner)
+                if answered and learner.command == "/test":
+                    learner.asked_at = time.monotonic()  # the next question follows by itself
+                elif answered or time.monotonic() - learner.asked_at > PATIENCE_SECONDS:
+                    ask_for_questions(server, learner)
             time.sleep(0.1)
         faults = list(server.injected_faults)
 
-    # Polls whose send was retried may still show up: those get answered too.
-    for learner in learners:
-        answer_new_polls(server, learner)
+    # Healthy again. Learners answer what still arrives (retried sends, the rest of a test)
+    # until every vote is stored and no test is left waiting for a question.
+    def settled() -> bool:
+        for learner in learners:
+            answer_new_polls(server, learner)
+        voted = {(poll_id, learner.user.id) for learner in learners for poll_id in learner.votes}
+        return set(stored_answers(bot)) >= voted and not unfinished_sessions(bot)
+
+    server.wait_for(settled, timeout=45, description="every vote stored, every test finished")
     voted = {(poll_id, learner.user.id) for learner in learners for poll_id in learner.votes}
-    server.wait_for(
-        lambda: set(stored_answers(bot)) >= voted,
-        timeout=40,
-        description="every vote given under faults to be stored",
-    )
-    for learner in learners:
-        answer_new_polls(server, learner)  # (a late retry's poll)
-    voted = {(poll_id, learner.user.id) for learner in learners for poll_id in learner.votes}
-    server.wait_for(lambda: set(stored_answers(bot)) >= voted, timeout=20)
 
     # Telegram really misbehaved, for every kind of call the learners' quizzes make.
     kinds = {(fault.method, fault.kind[:7]) for fault in faults}
@@ -151,19 +179,25 @@ def test_under_telegram_errors_and_timeouts_no_answer_is_lost(
     # ... each in the learner's own chat: a poll whose send timed out was matched to the
     # right send although several learners were sent the same question.
     assert all(chat_id == user_id for _, user_id, chat_id in answer_rows(bot))
-    # ... and acknowledged, with the Next button, even when the first try of that failed
-    # (a timed-out try that did arrive may show twice).
+    # ... and each /quiz answer acknowledged, with the Next button, even when the first
+    # try of that failed (a timed-out try that did arrive may show twice) ...
     server.wait_for(
         lambda: not unacknowledged(server, bot),
         timeout=30,
         description="feedback on every answer",
     )
+    # ... and each test finished with its result, having asked every one of its questions
+    # (a test restarted by a retried /test closes the one before it).
+    for user_id in TEST_LEARNERS:
+        assert server.find_message(user_id, contains="Test result"), user_id
+    assert not skipped_questions(bot)
 
     # Telegram is healthy again: each learner's fresh command gets its poll, and its
     # answer is acknowledged.
     for learner in learners:
         learner.polls_seen = server.poll_count(learner.user.id)
-        ask_for_a_quiz(server, learner)
+        learner.command = "/quiz"
+        ask_for_questions(server, learner)
     for learner in learners:
         after = server.message_count(learner.user.id)
         poll = server.wait_for_poll(learner.user.id, after=learner.polls_seen, timeout=20)

@@ -129,13 +129,13 @@ async def test_two_chats_sent_the_same_poll_the_vote_decides_whose_it_was(
     ) == [21]
 
 
-def next_feedback_fails(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The next sendMessage gets a 502 from Telegram (not applied); later ones go through."""
+def next_feedback_fails(monkeypatch: pytest.MonkeyPatch, method: str = "sendMessage") -> list[str]:
+    """The next call of `method` gets a 502 from Telegram (not applied); later ones go through."""
     original = OfflineRequest.do_request
     failed: list[str] = []
 
     async def bad_gateway_once(self: OfflineRequest, url: str, *args: Any, **kw: Any) -> Any:
-        if url.endswith("/sendMessage") and not failed:
+        if url.endswith(f"/{method}") and not failed:
             failed.append(url)
             raise NetworkError("Bad Gateway")
         return await original(self, url, *args, **kw)
@@ -175,3 +175,35 @@ async def test_a_kept_answer_whose_feedback_failed_is_acknowledged_on_retry(
     await harness.send(state)  # the pipeline's retry
     assert [text for text in harness.api.texts(21) if "Right!" in text] == ["✅ Right!"]
     assert await harness.services.storage.poll_intents.parked_for(poll["id"]) == []
+
+
+async def test_a_test_whose_next_question_failed_asks_it_on_retry(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/test: the send of question 2 fails; the retried answer update sends question 2
+    (not 3), and a failed result message is sent by the retry of the last answer."""
+    ada = harness.user(21)
+    await harness.command(ada, "/test")
+    session = await harness.services.storage.sessions.open_session(21, "test")
+    assert session is not None
+    first = harness.last_poll()["poll"]
+    failed = next_feedback_fails(monkeypatch, "sendPoll")
+    update = await harness.answer_poll(ada, first["id"], first["correct_option_ids"][0])
+    assert failed and harness.last_poll()["poll"]["id"] == first["id"]  # nothing new sent
+    await harness.redeliver(update)  # the pipeline's retry
+    second = harness.last_poll()["poll"]
+    assert second["id"] != first["id"]
+    assert second["question"] == harness.services.bank.item(session.item_ids[1]).question
+    await harness.redeliver(update)  # Telegram sending it again: nothing more is sent
+    assert harness.last_poll()["poll"]["id"] == second["id"]
+
+    poll = second
+    for _ in range(8):
+        await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+        poll = harness.last_poll()["poll"]
+    failed = next_feedback_fails(monkeypatch)
+    last = await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+    assert failed and not any("Test result" in text for text in harness.api.texts(21))
+    await harness.redeliver(last)
+    assert [text for text in harness.api.texts(21) if "Test result" in text]
+    assert "Score: 10/10" in harness.api.texts(21)[-1]
