@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 PURPOSE_QUIZ = "quiz"
 PURPOSE_CHALLENGE = "challenge"
 # chat_data key: (poll id, user id) of answers stored whose follow-up could not be sent.
-FEEDBACK_OWED = "feedback_owed"
+FOLLOW_UP_OWED = "follow_up_owed"
 
 
 async def quiz(update: Update, context: TutorContext) -> None:
@@ -113,7 +113,7 @@ async def poll_state(update: Update, context: TutorContext) -> None:
         if sent is None:
             return
         log.info("poll %s matched to a send that timed out (item %s)", poll.id, sent.item_id)
-    elif not _feedback_owed(context, sent.chat_id, poll.id):
+    elif not _follow_up_owed(context, sent.chat_id, poll.id):
         return  # known and settled: most poll updates end here, with one read
     for parked in await context.storage.poll_intents.parked_for(poll.id):
         parked_update = Update.de_json(json.loads(parked.payload), context.bot)
@@ -207,7 +207,7 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         points=points,
     )
     key = (sent.poll_id, answer.user.id)
-    if not stored and not _feedback_owed(context, sent.chat_id, sent.poll_id, answer.user.id):
+    if not stored and not _follow_up_owed(context, sent.chat_id, sent.poll_id, answer.user.id):
         return  # redelivered update: already handled
     try:
         await follow_up(context, answer.user.id, sent, item, correct)
@@ -217,7 +217,7 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         # (no Next button) or a session waiting for a question that never came.
         _owed_in(context, sent.chat_id).add(key)
         raise
-    owed = context.application.chat_data.get(sent.chat_id, {}).get(FEEDBACK_OWED)
+    owed = context.application.chat_data.get(sent.chat_id, {}).get(FOLLOW_UP_OWED)
     if owed:
         owed.discard(key)
 
@@ -241,12 +241,12 @@ async def follow_up(
 
 def _owed_in(context: TutorContext, chat_id: int) -> set[tuple[str, int]]:
     owed: set[tuple[str, int]] = context.application.chat_data[chat_id].setdefault(
-        FEEDBACK_OWED, set()
+        FOLLOW_UP_OWED, set()
     )
     return owed
 
 
-def _feedback_owed(
+def _follow_up_owed(
     context: TutorContext, chat_id: int, poll_id: str, user_id: int | None = None
 ) -> bool:
     """Whether the follow-up of an answer to `poll_id` (by `user_id`, or anyone) failed.
@@ -254,7 +254,7 @@ def _feedback_owed(
     Kept in memory (chat_data): after a restart the replayed update stores nothing new and
     sends nothing, as before. A timed-out send that did arrive may be sent twice.
     """
-    owed = context.application.chat_data.get(chat_id, {}).get(FEEDBACK_OWED)
+    owed = context.application.chat_data.get(chat_id, {}).get(FOLLOW_UP_OWED)
     if not owed:
         return False
     return any(poll == poll_id and user_id in (None, user) for poll, user in owed)
