@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.content.loader import load_bank  # noqa: E402
-from bot.domain.daily import next_prompt_at, scheduled_on  # noqa: E402
+from bot.domain.daily import missed_prompt_today, next_prompt_at, scheduled_on  # noqa: E402
 from bot.domain.timezones import parse_timezone  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from bot.storage.challenge_totals import ALL_TIME, period_of  # noqa: E402
@@ -68,6 +68,10 @@ ZONES = [
     "UTC+3",
 ]
 POLLS_PER_ROUND = 5
+# Apart from each other and from the fake server's own ids (5_200_000_000_000_000_000 + n).
+PRIVATE_POLL_IDS = 5_300_000_000_000_000_000
+GROUP_POLL_IDS = 5_400_000_000_000_000_000
+PRIVATE_POLL_KEYS = 1_000_000  # sent_polls.id of private polls; the group's come first
 CHUNK = 2_000  # learners per executemany batch
 
 
@@ -88,25 +92,39 @@ def _users(shape: Shape, now: datetime, rng: random.Random) -> list[tuple[object
     stamp = to_db_time(now - timedelta(days=120))
     for n in range(shape.learners):
         zone_name = ZONES[n % len(ZONES)]
-        zone = parse_timezone(zone_name)
         daily = f"{rng.randrange(6, 22):02d}:{rng.choice(['00', '15', '30', '45'])}"
-        local_today = now.astimezone(zone).date()
-        # Today's prompt already went out for those whose time has passed: none is owed.
-        passed = scheduled_on(local_today, daily, zone) <= now
-        last = local_today if passed else local_today - timedelta(days=1)
+        last, following = _schedule(daily, zone_name, now)
         rows.append(
-            (
-                FIRST_USER + n,
-                f"Learner {n}",
-                zone_name,
-                daily,
-                last.isoformat(),
-                to_db_time(next_prompt_at(daily, zone, now)),
-                stamp,
-                stamp,
-            )
+            (FIRST_USER + n, f"Learner {n}", zone_name, daily, last, following, stamp, stamp)
         )
     return rows
+
+
+def _schedule(daily: str, zone_name: str, up_until: datetime) -> tuple[str, int]:
+    """(last_daily_date, next_prompt_at) of a learner the bot served until `up_until`."""
+    zone = parse_timezone(zone_name)
+    local_today = up_until.astimezone(zone).date()
+    passed = scheduled_on(local_today, daily, zone) <= up_until
+    last = local_today if passed else local_today - timedelta(days=1)
+    return last.isoformat(), to_db_time(next_prompt_at(daily, zone, up_until))
+
+
+def reschedule(path: Path, up_until: datetime) -> int:
+    """As if the bot had run until `up_until` and was down since: how many are now owed a
+    prompt (today's time passed within the catch-up window)."""
+    with sqlite3.connect(path) as db:
+        learners = db.execute(
+            "SELECT user_id, daily_time, timezone FROM users WHERE daily_time IS NOT NULL"
+        ).fetchall()
+        rows = [(*_schedule(daily, zone, up_until), uid) for uid, daily, zone in learners]
+        db.executemany(
+            "UPDATE users SET last_daily_date = ?, next_prompt_at = ? WHERE user_id = ?", rows
+        )
+    now = datetime.now(UTC)
+    return sum(
+        missed_prompt_today(daily, parse_timezone(zone), now, last)
+        for (last, _, _), (_, daily, zone) in zip(rows, learners, strict=True)
+    )
 
 
 def build(path: Path, shape: Shape, seed: int = 1) -> float:
@@ -173,13 +191,13 @@ def _fill_group(
             poll_index = round_index * POLLS_PER_ROUND + question
             if poll_index >= polls:
                 break
-            poll_id = f"g{poll_index}"
+            poll_id = str(GROUP_POLL_IDS + poll_index)
             sent = started + timedelta(seconds=22 * question)
             db.execute(
-                "INSERT INTO sent_polls (poll_id, chat_id, message_id, item_id, option_order,"
+                "INSERT INTO sent_polls (id, poll_id, chat_id, message_id, item_id, option_order,"
                 " sent_at, context, session_id, open_period)"
-                " VALUES (?, ?, ?, ?, '[0, 1, 2, 3]', ?, 'challenge', ?, 20)",
-                (poll_id, GROUP, poll_index + 1, item, to_db_time(sent), round_id),
+                " VALUES (?, ?, ?, ?, ?, '[0, 1, 2, 3]', ?, 'challenge', ?, 20)",
+                (poll_index + 1, poll_id, GROUP, poll_index + 1, item, to_db_time(sent), round_id),
             )
             rows = []
             for user_id in members:
@@ -188,7 +206,7 @@ def _fill_group(
                 points = round(1000 * (1 - seconds / 40)) if correct else 0
                 answered = sent + timedelta(seconds=seconds)
                 rows.append(
-                    (user_id, item, GROUP, poll_id, 0, "good" if correct else "again",
+                    (user_id, item, GROUP, poll_index + 1, 0, "good" if correct else "again",
                      int(correct), to_db_time(answered), seconds, "challenge", round_id, points)
                 )  # fmt: skip
                 for period in (period_of(answered), ALL_TIME):
@@ -205,7 +223,7 @@ def _fill_group(
 
 
 _INSERT_ANSWER = (
-    "INSERT INTO answers (user_id, item_id, chat_id, poll_id, chosen_option, grade, correct,"
+    "INSERT INTO answers (user_id, item_id, chat_id, poll_ref, chosen_option, grade, correct,"
     " answered_at, seconds, context, session_id, points)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
@@ -221,6 +239,8 @@ def _fill_private(
         for n in range(chunk_start, min(chunk_start + CHUNK, shape.learners)):
             user_id = FIRST_USER + n
             count = per_learner + (n < extra)
+            # sent_polls keys after the group's polls, one per answer.
+            first_key = PRIVATE_POLL_KEYS + n * per_learner + min(n, extra)
             own_items = rng.sample(mcqs, min(len(mcqs), max(1, count // 4)))
             first = now - timedelta(days=rng.uniform(30, 90))
             step = (now - first) / max(count, 1)
@@ -229,10 +249,11 @@ def _fill_private(
                 item = own_items[k % len(own_items)]
                 moment = to_db_time(first + step * k)
                 correct = rng.random() < 0.7
-                poll_id = f"q{user_id}-{k}"
-                polls.append((poll_id, user_id, k + 1, item, moment))
+                # Telegram's poll ids are 19-digit numbers (as text); the size depends on it.
+                poll_id = str(PRIVATE_POLL_IDS + user_id * 1000 + k)
+                polls.append((first_key + k, poll_id, user_id, k + 1, item, moment))
                 answers.append(
-                    (user_id, item, user_id, poll_id, 0, "good" if correct else "again",
+                    (user_id, item, user_id, first_key + k, 0, "good" if correct else "again",
                      int(correct), moment, rng.randrange(2, 60) / 2, "quiz", None, 0)
                 )  # fmt: skip
                 reps, lapses = seen.get(item, ("", 0, 0))[1:]
@@ -244,8 +265,8 @@ def _fill_private(
                      reps, lapses)
                 )  # fmt: skip
         db.executemany(
-            "INSERT INTO sent_polls (poll_id, chat_id, message_id, item_id, option_order,"
-            " sent_at, context) VALUES (?, ?, ?, ?, '[2, 0, 3, 1]', ?, 'quiz')",
+            "INSERT INTO sent_polls (id, poll_id, chat_id, message_id, item_id, option_order,"
+            " sent_at, context) VALUES (?, ?, ?, ?, ?, '[2, 0, 3, 1]', ?, 'quiz')",
             polls,
         )
         db.executemany(_INSERT_ANSWER, answers)
@@ -350,8 +371,9 @@ def run_bot(path: Path, shape: Shape | None, repeat: int) -> dict[str, float]:
             finally:
                 process.send_signal(signal.SIGTERM)
                 process.wait(timeout=120)
-        if "Traceback" in log_path.read_text():
-            raise SystemExit(f"the bot logged a traceback, see {log_path}")
+        output = log_path.read_text()
+        if "Traceback" in output:
+            raise SystemExit(f"the bot logged a traceback:\n{output[-3000:]}")
     return figures
 
 
@@ -364,6 +386,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=40, help="requests per latency figure")
     parser.add_argument("--database", type=Path, default=None, help="keep/reuse the built file")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--down-hours",
+        type=float,
+        default=0.0,
+        help="start as if the bot had been down this long: every learner due, those within"
+        " the 3 h catch-up window prompted while the figures are taken",
+    )
     args = parser.parse_args()
     shape = Shape(
         args.learners,
@@ -371,7 +400,6 @@ def main() -> None:
         args.members,
         args.group_answers if args.group_answers is not None else args.members * 50,
     )
-    folder = Path(tempfile.mkdtemp(prefix="quiz-scale-"))
     path = args.database or Path(tempfile.gettempdir()) / (
         f"quiz-scale-{shape.learners}-{shape.answers}-{shape.members}.sqlite3"
     )
@@ -383,17 +411,22 @@ def main() -> None:
     else:
         print(f"build: reusing {path}")
 
-    empty = folder / "empty.sqlite3"
-    asyncio.run(_migrate_only(empty))
-    run_bot(empty, None, args.repeat)  # warm-up: the first process pays for a cold disk cache
-    base = run_bot(empty, None, args.repeat)
-    answers, size, tables = file_figures(path)
-    # The bot writes (daily prompts come due, polls are stored): run on a copy, so the
-    # built file stays as built and a rerun meets no poll id the fake server hands out again.
-    work = folder / "work.sqlite3"
-    shutil.copyfile(path, work)
-    big = run_bot(work, shape, args.repeat)
-    work.unlink()
+    with tempfile.TemporaryDirectory(prefix="quiz-scale-") as name:
+        folder = Path(name)
+        empty = folder / "empty.sqlite3"
+        asyncio.run(_migrate_only(empty))
+        run_bot(empty, None, args.repeat)  # warm-up: the first process pays for a cold cache
+        base = run_bot(empty, None, args.repeat)
+        answers, size, tables = file_figures(path)
+        # The bot writes (daily prompts come due, polls are stored): run on a copy, so the
+        # built file stays as built and a rerun meets no poll id the fake server gives again.
+        work = folder / "work.sqlite3"
+        shutil.copyfile(path, work)
+        owed = reschedule(work, datetime.now(UTC) - timedelta(hours=args.down_hours))
+        big = run_bot(work, shape, args.repeat)
+    print(
+        f"down for {args.down_hours:g} h before the start: {owed} learners owed a catch-up prompt"
+    )
     print(
         f"start-up to first getUpdates: {big['startup_s']:.2f} s with {shape.learners} learners"
         f" (empty database {base['startup_s']:.2f} s, x{big['startup_s'] / base['startup_s']:.2f});"

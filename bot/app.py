@@ -27,6 +27,7 @@ from bot.handlers import (
     prompts,
     quiz,
     reminders,
+    review,
     start,
     stats,
 )
@@ -97,8 +98,14 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
+    polls = services.storage.polls
     builder = builder.get_updates_request(
-        InboxFirstRequest(request or HTTPXRequest(connection_pool_size=1), inbox)
+        InboxFirstRequest(
+            request or HTTPXRequest(connection_pool_size=1),
+            inbox,
+            # A `poll` update only matters for a poll whose sendPoll never answered.
+            ignorable=lambda raw: "poll" in raw and polls.is_known(str(raw["poll"].get("id"))),
+        )
     )
     application: TutorApplication = builder.build()
     processor.application = application
@@ -119,6 +126,7 @@ def build_application(
         challenge,
         groupstats,
         export,
+        review,
     ):
         application.add_handlers(module.handlers())
     application.add_handlers(start.fallback_handlers())

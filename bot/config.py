@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     group_max_rate_per_minute: int = Field(default=20, ge=5)
     # How many new items a learner meets per day in revision.
     new_items_per_day: int = Field(default=10, ge=0, le=200)
+    # The lapse that makes a question a leech: its miss is followed by the worked solution.
+    leech_lapses: int = Field(default=4, ge=2, le=50)
 
     @property
     def base_file_url(self) -> str:

@@ -411,12 +411,57 @@ def bad_value(problem: str, usage_line: str) -> str:
     return f"⚠️ {escape(shorten(problem, PROBLEM_LIMIT))}\n{usage_line}"
 
 
-def daily_intro(deck: Deck, due: int, missed: int, size: int) -> str:
+def daily_intro(decks: Sequence[Deck], due: int, missed: int, size: int) -> str:
+    """The daily prompt: which decks today's questions come from, and how many."""
+    titles = " · ".join(escape(deck.title) for deck in decks)
     return (
-        f"⏰ <b>Daily revision</b> — {escape(deck.title)}\n"
-        f"{due} item{'s' if due != 1 else ''} due, {missed} missed recently. "
+        f"⏰ <b>Daily revision</b> — {titles}\n"
+        f"{due} question{'s' if due != 1 else ''} due, {missed} missed recently. "
         f"Here come {size}; each answer brings the next."
     )
+
+
+def due_extras_button(cards: int, prompts: int) -> str:
+    """One button under the summary for the flashcards and prompts due (≤ 64 chars)."""
+    parts = []
+    if cards:
+        parts.append(f"{cards} flashcard{'s' if cards != 1 else ''}")
+    if prompts:
+        parts.append(f"{prompts} explain prompt{'s' if prompts != 1 else ''}")
+    return " and ".join(parts) + " due — review them"
+
+
+def review_done(count: int) -> str:
+    return f"🏁 <b>Review done</b>: {count} item{'s' if count != 1 else ''} reviewed."
+
+
+def nothing_to_review() -> str:
+    return "Nothing else is due right now. 🎉"
+
+
+def leech_notice(item: McqItem, lapses: int) -> str:
+    """Said before the worked solution of a question the learner keeps missing."""
+    return (
+        f"🔁 Missed {lapses} times: <b>{escape(item.question)}</b>\n"
+        "Here is the worked solution — read it through before it comes back."
+    )
+
+
+STATS_LEECHES_SHOWN = 10  # 10 questions of at most 300 characters stay within one message
+
+
+def stats_leeches(questions: Sequence[McqItem]) -> str:
+    """The /stats lines for leeches (questions missed again and again), or nothing."""
+    if not questions:
+        return ""
+    lines = ["", "🔁 <b>Keep missing</b> (worked solution: /explain id):"]
+    lines += [
+        f"• {escape(item.question)} — <code>{escape(item.id)}</code>"
+        for item in questions[:STATS_LEECHES_SHOWN]
+    ]
+    if len(questions) > STATS_LEECHES_SHOWN:
+        lines.append(f"…and {len(questions) - STATS_LEECHES_SHOWN} more")
+    return "\n".join(lines)
 
 
 def daily_off() -> str:

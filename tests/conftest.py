@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 from collections.abc import AsyncIterator
@@ -131,20 +132,26 @@ class Harness:
         }
 
 
-@pytest.fixture
-async def harness(
-    tmp_path: Path, clock: ManualClock, bank: ContentBank, caplog: pytest.LogCaptureFixture
+@contextlib.asynccontextmanager
+async def running_harness(
+    tmp_path: Path,
+    clock: ManualClock,
+    bank: ContentBank,
+    caplog: pytest.LogCaptureFixture,
+    **settings: Any,
 ) -> AsyncIterator[Harness]:
-    settings = make_settings(tmp_path)
+    """A Harness on a fresh database; afterwards, fails the test if a handler raised or
+    the fake Bot API refused a call. `settings` override the defaults (e.g. send caps)."""
+    config = make_settings(tmp_path, **settings)
     api = OfflineBotApi()
     services = Services(
-        settings=settings,
-        storage=Storage(settings.database_path),
+        settings=config,
+        storage=Storage(config.database_path),
         bank=bank,
         clock=clock,
         rng=random.Random(7),
     )
-    app = build_application(settings, request=OfflineRequest(api), services=services)
+    app = build_application(config, request=OfflineRequest(api), services=services)
     await app.initialize()
     await services.storage.open()
     yield Harness(app, api, clock)
@@ -156,6 +163,15 @@ async def harness(
     # Telegram refused nothing, except sends to learners a test blocked on purpose.
     refused = [e for e in api.errors if e.response["error_code"] != 403]
     assert not refused, f"the Bot API refused: {refused}"
+    assert not api.server.internal_errors, api.server.internal_errors
 
 
-__all__ = ["BOT_USER", "START", "Harness", "make_settings"]
+@pytest.fixture
+async def harness(
+    tmp_path: Path, clock: ManualClock, bank: ContentBank, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Harness]:
+    async with running_harness(tmp_path, clock, bank, caplog) as running:
+        yield running
+
+
+__all__ = ["BOT_USER", "START", "Harness", "make_settings", "running_harness"]

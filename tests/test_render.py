@@ -55,3 +55,23 @@ def test_learner_names_are_escaped(bank: ContentBank) -> None:
     plain, entities = parse_html(text)
     assert "<b>Eve</b> & co" in plain
     assert not any(e["type"] == "bold" and e["offset"] == 3 for e in entities)
+
+
+def test_daily_texts_escape_content_and_count_right(bank: ContentBank) -> None:
+    item = long_item()
+    for text in (
+        render.daily_intro(bank.decks, due=1, missed=0, size=5),
+        render.leech_notice(item, 4),
+        render.stats_leeches([item] * 12),
+        render.review_done(1),
+    ):
+        plain, _ = parse_html(text)  # raises on broken or unescaped HTML
+        assert utf16_len(plain) <= render.MESSAGE_LIMIT
+    intro = parse_html(render.daily_intro(bank.decks, due=1, missed=0, size=5))[0]
+    assert all(deck.title in intro for deck in bank.decks) and "1 question due" in intro
+    assert "Which <tag> & which?" in parse_html(render.leech_notice(item, 4))[0]
+    listed = parse_html(render.stats_leeches([item] * 12))[0]
+    assert listed.count("long-one") == render.STATS_LEECHES_SHOWN and "2 more" in listed
+    assert render.stats_leeches([]) == ""
+    assert render.due_extras_button(3, 0) == "3 flashcards due — review them"
+    assert render.due_extras_button(1, 2) == "1 flashcard and 2 explain prompts due — review them"

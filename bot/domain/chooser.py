@@ -59,10 +59,11 @@ def plan_session(
     new_allowance: int = 10,
     desired_retention: float = DEFAULT_RETENTION,
 ) -> list[str]:
-    """Up to `size` distinct items for a revision session, in the order to show them.
+    """Up to `size` distinct items, due first (by forgetting), then new ones.
 
-    The same order `choose_next` gives one at a time (due items by forgetting, then
-    new ones), computed in one pass: this runs for every learner at their daily time.
+    The same order `choose_next` gives one at a time, computed in one pass. Daily
+    revision now uses `bot.domain.planner.plan_daily`; this due-first rule stays as
+    the baseline `bench/daily_fanout.py` times the planner against.
     """
     eligible = [item for item in candidates if item != last_item_id]
     due = [item for item in eligible if item in memories and memories[item].due <= now]
@@ -77,7 +78,3 @@ def plan_session(
         unseen = [item for item in eligible if item not in memories]
         planned += unseen[: min(size - len(planned), new_allowance)]
     return planned
-
-
-def count_due(candidates: Sequence[str], memories: Mapping[str, MemoryState], now: datetime) -> int:
-    return sum(1 for item in candidates if item in memories and memories[item].due <= now)

@@ -6,6 +6,7 @@ Wraps the `fsrs` package so the rest of the bot deals in plain, frozen
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -16,6 +17,10 @@ from fsrs import Card, Rating, Scheduler, State
 from bot.content.models import Difficulty
 
 DEFAULT_RETENTION = 0.90
+DEFAULT_LEECH_LAPSES = 4
+# Decided by bench/learning.py (README, "Learning benchmark"); kept as a switch so the
+# benchmark can measure both ways with the very function the bot calls.
+GUESS_AWARE_GRADING = True
 MIN_RETENTION = 0.80
 MAX_RETENTION = 0.97
 
@@ -56,14 +61,50 @@ class MemoryState:
     last_review: datetime | None
     reps: int = 0
     lapses: int = 0
+    # Sum of the recall FSRS predicted at each review after the first: set against the
+    # answers actually given, it tells how much faster or slower this learner forgets.
+    recall_predicted: float = 0.0
 
 
-def grade_quiz_answer(correct: bool, seconds: float | None, difficulty: Difficulty) -> Grade:
+def grade_quiz_answer(
+    correct: bool,
+    seconds: float | None,
+    difficulty: Difficulty,
+    previous: MemoryState | None = None,
+    *,
+    guess_aware: bool = GUESS_AWARE_GRADING,
+) -> Grade:
+    """Again for a miss; Hard for a slow right answer or one that may be a guess; else Good.
+
+    A 4-option question is answered right one time in four by someone who does not
+    know it. Right after a miss (or on first sight, `previous` None) that is the
+    likeliest way to be right, so the answer earns Hard, not Good: FSRS then does not
+    stretch the interval on what may be luck. `bench/learning.py` measured this choice
+    against plain grading (README, "Learning benchmark").
+    """
     if not correct:
         return Grade.AGAIN
+    if guess_aware and may_be_a_guess(previous):
+        return Grade.HARD
     if seconds is not None and seconds > SLOW_ANSWER_SECONDS[difficulty]:
         return Grade.HARD
     return Grade.GOOD
+
+
+def may_be_a_guess(previous: MemoryState | None) -> bool:
+    """True when the learner had not shown they know the item: first sight or last answer missed.
+
+    fsrs puts a card answered Again into (Re)learning at step 0, and nothing else
+    leaves a card there with a stability set.
+    """
+    if previous is None or previous.stability is None:
+        return True
+    return previous.state in (State.Learning, State.Relearning) and previous.step == 0
+
+
+def is_leech(memory: MemoryState, leech_lapses: int) -> bool:
+    """Missed `leech_lapses` times after first sight: drilling it blind is not working."""
+    return memory.lapses >= leech_lapses
 
 
 def grade_explain_prompt(concepts_covered: int, concepts_total: int) -> Grade:
@@ -106,6 +147,9 @@ def review(
     updated, _ = _scheduler(desired_retention).review_card(card, _RATINGS[grade], now)
     reps = previous.reps if previous else 0
     lapses = previous.lapses if previous else 0
+    predicted = previous.recall_predicted if previous else 0.0
+    if previous is not None:
+        predicted += recall_probability(previous, now, desired_retention)
     return MemoryState(
         item_id=item_id,
         state=int(updated.state),
@@ -116,6 +160,7 @@ def review(
         last_review=updated.last_review,
         reps=reps + 1,
         lapses=lapses + (1 if grade is Grade.AGAIN and previous is not None else 0),
+        recall_predicted=predicted,
     )
 
 
@@ -150,3 +195,74 @@ def _to_card(memory: MemoryState) -> Card:
         due=memory.due.astimezone(UTC),
         last_review=memory.last_review.astimezone(UTC) if memory.last_review else None,
     )
+
+
+@dataclass(frozen=True)
+class ForgettingCurve:
+    """FSRS-6's closed-form memory model, read from the scheduler's own parameters.
+
+    Daily planning scores hundreds of items per learner, so it cannot afford a
+    `Scheduler.review_card` per candidate; these are the same formulas fsrs uses
+    (`_next_recall_stability`, `_next_forget_stability`, the power forgetting curve),
+    evaluated directly on floats.
+    """
+
+    w: tuple[float, ...]
+    decay: float
+    factor: float
+
+    def scaled(self, decay_scale: float) -> ForgettingCurve:
+        """The same curve, forgetting `decay_scale` times as steeply (one learner's own pace)."""
+        if decay_scale == 1.0:
+            return self
+        return ForgettingCurve(w=self.w, decay=self.decay * decay_scale, factor=self.factor)
+
+    def recall(self, stability: float, elapsed_days: float) -> float:
+        return float((1 + self.factor * max(0.0, elapsed_days) / stability) ** self.decay)
+
+    def mean_recall(self, stability: float, start_days: float, end_days: float) -> float:
+        """Average predicted recall between two ages of a memory (the curve's integral)."""
+        power = self.decay + 1
+        scale = stability / (self.factor * power)
+        high = (1 + self.factor * end_days / stability) ** power
+        low = (1 + self.factor * start_days / stability) ** power
+        return float(scale * (high - low) / (end_days - start_days))
+
+    def initial_stability(self, grade: Grade) -> float:
+        return self.w[_GRADE_INDEX[grade]]
+
+    def stability_after_recall(
+        self, stability: float, difficulty: float, recall: float, grade: Grade = Grade.GOOD
+    ) -> float:
+        w = self.w
+        hard_penalty = w[15] if grade is Grade.HARD else 1.0
+        easy_bonus = w[16] if grade is Grade.EASY else 1.0
+        growth = (
+            math.exp(w[8])
+            * (11 - difficulty)
+            * stability ** -w[9]
+            * (math.exp((1 - recall) * w[10]) - 1)
+            * hard_penalty
+            * easy_bonus
+        )
+        return float(stability * (1 + growth))
+
+    def stability_after_lapse(self, stability: float, difficulty: float, recall: float) -> float:
+        w = self.w
+        long_term = (
+            w[11]
+            * difficulty ** -w[12]
+            * ((stability + 1) ** w[13] - 1)
+            * math.exp((1 - recall) * w[14])
+        )
+        return float(max(0.001, min(long_term, stability / math.exp(w[17] * w[18]))))
+
+
+_GRADE_INDEX = {Grade.AGAIN: 0, Grade.HARD: 1, Grade.GOOD: 2, Grade.EASY: 3}
+
+
+@cache
+def forgetting_curve() -> ForgettingCurve:
+    parameters = tuple(float(value) for value in _scheduler(DEFAULT_RETENTION).parameters)
+    decay = -parameters[20]
+    return ForgettingCurve(w=parameters, decay=decay, factor=0.9 ** (1 / decay) - 1)

@@ -164,6 +164,7 @@ async def finish_round(context: TutorContext, round_: Challenge) -> None:
     if context.job_queue is not None:
         for job in context.job_queue.get_jobs_by_name(job_name(round_.id)):
             job.schedule_removal()
+    await context.storage.answers.flush()  # answers still in a group commit count too
     standings = rank_tallies(await context.storage.challenges.round_tallies(round_.id))
     deck = context.bank.deck(round_.deck_id) or context.bank.default_deck
     await context.bot.send_message(

@@ -16,12 +16,12 @@ from telegram.ext import (
 
 from bot import render
 from bot.content.models import McqItem
-from bot.domain.memory import grade_quiz_answer
+from bot.domain.memory import grade_quiz_answer, is_leech
 from bot.domain.scoring import challenge_points
 from bot.handlers.buttons import expired, pressed
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
-from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, send_quiz_poll
+from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, reply_html, send_quiz_poll
 from bot.handlers.study import choose_for, continue_session, record_answer
 from bot.pipeline.faults import NotYet
 from bot.storage.records import SentPoll, User
@@ -181,9 +181,6 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         return
     if not answer.option_ids:
         return  # a retracted vote: the first answer already counted
-    await context.storage.users.ensure(
-        answer.user.id, answer.user.first_name, answer.user.username, context.clock.now()
-    )
     chosen = sent.content_index(answer.option_ids[0])
     correct = chosen == item.correct_index
     seconds = max(0.0, (context.clock.now() - sent.sent_at).total_seconds())
@@ -198,19 +195,29 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         item=item,
         chat_id=sent.chat_id,
         correct=correct,
-        grade=grade_quiz_answer(correct, seconds, item.difficulty),
+        grade=lambda previous: grade_quiz_answer(correct, seconds, item.difficulty, previous),
         purpose=sent.context,
         poll_id=sent.poll_id,
         chosen_option=chosen,
         seconds=seconds,
         session_id=sent.session_id,
         points=points,
+        learner=(answer.user.first_name, answer.user.username),
     )
     key = (sent.poll_id, answer.user.id)
-    if not stored and not _follow_up_owed(context, sent.chat_id, sent.poll_id, answer.user.id):
+    if stored is None and not _follow_up_owed(context, sent.chat_id, sent.poll_id, answer.user.id):
         return  # redelivered update: already handled
+    private = sent.chat_id == answer.user.id
     try:
-        await follow_up(context, answer.user.id, sent, item, correct)
+        # A retry (nothing newly stored) owes only what follows; the notice is not repeated.
+        if (
+            stored is not None
+            and not correct
+            and private
+            and is_leech(stored, context.settings.leech_lapses)
+        ):
+            await send_worked_solution(context, sent.chat_id, item, stored.lapses)
+        await follow_up(context, private, sent, item, correct)
     except Exception:
         # The update is retried (Telegram 5xx, timeout) with the answer stored by then:
         # without this mark the retry would stop there, leaving the answer unacknowledged
@@ -223,7 +230,7 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
 
 
 async def follow_up(
-    context: TutorContext, user_id: int, sent: SentPoll, item: McqItem, correct: bool
+    context: TutorContext, private: bool, sent: SentPoll, item: McqItem, correct: bool
 ) -> None:
     """What an answer leads to: feedback on a /quiz poll, a session's next item."""
     if sent.context == PURPOSE_QUIZ:
@@ -233,10 +240,19 @@ async def follow_up(
             parse_mode="HTML",
             reply_markup=after_answer_keyboard(item.id),
         )
-    elif sent.session_id is not None and sent.chat_id == user_id:
+    elif sent.session_id is not None and private:
         session = await context.storage.sessions.get(sent.session_id)
         if session is not None:
             await continue_session(context, session, sent.chat_id)
+
+
+async def send_worked_solution(
+    context: TutorContext, chat_id: int, item: McqItem, lapses: int
+) -> None:
+    """A leech's miss is followed at once by the /explain text, not just another try."""
+    await reply_html(context, chat_id, render.leech_notice(item, lapses))
+    for text in render.explain_item(item):
+        await reply_html(context, chat_id, text)
 
 
 def _owed_in(context: TutorContext, chat_id: int) -> set[tuple[str, int]]:

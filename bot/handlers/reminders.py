@@ -18,7 +18,6 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from bot import render
-from bot.domain.chooser import count_due, plan_session
 from bot.domain.daily import (
     DEFAULT_DAILY_TIME,
     InvalidDailyTimeError,
@@ -30,10 +29,12 @@ from bot.domain.daily import (
 )
 from bot.domain.inputs import ascii_decimal
 from bot.domain.memory import validate_retention
+from bot.domain.planner import plan_daily
 from bot.domain.timezones import UnknownTimezoneError, canonical_name, parse_timezone
 from bot.handlers.common import active_deck, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.study import SESSION_DAILY, continue_session
+from bot.handlers.today import decks_of, studied_questions
 from bot.storage.daily import DailyDue
 from bot.storage.records import User
 
@@ -169,35 +170,38 @@ async def start_daily_session(context: TutorContext, user_id: int) -> bool:
     if not await context.storage.users.claim_daily(user_id, local_now.date().isoformat()):
         return False  # today's prompt already went out
     deck = active_deck(context, user)
-    candidates = [item.id for item in deck.items]
     memories = await context.storage.reviews.all_for(user_id)
     start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     new_today = await context.storage.answers.new_items_since(user_id, start_of_day)
-    plan = plan_session(
-        candidates,
+    seen = studied_questions(context.bank, memories)
+    plan = plan_daily(
+        seen,
+        [question.id for question in deck.mcqs if question.id not in memories],
         memories,
         now,
+        next_prompt_at(user.daily_time, zone, now),
         size=user.daily_size,
-        last_item_id=user.last_item_id,
         new_allowance=max(0, context.settings.new_items_per_day - new_today),
-        desired_retention=user.desired_retention,
+        leech_lapses=context.settings.leech_lapses,
     )
-    if not plan:
-        log.info("learner %s: nothing due and no new items today", user_id)
+    if not plan.item_ids:
+        log.info("learner %s: no questions seen and none new today", user_id)
         return False
     missed = await context.storage.answers.missed_since(user_id, now - RECENT_MISSES)
     # The intro goes first: a learner who blocked the bot fails here, before a session opens.
     await context.bot.send_message(
         user_id,
         render.daily_intro(
-            deck,
-            due=count_due(candidates, memories, now),
-            missed=len(missed & set(candidates)),
-            size=len(plan),
+            decks_of(context.bank, plan.item_ids),
+            due=plan.due,
+            missed=len(missed & set(seen)),
+            size=len(plan.item_ids),
         ),
         parse_mode="HTML",
     )
-    session = await context.storage.sessions.start(user_id, SESSION_DAILY, deck.id, plan, now)
+    session = await context.storage.sessions.start(
+        user_id, SESSION_DAILY, deck.id, plan.item_ids, now
+    )
     await continue_session(context, session, user_id)
     return True
 

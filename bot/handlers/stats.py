@@ -11,7 +11,7 @@ from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import charts, render
-from bot.content.models import ContentBank
+from bot.content.models import ContentBank, McqItem
 from bot.domain.progress import DeckItems, ProgressReport, build_progress
 from bot.domain.timezones import parse_timezone
 from bot.handlers.common import learner, refuse_outside_private, reply
@@ -85,6 +85,13 @@ async def stats_text(context: TutorContext, user: User, report: ProgressReport) 
                     total=len(deck.items),
                 )
             )
+    leeches = [
+        question
+        for item_id in await context.storage.reviews.leeches(
+            user.user_id, context.settings.leech_lapses
+        )
+        if isinstance(question := context.bank.item(item_id), McqItem)
+    ]
     overview = render.stats(
         answers=sum(count for count, _ in totals.values()),
         correct=sum(right for _, right in totals.values()),
@@ -92,7 +99,7 @@ async def stats_text(context: TutorContext, user: User, report: ProgressReport) 
         total=sum(len(deck.items) for deck in context.bank.decks),
         decks=lines,
         streak=report.headline.streak,
-    )
+    ) + render.stats_leeches(leeches)
     return f"{overview}\n\n{render.stats_progress(report)}"
 
 

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot import render
 from bot.content.models import CardItem, McqItem, PromptItem
 from bot.domain.chooser import choose_next
 from bot.domain.exam import score_exam
-from bot.domain.memory import DEFAULT_RETENTION, Grade, review
+from bot.domain.memory import Grade, MemoryState, review
 from bot.domain.streaks import current_streak
 from bot.domain.timezones import local_date, parse_timezone
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html, send_item
+from bot.handlers.due_extras import due_cards_and_prompts, extras_keyboard, next_prompt_for
+from bot.storage.answers import AnswerWrite
 from bot.storage.records import NewAnswer, Session, User
 
 log = logging.getLogger(__name__)
 
 SESSION_TEST = "test"
 SESSION_DAILY = "daily"
+SESSION_REVIEW = "review"  # the cards and prompts due, opened from the daily summary
 STREAK_LOOKBACK = timedelta(days=400)
 
 Item = McqItem | CardItem | PromptItem
@@ -32,25 +36,32 @@ async def record_answer(
     item: Item,
     chat_id: int,
     correct: bool,
-    grade: Grade,
+    grade: Grade | Callable[[MemoryState | None], Grade],
     purpose: str,
     poll_id: str | None = None,
     chosen_option: int | None = None,
     seconds: float | None = None,
     session_id: int | None = None,
     points: int = 0,
-) -> bool:
-    """Store one answer and the memory state it leads to; False if it was a redelivery."""
+    learner: tuple[str, str | None] | None = None,
+) -> MemoryState | None:
+    """Store one answer and the memory state it leads to; None if it was a redelivery.
+
+    `grade` may depend on the learner's memory before this answer (a right answer
+    just after a miss may be a guess), so it can be a function of that memory. With
+    `learner` (first name, username) the learner is registered in the same write.
+    """
     now = context.clock.now()
-    user = await context.storage.users.get(user_id)
-    retention = user.desired_retention if user else DEFAULT_RETENTION
-    previous = await context.storage.reviews.get(user_id, item.id)
-    memory = review(previous, item.id, grade, now, retention)
+
+    def decide(previous: MemoryState | None, retention: float) -> tuple[str, MemoryState]:
+        chosen = grade if isinstance(grade, Grade) else grade(previous)
+        return chosen.value, review(previous, item.id, chosen, now, retention)
+
     answer = NewAnswer(
         user_id=user_id,
         item_id=item.id,
         chat_id=chat_id,
-        grade=grade.value,
+        grade="",  # decided with the memory state, inside the write
         correct=correct,
         answered_at=now,
         context=purpose,
@@ -60,7 +71,8 @@ async def record_answer(
         session_id=session_id,
         points=points,
     )
-    return await context.storage.answers.record(answer, memory)
+    recorded = await context.storage.answers.write(AnswerWrite(answer, decide, learner))
+    return recorded.memory if recorded.stored else None
 
 
 def session_items(context: TutorContext, deck_id: str, kinds: tuple[type, ...]) -> list[str]:
@@ -132,9 +144,21 @@ async def _send_summary(context: TutorContext, session: Session, chat_id: int) -
         result = score_exam(questions, {answer.item_id: answer.correct for answer in answers})
         await reply_html(context, chat_id, render.exam_result(deck, result))
         return
+    if session.kind == SESSION_REVIEW:
+        await reply_html(context, chat_id, render.review_done(len(answers)))
+        return
     right = sum(1 for answer in answers if answer.correct)
     streak = await streak_for(context, session.user_id)
-    await reply_html(context, chat_id, render.daily_summary(right, len(answers), streak))
+    now = context.clock.now()
+    user = await context.storage.users.get(session.user_id)
+    memories = await context.storage.reviews.all_for(session.user_id)
+    extras = due_cards_and_prompts(context.bank, memories, now, next_prompt_for(user, now))
+    await reply_html(
+        context,
+        chat_id,
+        render.daily_summary(right, len(answers), streak),
+        reply_markup=extras_keyboard(extras),
+    )
 
 
 async def streak_for(context: TutorContext, user_id: int) -> int:
@@ -147,7 +171,7 @@ async def streak_for(context: TutorContext, user_id: int) -> int:
 
 async def session_awaiting(context: TutorContext, user_id: int, item_id: str) -> Session | None:
     """The open session whose last sent item is `item_id` (a card or prompt answered in it)."""
-    for kind in (SESSION_DAILY, SESSION_TEST):
+    for kind in (SESSION_DAILY, SESSION_TEST, SESSION_REVIEW):
         session = await context.storage.sessions.open_session(user_id, kind)
         if session and session.position > 0 and session.item_ids[session.position - 1] == item_id:
             return session

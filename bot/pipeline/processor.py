@@ -24,8 +24,10 @@ from bot.pipeline.inbox import UpdateInbox
 
 log = logging.getLogger(__name__)
 
-# Updates handled at the same moment (most of them waiting on Telegram or the database).
-MAX_RUNNING = 128
+# Updates handled at the same moment. Most of them wait: on the database, or on a send
+# slot when replies outpace Telegram's 30 messages/s. Waiting coroutines are cheap, and a
+# low cap would make new answers queue behind replies still waiting to be sent.
+MAX_RUNNING = 4096
 # Updates PTB may hand over before we accept no more: the ones waiting for their chat's turn.
 MAX_ACCEPTED = 100_000
 FIRST_RETRY_SECONDS = 0.5

@@ -21,9 +21,9 @@ class Storage:
 
     def __init__(self, path: Path | str) -> None:
         self.db = Database(path)
-        self.users = UserRepository(self.db)
         self.polls = PollRepository(self.db)
-        self.poll_intents = PollIntentRepository(self.db)
+        self.users = UserRepository(self.db, on_forget=self.polls.forget_chat)
+        self.poll_intents = PollIntentRepository(self.db, self.polls)
         self.inbox = InboxRepository(self.db)
         self.answers = AnswerRepository(self.db)
         self.reviews = ReviewRepository(self.db)

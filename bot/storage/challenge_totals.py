@@ -7,6 +7,7 @@ with the same connection inside the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import aiosqlite
@@ -45,6 +46,19 @@ async def add_challenge_answer(db: aiosqlite.Connection, answer: NewAnswer) -> N
             (answer.chat_id, ALL_TIME, answer.user_id, *values),
         ],
     )
+
+
+async def add_challenge_answers(db: aiosqlite.Connection, answers: Iterable[NewAnswer]) -> None:
+    """A group commit's challenge answers, inside the caller's transaction."""
+    rows = []
+    for answer in answers:
+        if answer.context != CHALLENGE:
+            continue
+        values = (int(answer.correct), answer.points, answer.seconds or 0.0)
+        rows.append((answer.chat_id, period_of(answer.answered_at), answer.user_id, *values))
+        rows.append((answer.chat_id, ALL_TIME, answer.user_id, *values))
+    if rows:
+        await db.executemany(_ADD, rows)
 
 
 async def board(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import aiosqlite
 
@@ -31,29 +32,63 @@ def _poll(row: aiosqlite.Row) -> SentPoll:
     )
 
 
+# Recently sent polls kept in memory: a poll never changes once stored, and every vote
+# on it (thousands in a group round) and every `poll` update looks it up.
+CACHED_POLLS = 4096
+
+
 class PollRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._recent: OrderedDict[str, SentPoll] = OrderedDict()
+
+    def remember(self, poll: SentPoll) -> None:
+        # As a read from the file would give it back: UTC, whatever zone it was written in.
+        poll = replace(poll, sent_at=poll.sent_at.astimezone(UTC))
+        self._recent[poll.poll_id] = poll
+        self._recent.move_to_end(poll.poll_id)
+        while len(self._recent) > CACHED_POLLS:
+            self._recent.popitem(last=False)
+
+    def is_known(self, poll_id: str) -> bool:
+        """True when the poll is stored and in memory (no database read)."""
+        return poll_id in self._recent
+
+    def forget_chat(self, chat_id: int) -> None:
+        """The chat's polls were deleted (a learner's /forget)."""
+        for poll_id in [key for key, poll in self._recent.items() if poll.chat_id == chat_id]:
+            del self._recent[poll_id]
 
     async def add(self, poll: SentPoll) -> None:
         async with self._db.transaction() as db:
             await _insert_poll(db, poll, replace=False)
+        self.remember(poll)
 
     async def get(self, poll_id: str) -> SentPoll | None:
+        cached = self._recent.get(poll_id)
+        if cached is not None:
+            return cached
         row = await self._db.fetch_one(
             f"SELECT {_COLUMNS} FROM sent_polls WHERE poll_id = ?", (poll_id,)
         )
-        return _poll(row) if row else None
+        if row is None:
+            return None  # not remembered: it may be stored a moment from now
+        poll = _poll(row)
+        self.remember(poll)
+        return poll
 
     async def by_message(self, chat_id: int, message_id: int) -> SentPoll | None:
+        """A group's poll by its message (`chat_id < 0` lets SQLite use the groups' index)."""
         row = await self._db.fetch_one(
-            f"SELECT {_COLUMNS} FROM sent_polls WHERE chat_id = ? AND message_id = ?",
+            f"SELECT {_COLUMNS} FROM sent_polls WHERE chat_id = ? AND chat_id < 0"
+            " AND message_id = ?",
             (chat_id, message_id),
         )
         return _poll(row) if row else None
 
     async def latest_in_chat(self, chat_id: int, context: str | None = None) -> SentPoll | None:
-        query = f"SELECT {_COLUMNS} FROM sent_polls WHERE chat_id = ?"
+        """A group's latest poll (private chats' polls are only looked up by poll id)."""
+        query = f"SELECT {_COLUMNS} FROM sent_polls WHERE chat_id = ? AND chat_id < 0"
         params: tuple[object, ...] = (chat_id,)
         if context is not None:
             query += " AND context = ?"
@@ -123,8 +158,9 @@ def _intent(row: aiosqlite.Row) -> PollIntent:
 class PollIntentRepository:
     """Polls whose sendPoll has not answered (yet), and answers waiting for their poll."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, polls: PollRepository) -> None:
         self._db = db
+        self._polls = polls
 
     async def add(
         self,
@@ -158,8 +194,9 @@ class PollIntentRepository:
     async def confirm(self, intent: PollIntent, poll: SentPoll) -> None:
         """Telegram answered sendPoll: the poll is stored and the intent is gone, atomically."""
         async with self._db.transaction() as db:
-            await _insert_poll(db, poll, replace=True)
+            await _insert_poll(db, poll, replace=False)
             await db.execute("DELETE FROM poll_intents WHERE id = ?", (intent.id,))
+        self._polls.remember(poll)
 
     async def unconfirmed_chats(self, item_id: str, option_order: Sequence[int]) -> list[int]:
         """Chats with an unconfirmed send of this item in this shuffle, oldest send first."""
@@ -202,6 +239,7 @@ class PollIntentRepository:
             poll = intent.sent_poll(poll_id, 0, intent.created_at)
             await _insert_poll(db, poll, replace=False)
             await db.execute("DELETE FROM poll_intents WHERE id = ?", (intent.id,))
+        self._polls.remember(poll)
         return poll
 
     async def discard(self, intent: PollIntent) -> None:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 import aiosqlite
 
 from bot.domain.memory import MemoryState
 from bot.storage.database import Database, from_db_time, to_db_time
 
-_COLUMNS = "item_id, state, step, stability, difficulty, due, last_review, reps, lapses"
+# Pairs per statement: two parameters each, far below SQLite's 32,766.
+_CHUNK = 500
+_COLUMNS = (
+    "item_id, state, step, stability, difficulty, due, last_review, reps, lapses, recall_predicted"
+)
 
 
 def _memory(row: aiosqlite.Row) -> MemoryState:
@@ -21,30 +27,65 @@ def _memory(row: aiosqlite.Row) -> MemoryState:
         last_review=from_db_time(row["last_review"]) if row["last_review"] else None,
         reps=row["reps"],
         lapses=row["lapses"],
+        recall_predicted=row["recall_predicted"],
+    )
+
+
+_UPSERT = (
+    f"INSERT INTO review_state (user_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (user_id, item_id) DO UPDATE SET state = excluded.state,"
+    " step = excluded.step, stability = excluded.stability,"
+    " difficulty = excluded.difficulty, due = excluded.due,"
+    " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses,"
+    " recall_predicted = excluded.recall_predicted"
+)
+
+
+def _memory_params(user_id: int, memory: MemoryState) -> tuple[object, ...]:
+    return (
+        user_id,
+        memory.item_id,
+        memory.state,
+        memory.step,
+        memory.stability,
+        memory.difficulty,
+        to_db_time(memory.due),
+        to_db_time(memory.last_review) if memory.last_review else None,
+        memory.reps,
+        memory.lapses,
+        memory.recall_predicted,
     )
 
 
 async def upsert_memory(db: aiosqlite.Connection, user_id: int, memory: MemoryState) -> None:
     """Write inside the caller's transaction (see AnswerRepository.record)."""
-    await db.execute(
-        f"INSERT INTO review_state (user_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (user_id, item_id) DO UPDATE SET state = excluded.state,"
-        " step = excluded.step, stability = excluded.stability,"
-        " difficulty = excluded.difficulty, due = excluded.due,"
-        " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses",
-        (
-            user_id,
-            memory.item_id,
-            memory.state,
-            memory.step,
-            memory.stability,
-            memory.difficulty,
-            to_db_time(memory.due),
-            to_db_time(memory.last_review) if memory.last_review else None,
-            memory.reps,
-            memory.lapses,
-        ),
-    )
+    await db.execute(_UPSERT, _memory_params(user_id, memory))
+
+
+async def upsert_memories(
+    db: aiosqlite.Connection, memories: Iterable[tuple[int, MemoryState]]
+) -> None:
+    """Many learners' states in one statement, inside the caller's transaction."""
+    await db.executemany(_UPSERT, [_memory_params(user_id, memory) for user_id, memory in memories])
+
+
+async def memories_of(
+    db: aiosqlite.Connection, pairs: Collection[tuple[int, str]]
+) -> dict[tuple[int, str], MemoryState]:
+    """(user, item) → state for every pair that has one, read inside the caller's transaction."""
+    found: dict[tuple[int, str], MemoryState] = {}
+    ordered = list(pairs)
+    for start in range(0, len(ordered), _CHUNK):
+        chunk = ordered[start : start + _CHUNK]
+        values = ", ".join("(?, ?)" for _ in chunk)
+        rows = await db.execute_fetchall(
+            f"SELECT user_id, {_COLUMNS} FROM review_state"
+            f" WHERE (user_id, item_id) IN (VALUES {values})",
+            [value for pair in chunk for value in pair],
+        )
+        for row in rows:
+            found[(row["user_id"], row["item_id"])] = _memory(row)
+    return found
 
 
 class ReviewRepository:
@@ -63,3 +104,12 @@ class ReviewRepository:
             f"SELECT {_COLUMNS} FROM review_state WHERE user_id = ?", (user_id,)
         )
         return {row["item_id"]: _memory(row) for row in rows}
+
+    async def leeches(self, user_id: int, min_lapses: int) -> list[str]:
+        """Items the learner has missed at least `min_lapses` times, most missed first."""
+        rows = await self._db.fetch_all(
+            "SELECT item_id FROM review_state WHERE user_id = ? AND lapses >= ?"
+            " ORDER BY lapses DESC, item_id",
+            (user_id, min_lapses),
+        )
+        return [row["item_id"] for row in rows]

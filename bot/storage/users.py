@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,9 +33,42 @@ def _user(row: aiosqlite.Row) -> User:
     )
 
 
+async def ensure_users(
+    db: aiosqlite.Connection, learners: Sequence[tuple[int, str, str | None]], now: datetime
+) -> None:
+    """(id, first name, username) rows exist and carry these names; inside the caller's
+    transaction. Nothing else about an existing learner changes."""
+    stamp = to_db_time(now)
+    await db.executemany(
+        "INSERT INTO users (user_id, first_name, username, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+        " first_name = excluded.first_name, username = excluded.username",
+        [(user_id, first, username, stamp, stamp) for user_id, first, username in learners],
+    )
+
+
+async def retentions_of(db: aiosqlite.Connection, user_ids: Collection[int]) -> dict[int, float]:
+    """Desired retention of each learner that exists, inside the caller's transaction."""
+    found: dict[int, float] = {}
+    ordered = list(user_ids)
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        rows = await db.execute_fetchall(
+            "SELECT user_id, desired_retention FROM users"
+            f" WHERE user_id IN ({', '.join('?' for _ in chunk)})",
+            chunk,
+        )
+        found.update((row[0], float(row[1])) for row in rows)
+    return found
+
+
 class UserRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self, db: Database, on_forget: Callable[[int], None] = lambda user_id: None
+    ) -> None:
         self._db = db
+        # Told after a learner's rows are deleted, so caches of their chat drop them too.
+        self._on_forget = on_forget
 
     async def upsert(
         self, user_id: int, first_name: str, username: str | None, now: datetime
@@ -62,14 +96,8 @@ class UserRepository:
         self, user_id: int, first_name: str, username: str | None, now: datetime
     ) -> None:
         """Make sure a row exists (answers reference it) without touching an existing one."""
-        stamp = to_db_time(now)
         async with self._db.transaction() as db:
-            await db.execute(
-                "INSERT INTO users (user_id, first_name, username, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
-                " first_name = excluded.first_name, username = excluded.username",
-                (user_id, first_name, username, stamp, stamp),
-            )
+            await ensure_users(db, [(user_id, first_name, username)], now)
 
     async def get(self, user_id: int) -> User | None:
         row = await self._db.fetch_one(
@@ -127,3 +155,4 @@ class UserRepository:
         async with self._db.transaction() as db:
             await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM sent_polls WHERE chat_id = ?", (user_id,))
+        self._on_forget(user_id)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.chooser import choose_next, count_due, plan_session
+from bot.domain.chooser import choose_next, plan_session
 from bot.domain.memory import Grade, MemoryState, recall_probability, review
 
 START = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -79,7 +79,6 @@ def test_new_allowance_does_not_limit_due_reviews() -> None:
 def test_without_study_ahead_there_is_nothing_to_do_when_nothing_is_due() -> None:
     memories = answered({"a": Grade.EASY, "b": Grade.EASY})
     soon = START + timedelta(minutes=10)
-    assert count_due(["a", "b"], memories, soon) == 0
     assert choose_next(["a", "b"], memories, soon) is None
     assert choose_next(["a", "b", "new"], memories, soon, new_allowance=0) is None
 
@@ -122,12 +121,6 @@ def test_plan_session_never_starts_with_the_last_item_shown() -> None:
 def test_plan_session_respects_size() -> None:
     assert plan_session(["a", "b", "c"], {}, START, size=2) == ["a", "b"]
     assert plan_session(["a", "b", "c"], {}, START, size=0) == []
-
-
-def test_count_due_counts_only_seen_candidates_that_are_due() -> None:
-    memories = answered({"a": Grade.GOOD, "b": Grade.GOOD, "outside": Grade.GOOD})
-    assert count_due(["a", "b", "new"], memories, NEXT_DAY) == 2
-    assert count_due(["a", "b", "new"], memories, START) == 0
 
 
 # --- properties ---------------------------------------------------------------------

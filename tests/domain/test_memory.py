@@ -14,9 +14,12 @@ from bot.domain.memory import (
     SLOW_ANSWER_SECONDS,
     Grade,
     MemoryState,
+    forgetting_curve,
     grade_explain_prompt,
     grade_quiz_answer,
     is_due,
+    is_leech,
+    may_be_a_guess,
     recall_probability,
     review,
     validate_retention,
@@ -128,10 +131,17 @@ def test_slow_answer_thresholds_grow_with_difficulty() -> None:
 @pytest.mark.parametrize("difficulty", list(Difficulty))
 def test_quiz_answer_grade_around_the_slow_threshold(difficulty: Difficulty) -> None:
     limit = SLOW_ANSWER_SECONDS[difficulty]
-    assert grade_quiz_answer(True, 0.5, difficulty) is Grade.GOOD
-    assert grade_quiz_answer(True, limit, difficulty) is Grade.GOOD
-    assert grade_quiz_answer(True, limit + 0.1, difficulty) is Grade.HARD
-    assert grade_quiz_answer(True, None, difficulty) is Grade.GOOD
+    known = _known()
+    assert grade_quiz_answer(True, 0.5, difficulty, known) is Grade.GOOD
+    assert grade_quiz_answer(True, limit, difficulty, known) is Grade.GOOD
+    assert grade_quiz_answer(True, limit + 0.1, difficulty, known) is Grade.HARD
+    assert grade_quiz_answer(True, None, difficulty, known) is Grade.GOOD
+
+
+def _known() -> MemoryState:
+    """An item answered right twice (out of its learning steps): a right answer is not luck."""
+    first = review(None, "x", Grade.GOOD, START)
+    return review(first, "x", Grade.GOOD, START + timedelta(days=1))
 
 
 @pytest.mark.parametrize(
@@ -146,7 +156,7 @@ def test_quiz_answer_grade_around_the_slow_threshold(difficulty: Difficulty) -> 
 def test_the_same_time_is_slow_for_an_easy_question_but_not_for_a_hard_one(
     seconds: float, difficulty: Difficulty, grade: Grade
 ) -> None:
-    assert grade_quiz_answer(True, seconds, difficulty) is grade
+    assert grade_quiz_answer(True, seconds, difficulty, _known()) is grade
 
 
 @pytest.mark.parametrize("seconds", [None, 1.0, 500.0])
@@ -190,3 +200,50 @@ def test_retention_within_bounds_is_accepted(value: float) -> None:
 def test_retention_outside_bounds_is_rejected(value: float) -> None:
     with pytest.raises(ValueError, match=r"between 0\.8 and 0\.97"):
         validate_retention(value)
+
+
+def test_a_right_answer_on_first_sight_or_just_after_a_miss_counts_as_hard() -> None:
+    # One time in four a learner who does not know a 4-option question is right anyway.
+    assert grade_quiz_answer(True, 3.0, Difficulty.EASY, None) is Grade.HARD
+    missed = review(None, "x", Grade.AGAIN, START)
+    assert may_be_a_guess(missed)
+    assert grade_quiz_answer(True, 3.0, Difficulty.EASY, missed) is Grade.HARD
+    relapsed = review(_known(), "x", Grade.AGAIN, START + timedelta(days=5))
+    assert grade_quiz_answer(True, 3.0, Difficulty.EASY, relapsed) is Grade.HARD
+    assert not may_be_a_guess(_known())
+    assert grade_quiz_answer(True, 3.0, Difficulty.EASY, None, guess_aware=False) is Grade.GOOD
+
+
+def test_leech_after_the_configured_number_of_lapses() -> None:
+    memory = _known()
+    moment = START + timedelta(days=2)
+    for lapse in range(1, 5):
+        memory = review(memory, "x", Grade.AGAIN, moment)
+        assert memory.lapses == lapse
+        assert is_leech(memory, 4) is (lapse >= 4)
+        assert is_leech(memory, 2) is (lapse >= 2)
+        moment += timedelta(days=1)
+
+
+def test_closed_form_curve_matches_recall_probability_and_fsrs_updates() -> None:
+    curve = forgetting_curve()
+    memory = _known()
+    later = START + timedelta(days=9)
+    assert memory.stability is not None and memory.difficulty is not None
+    elapsed = (later - (memory.last_review or START)).total_seconds() / 86_400
+    assert curve.recall(memory.stability, elapsed) == pytest.approx(
+        recall_probability(memory, later)
+    )
+    # A whole-day gap: fsrs' own update (whole days) and the closed form agree.
+    recall = curve.recall(memory.stability, 8.0)
+    hit = review(memory, "x", Grade.GOOD, START + timedelta(days=9))
+    miss = review(memory, "x", Grade.AGAIN, START + timedelta(days=9))
+    assert hit.stability == pytest.approx(
+        curve.stability_after_recall(memory.stability, memory.difficulty, recall), rel=1e-6
+    )
+    assert miss.stability == pytest.approx(
+        curve.stability_after_lapse(memory.stability, memory.difficulty, recall), rel=1e-6
+    )
+    # The mean of the curve over an interval lies between its end values.
+    mean = curve.mean_recall(memory.stability, 0.0, 30.0)
+    assert curve.recall(memory.stability, 30.0) < mean < 1.0

@@ -64,7 +64,8 @@ def stored_answers(bot: BotProcess) -> list[tuple[str, int]]:
 def answer_rows(bot: BotProcess) -> list[tuple[str, int, int]]:
     with sqlite3.connect(bot.database) as db:
         rows = db.execute(
-            "SELECT poll_id, user_id, chat_id FROM answers WHERE poll_id IS NOT NULL"
+            "SELECT s.poll_id, a.user_id, a.chat_id FROM answers a"
+            " JOIN sent_polls s ON s.id = a.poll_ref"
         ).fetchall()
     return [(str(poll_id), int(user_id), int(chat_id)) for poll_id, user_id, chat_id in rows]
 

@@ -67,7 +67,10 @@ def test_start_quiz_answer_explain_restart_answer_old_poll_stats(
     bot.stop()
 
     with sqlite3.connect(bot.database) as db:
-        rows = db.execute("SELECT poll_id, correct FROM answers ORDER BY id").fetchall()
+        rows = db.execute(
+            "SELECT s.poll_id, a.correct FROM answers a JOIN sent_polls s ON s.id = a.poll_ref"
+            " ORDER BY a.id"
+        ).fetchall()
     assert rows == [(first["poll"]["id"], 1), (second["poll"]["id"], 0)]
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -29,14 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import render
-from bot.app import build_application
 from bot.content.loader import load_bank
 from bot.content.models import ContentBank
 from bot.domain.clock import ManualClock
-from bot.handlers.context import Services
-from bot.storage import Storage
-from tests.conftest import CONTENT_DIR, Harness, make_settings
-from tests.fakes.offline import OfflineBotApi, OfflineRequest
+from tests.conftest import CONTENT_DIR, Harness, running_harness
 
 BANK = load_bank(CONTENT_DIR)
 ITEM_IDS = sorted(item.id for deck in BANK.decks for item in deck.items)
@@ -348,28 +343,15 @@ async def fuzz_harness(
     """The `harness` fixture with the same checks, but sending unpaced: at Telegram's
     20 messages a minute per group, the bot's own pacing would make every group reply in
     the fuzz wait seconds (pacing has its own tests and benchmark)."""
-    settings = make_settings(
-        tmp_path, overall_max_rate=1_000_000, group_max_rate_per_minute=60_000_000
-    )
-    api = OfflineBotApi()
-    services = Services(
-        settings=settings,
-        storage=Storage(settings.database_path),
-        bank=bank,
-        clock=clock,
-        rng=random.Random(7),
-    )
-    app = build_application(settings, request=OfflineRequest(api), services=services)
-    await app.initialize()
-    await services.storage.open()
-    yield Harness(app, api, clock)
-    await services.storage.close()
-    await app.shutdown()
-    errors = [r for r in caplog.get_records("call") if r.name == "bot.handlers.errors"]
-    assert not errors, f"a handler raised: {errors[0].exc_info}"
-    refused = [e for e in api.errors if e.response["error_code"] != 403]
-    assert not refused, f"the Bot API refused: {refused}"
-    assert not api.server.internal_errors, api.server.internal_errors
+    async with running_harness(
+        tmp_path,
+        clock,
+        bank,
+        caplog,
+        overall_max_rate=1_000_000,
+        group_max_rate_per_minute=60_000_000,
+    ) as running:
+        yield running
 
 
 FUZZ_SETTINGS = settings(

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.app import build_application
 from bot.content.models import ContentBank
 from bot.domain.clock import ManualClock
-from bot.handlers.context import Services
-from bot.storage import Storage
-from tests.conftest import Harness, make_settings
-from tests.fakes.offline import OfflineBotApi, OfflineRequest
+from tests.conftest import Harness, running_harness
 from tests.fakes.telegram_server import PNG_SIGNATURE, png_dimensions
 from tests.handlers.test_challenge import GROUP, answer_after, group_texts, timer_fires
 
@@ -26,24 +21,10 @@ async def harness(
 ) -> AsyncIterator[Harness]:
     """The shared harness, but with the per-group sending cap lifted: the cap works in real
     seconds (20 a minute), and these rounds send more than 20 messages to one group."""
-    settings = make_settings(tmp_path, group_max_rate_per_minute=100_000)
-    api = OfflineBotApi()
-    services = Services(
-        settings=settings,
-        storage=Storage(settings.database_path),
-        bank=bank,
-        clock=clock,
-        rng=random.Random(7),
-    )
-    app = build_application(settings, request=OfflineRequest(api), services=services)
-    await app.initialize()
-    await services.storage.open()
-    yield Harness(app, api, clock)
-    await services.storage.close()
-    await app.shutdown()
-    errors = [r for r in caplog.records if r.name == "bot.handlers.errors"]
-    assert not errors, f"a handler raised: {errors[0].exc_info}"
-    assert not api.errors, f"the Bot API refused: {api.errors}"
+    async with running_harness(
+        tmp_path, clock, bank, caplog, group_max_rate_per_minute=100_000
+    ) as running:
+        yield running
 
 
 async def play_round(harness: Harness) -> list[str]:

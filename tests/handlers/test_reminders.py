@@ -293,7 +293,9 @@ async def test_blocked_learner_in_the_middle_of_a_batch(harness: Harness) -> Non
     assert intros(harness, 11) == 2 and intros(harness, 12) == 0
 
 
-async def test_nothing_sent_when_nothing_is_due_and_nothing_new(harness: Harness) -> None:
+async def test_a_full_session_of_the_questions_most_at_risk_when_nothing_is_due(
+    harness: Harness,
+) -> None:
     ada = harness.user(11)
     await harness.command(ada, "/start")
     deck = harness.services.bank.deck("mlops-vs-devops")
@@ -301,6 +303,23 @@ async def test_nothing_sent_when_nothing_is_due_and_nothing_new(harness: Harness
     for item in deck.items:
         # Easy skips the minutes-long learning steps: nothing is due for days.
         await answer_item(harness, 11, item.id, right=True, grade=Grade.EASY)
+    harness.api.clear()
+    harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    await tick(harness)
+    assert "0 questions due" in harness.api.texts(11)[0]
+    assert len(harness.api.of("sendPoll")) == 1
+    session = await harness.services.storage.sessions.open_session(11, "daily")
+    assert session is not None and len(session.item_ids) == 5  # the learner's whole K
+    assert set(session.item_ids) <= {question.id for question in deck.mcqs}
+
+
+async def test_nothing_sent_only_when_there_is_truly_nothing(harness: Harness) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/start")
+    bank = harness.services.bank
+    cards = [item for deck in bank.decks for item in deck.cards][:10]
+    for card in cards:  # today's ten new items, none of them a question
+        await answer_item(harness, 11, card.id, right=True)
     harness.api.clear()
     harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
     await tick(harness)

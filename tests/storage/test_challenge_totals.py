@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.domain.scoring import Standing, Tally, rank_tallies, week_start
 from bot.storage import Storage
 from bot.storage.database import migrations, to_db_time
-from bot.storage.records import NewAnswer
+from bot.storage.records import NewAnswer, SentPoll
 
 GROUP, OTHER = -1001, -1002
 MONDAY = datetime(2026, 11, 2, tzinfo=UTC)
@@ -56,6 +56,11 @@ async def week_tallies(storage: Storage, chat_id: int, monday: datetime) -> list
     return [Tally(*row) for row in rows]
 
 
+async def sent(storage: Storage, poll_id: str, chat_id: int, moment: datetime) -> None:
+    """The challenge poll the answers are to (answers reference their sent poll)."""
+    await storage.polls.add(SentPoll(poll_id, chat_id, 1, "x", (0, 1), moment, "challenge"))
+
+
 async def fill(storage: Storage, rng: random.Random, members: int, polls: int) -> list[int]:
     users = list(range(500, 500 + members))
     for user_id in users:
@@ -64,6 +69,7 @@ async def fill(storage: Storage, rng: random.Random, members: int, polls: int) -
         # Across three weeks, with answers on both sides of the Monday 00:00 UTC boundary.
         moment = MONDAY - timedelta(days=7) + timedelta(hours=poll * 21 * 24 / polls)
         chat = GROUP if poll % 4 else OTHER
+        await sent(storage, f"p{chat}-{poll}", chat, moment)
         for user_id in rng.sample(users, rng.randrange(1, members)):
             await storage.answers.record(challenge_answer(user_id, chat, poll, moment, rng), None)
     return users
@@ -84,6 +90,7 @@ async def test_boards_equal_the_sum_of_the_answers(storage: Storage) -> None:
 
 
 async def test_the_caller_outside_the_top_gets_their_rank(storage: Storage) -> None:
+    await sent(storage, "p", GROUP, MONDAY)
     for user_id in range(1, 16):
         await storage.users.ensure(user_id, f"M{user_id}", None, MONDAY)
         answer = NewAnswer(

@@ -120,8 +120,13 @@ async def test_an_old_file_reads_back_the_same_after_compaction(tmp_path: Path) 
                 "SELECT name FROM sqlite_schema WHERE type = 'index'"
             )
         }
-        assert "answers_chat" not in indexes and "review_state_due" not in indexes
-        assert {"answers_user", "answers_group", "sent_polls_chat"} <= indexes
+        assert not {"answers_chat", "review_state_due", "sent_polls_chat"} & indexes
+        assert {"answers_user", "answers_group", "sent_polls_group"} <= indexes
+        # Answers reference their sent poll by its integer key, not Telegram's long id.
+        refs = await storage.db.fetch_all(
+            "SELECT s.poll_id FROM answers a JOIN sent_polls s ON s.id = a.poll_ref ORDER BY a.id"
+        )
+        assert [row[0] for row in refs] == ["p0", "p1"]
         # review_state is its own key's b-tree: no automatic index beside it.
         assert not any(name.startswith("sqlite_autoindex_review_state") for name in indexes)
     finally:

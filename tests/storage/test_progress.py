@@ -8,7 +8,7 @@ import pytest
 
 from bot.domain.group_report import Member, QuestionTally
 from bot.storage import Storage, progress
-from bot.storage.records import NewAnswer
+from bot.storage.records import NewAnswer, SentPoll
 
 NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
 GROUP = -1001
@@ -26,6 +26,9 @@ async def add(
     context: str = "quiz",
 ) -> None:
     await storage.users.ensure(user_id, f"User {user_id}", None, at)
+    chat = user_id if chat_id is None else chat_id
+    # Answers name their sent poll (a foreign key): the poll was stored when it was sent.
+    await storage.polls.add(SentPoll(f"p{number}", chat, number, item_id, (0, 1), at, context))
     stored = await storage.answers.record(
         NewAnswer(
             user_id=user_id,

@@ -33,7 +33,7 @@ def answer(
     now: datetime,
     *,
     item_id: str = "mvd-quiz-monitoring",
-    poll_id: str | None = "poll-1",
+    poll_id: str | None = "answered-0",
     correct: bool = True,
     session_id: int | None = None,
     seconds: float | None = 4.5,
@@ -68,6 +68,13 @@ def poll(poll_id: str, now: datetime, **overrides: object) -> SentPoll:
     }
     values.update(overrides)
     return SentPoll(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+async def sent_polls_answered_here(storage: Storage, clock: ManualClock) -> None:
+    """Answers reference their sent poll: the poll ids these tests answer are stored first."""
+    for number in range(10):
+        await storage.polls.add(poll(f"answered-{number}", clock.now(), message_id=1000 + number))
 
 
 # --- users ------------------------------------------------------------------------
@@ -157,9 +164,9 @@ async def test_deleting_a_user_cascades_answers_reviews_and_sessions(
     for user_id in (11, 22):
         await storage.users.upsert(user_id, "x", None, clock.now())
         memory = review(None, "mvd-quiz-monitoring", Grade.GOOD, clock.now())
-        await storage.answers.record(answer(user_id, clock.now()), memory)
-        await storage.sessions.start(user_id, "test", "mlops-vs-devops", ["a-one"], clock.now())
         await storage.polls.add(poll(f"p{user_id}", clock.now(), chat_id=user_id))
+        await storage.answers.record(answer(user_id, clock.now(), poll_id=f"p{user_id}"), memory)
+        await storage.sessions.start(user_id, "test", "mlops-vs-devops", ["a-one"], clock.now())
 
     await storage.users.delete(11)
 
@@ -198,17 +205,22 @@ async def test_unknown_poll_is_none(storage: Storage) -> None:
 
 
 async def test_poll_by_message_and_latest_in_chat(storage: Storage, clock: ManualClock) -> None:
-    now = clock.now()
-    await storage.polls.add(poll("p1", now, message_id=1, context="quiz"))
-    await storage.polls.add(poll("p2", now + timedelta(minutes=1), message_id=2, context="test"))
-    await storage.polls.add(poll("p3", now + timedelta(minutes=2), message_id=3, context="quiz"))
-    await storage.polls.add(poll("other", now + timedelta(minutes=3), chat_id=99, message_id=4))
-    by_message = await storage.polls.by_message(11, 2)
+    """Group lookups (/explain in a group); a private chat's polls are found by poll id."""
+    now, group = clock.now(), -1001
+    await storage.polls.add(poll("p1", now, chat_id=group, message_id=1, context="challenge"))
+    await storage.polls.add(poll("p2", now + timedelta(minutes=1), chat_id=group, message_id=2))
+    await storage.polls.add(
+        poll("p3", now + timedelta(minutes=2), chat_id=group, message_id=3, context="challenge")
+    )
+    await storage.polls.add(poll("other", now + timedelta(minutes=3), chat_id=-99, message_id=4))
+    await storage.polls.add(poll("private", now + timedelta(minutes=4), message_id=2))
+    by_message = await storage.polls.by_message(group, 2)
     assert by_message is not None and by_message.poll_id == "p2"
-    latest = await storage.polls.latest_in_chat(11)
+    latest = await storage.polls.latest_in_chat(group)
     assert latest is not None and latest.poll_id == "p3"
-    latest_test = await storage.polls.latest_in_chat(11, "test")
-    assert latest_test is not None and latest_test.poll_id == "p2"
+    latest_quiz = await storage.polls.latest_in_chat(group, "quiz")
+    assert latest_quiz is not None and latest_quiz.poll_id == "p2"
+    assert await storage.polls.by_message(11, 2) is None  # not a group
 
 
 async def test_polls_for_session_in_sent_order(storage: Storage, clock: ManualClock) -> None:
@@ -279,11 +291,15 @@ async def test_record_for_an_unknown_user_fails_and_stores_nothing(
 async def test_later_answer_updates_the_memory_state(storage: Storage, clock: ManualClock) -> None:
     await storage.users.upsert(11, "Ada", None, clock.now())
     first = review(None, "mvd-quiz-monitoring", Grade.GOOD, clock.now())
-    await storage.answers.record(answer(11, clock.now(), poll_id="p1"), first)
+    await storage.answers.record(answer(11, clock.now(), poll_id="answered-1"), first)
     clock.advance(timedelta(days=1))
     second = review(first, "mvd-quiz-monitoring", Grade.AGAIN, clock.now())
-    await storage.answers.record(answer(11, clock.now(), poll_id="p2", correct=False), second)
+    await storage.answers.record(
+        answer(11, clock.now(), poll_id="answered-2", correct=False), second
+    )
     assert await storage.reviews.get(11, "mvd-quiz-monitoring") == second
+    # What FSRS predicted for the second answer is kept for the learner's calibration.
+    assert second.recall_predicted > 0 and first.recall_predicted == 0
     assert await count(storage, "review_state") == 1
 
 
@@ -323,7 +339,7 @@ async def test_answer_queries(storage: Storage, clock: ManualClock) -> None:
                 11,
                 start + timedelta(days=day),
                 item_id=item_id,
-                poll_id=f"p{number}",
+                poll_id=f"answered-{number}",
                 correct=correct,
                 session_id=5 if day >= 2 else None,
             ),
@@ -443,8 +459,8 @@ async def test_data_survives_closing_and_reopening_the_file(tmp_path: Path) -> N
     await first.open()
     await first.users.upsert(11, "Ada", "ada", now)
     await first.users.set_timezone(11, "Europe/Berlin")
-    await first.answers.record(answer(11, now), memory)
     await first.polls.add(poll("poll-1", now))
+    await first.answers.record(answer(11, now, poll_id="poll-1"), memory)
     session = await first.sessions.start(11, "test", "deck", ["q1", "q2"], now)
     await first.sessions.advance(session.id, 0)
     await first.close()
@@ -460,6 +476,16 @@ async def test_data_survives_closing_and_reopening_the_file(tmp_path: Path) -> N
         reopened = await second.sessions.get(session.id)
         assert reopened is not None and reopened.position == 1
         # The duplicate check still holds after a restart.
-        assert await second.answers.record(answer(11, now), None) is False
+        assert await second.answers.record(answer(11, now, poll_id="poll-1"), None) is False
     finally:
         await second.close()
+
+
+async def test_an_answer_to_a_poll_never_stored_is_refused_loudly(
+    storage: Storage, clock: ManualClock
+) -> None:
+    """Stored without its poll it would escape the (poll, user) uniqueness: refused instead."""
+    await storage.users.upsert(11, "Ada", None, clock.now())
+    with pytest.raises(sqlite3.IntegrityError):
+        await storage.answers.record(answer(11, clock.now(), poll_id="never-sent"), None)
+    assert await count(storage, "answers", 11) == 0

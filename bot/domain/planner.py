@@ -1,0 +1,346 @@
+"""Today's revision: which K questions a learner answers, chosen by what each adds to memory.
+
+The rule
+--------
+A learner answers `size` (K) questions a day, usually fewer than are due, so the
+session is a budget to spend, not a queue to drain. Each candidate gets a **value**:
+the expected recall it adds, averaged over the next `HORIZON_DAYS`, if it is reviewed
+now rather than left alone — all from FSRS's own model (`ForgettingCurve`, the same
+parameters the scheduler uses):
+
+* a seen question with stability S, difficulty D, last reviewed e days ago, has
+  predicted recall r = R(e; S). Reviewed now, it is recalled with probability r and
+  its stability becomes S⁺ (fsrs' recall formula; Hard when a right answer may be a
+  guess), else S⁻ (fsrs' lapse formula). Its value is
+
+      r · mean R(0..H; S⁺) + (1 − r) · mean R(0..H; S⁻)  −  mean R(e..e+H; S)
+
+  i.e. the curve it will follow after today's review minus the curve it follows
+  without one. Both means are the closed-form integral of the power forgetting curve.
+* a new question is known not at all (recall 0 for the metric that matters, the
+  learner's own); learning it starts a curve at fsrs' initial stability, so its value
+  is the mean of that curve over H, averaged over a first answer that is a miss or a
+  (possibly lucky) hit. New questions come from the active deck in deck order, at
+  most today's new-item allowance.
+
+The session is the K candidates of highest value, shown reviews first (most valuable
+first), then new questions. Why value rather than "due first, then new": a due item
+whose review barely moves its curve (a strong memory a day past its date) loses to
+an unseen question that would go from nothing to something, and a question still
+within reach outranks one so far gone that a review would most likely fail. In
+bench/learning.py (README, "Learning benchmark") the old due-first rule reached 0.85
+of the best simple schedule's day-60 recall on average, this rule 0.98.
+
+Which items are candidates
+--------------------------
+* **Day-granular due dates.** The learner meets the bot once a day, so an item due
+  at any moment before their *next* daily prompt is due at this one: reviewing it
+  tomorrow would be a day late. The caller passes `next_prompt` (local daily time in
+  the learner's zone, so DST days of 23 or 25 hours count as one day).
+* Due questions come from every deck the learner has answered in; new ones from the
+  active deck only.
+* **A full session while there is anything to learn.** If due and new questions give
+  fewer than K, the rest are the seen questions most at risk (lowest predicted
+  recall now), then new questions the pace held back (within the allowance), then
+  resting leeches: the learner's time is never left unused while anything is left.
+* **This learner's own curve.** FSRS's default weights describe an average learner.
+  Every review stores the recall FSRS predicted for it; set against the answers given
+  (less the 1-in-4 guesses) that fits how much steeper or flatter this learner's
+  forgetting curve is (`LearnerRecord.decay_scale`), and the values above use that
+  curve. bench/learning.py: without it, learners who forget fast meet every question
+  once and keep none.
+* **Pace of new questions.** While reviews are waiting, new questions take a share of
+  the session that follows the share of reviews the learner kept (`new_share`).
+* **Leeches** (missed `leech_lapses` times) keep their place by value, but at most
+  one per session and not two days running: a question the learner keeps missing
+  must not crowd out everything else. They come back as fillers when nothing else
+  is left.
+* The items of one session are distinct, so "never the same item twice in a row"
+  holds within it; across days the item last shown is eligible again (a skipped
+  session must not hide its most urgent item).
+
+Speed: this runs for every learner at their daily time (`bench/daily_fanout.py`
+plans 10,000 learners × 200 reviews), so the value is computed only for due
+questions, in closed form on numpy arrays (`ValueModel`), never with fsrs'
+Scheduler per candidate.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from bot.domain.memory import (
+    DEFAULT_LEECH_LAPSES,
+    ForgettingCurve,
+    Grade,
+    MemoryState,
+    forgetting_curve,
+    is_leech,
+    may_be_a_guess,
+)
+
+# "The coming weeks": long enough that a lasting memory is worth more than a
+# short one, short enough that today's choice is not judged on a far future that
+# later reviews will reshape anyway. bench/learning.py: 14, 30 and 60 days are
+# within 1 % of each other.
+HORIZON_DAYS = 30.0
+# Chance that a learner's first answer to a question is right (a guess or prior
+# knowledge); the new-item value averages over the two outcomes.
+FIRST_ANSWER_RIGHT = 0.5
+# Right by luck one time in four on a 4-option question (the shipped decks' format).
+GUESS_CHANCE = 0.25
+# Calibration: the learner's forgetting-curve exponent is FSRS's times a factor fitted
+# to their answers, trusted in proportion n / (n + CALIBRATION_PRIOR) for n reviews
+# and kept within DECAY_SCALE_RANGE.
+CALIBRATION_PRIOR = 20.0
+DECAY_SCALE_RANGE = (0.3, 3.0)
+# Pace of new questions while reviews wait: NEW_SHARE of the session until
+# MIN_REVIEWS reviews tell; then from NEW_FLOOR (share of reviews kept <= KEEP_LOW)
+# up to the whole session (every review kept).
+NEW_SHARE = 0.6
+NEW_FLOOR = 0.2
+MIN_REVIEWS = 5
+KEEP_LOW = 0.7
+KEEP_HIGH = 1.0
+# A leech is offered at most once in this long (two days: never on consecutive days).
+LEECH_REST = timedelta(days=2)
+_SECONDS_PER_DAY = 86_400.0
+# fsrs leaves a card answered Again in Learning (1) or Relearning (3) at step 0.
+_AFTER_A_MISS = (1, 3)
+
+
+@dataclass(frozen=True)
+class LearnerRecord:
+    """What the learner's reviews of questions (after first sight) say about them."""
+
+    reviews: int
+    lapses: int
+    recall_predicted: float
+
+    def decay_scale(self) -> float:
+        """How much steeper than FSRS's default curve this learner forgets (1: as predicted).
+
+        Right answers include guesses, so the recall they show is
+        (share right − GUESS_CHANCE) / (1 − GUESS_CHANCE). A power curve R^k has the
+        same shape as FSRS's with its exponent times k, so k = ln(shown) / ln(predicted).
+        """
+        if self.reviews == 0:
+            return 1.0
+        right = 1 - self.lapses / self.reviews
+        shown = min(0.99, max(0.05, (right - GUESS_CHANCE) / (1 - GUESS_CHANCE)))
+        predicted = min(0.99, max(0.05, self.recall_predicted / self.reviews))
+        fitted = math.log(shown) / math.log(predicted)
+        trust = self.reviews / (self.reviews + CALIBRATION_PRIOR)
+        low, high = DECAY_SCALE_RANGE
+        return min(high, max(low, 1 + (fitted - 1) * trust))
+
+    def new_share(self) -> float:
+        """How much of a session new questions may take: new ones at the pace old ones stick."""
+        if self.reviews < MIN_REVIEWS:
+            return NEW_SHARE
+        kept = 1 - self.lapses / self.reviews
+        return min(1.0, max(NEW_FLOOR, (kept - KEEP_LOW) / (KEEP_HIGH - KEEP_LOW)))
+
+
+@dataclass(frozen=True)
+class DailyPlan:
+    item_ids: list[str]
+    due: int  # questions due by the next prompt (before the budget was applied)
+
+
+def is_due_by(memory: MemoryState, next_prompt: datetime) -> bool:
+    """Due at this prompt: due at any moment before the learner's next one."""
+    return memory.due < next_prompt
+
+
+def review_value(
+    memory: MemoryState,
+    now: datetime,
+    curve: ForgettingCurve,
+    horizon_days: float = HORIZON_DAYS,
+) -> float:
+    """Expected recall added over the horizon by reviewing `memory` now (see module doc)."""
+    stability, difficulty = memory.stability, memory.difficulty
+    if not stability or difficulty is None or memory.last_review is None:
+        return new_item_value(curve, horizon_days)
+    elapsed = max(0.0, (now - memory.last_review).total_seconds() / _SECONDS_PER_DAY)
+    recall = curve.recall(stability, elapsed)
+    right_grade = Grade.HARD if may_be_a_guess(memory) else Grade.GOOD
+    after_hit = curve.stability_after_recall(stability, difficulty, recall, right_grade)
+    after_miss = curve.stability_after_lapse(stability, difficulty, recall)
+    with_review = recall * curve.mean_recall(after_hit, 0.0, horizon_days) + (
+        1 - recall
+    ) * curve.mean_recall(after_miss, 0.0, horizon_days)
+    without = curve.mean_recall(stability, elapsed, elapsed + horizon_days)
+    return with_review - without
+
+
+class ValueModel:
+    """`review_value` for many questions at once, on numpy arrays.
+
+    The daily fan-out values every due question of every learner; one item at a time
+    in Python that is twice the time of the old due-first sort, on arrays it is about
+    the same. Equal to `review_value` (tests/domain/test_planner.py checks it).
+    """
+
+    def __init__(self, curve: ForgettingCurve, horizon_days: float) -> None:
+        w = curve.w
+        self.decay = curve.decay
+        self.power = curve.decay + 1
+        self.factor = curve.factor
+        self.horizon = horizon_days
+        self.scale = 1 / (curve.factor * self.power * horizon_days)
+        self.growth = math.exp(w[8])
+        self.w9, self.w10, self.w11, self.w12, self.w13, self.w14 = w[9:15]
+        self.hard_penalty = w[15]
+        self.short_term = math.exp(w[17] * w[18])
+
+    def scored(
+        self, due: Sequence[tuple[str, MemoryState, int]], now: datetime
+    ) -> list[tuple[float, int, str]]:
+        """(value, -deck order, id) of each due question, computed on arrays at once."""
+        if not due:
+            return []
+        memories = [memory for _, memory, _ in due]
+        stability = np.array([memory.stability for memory in memories], dtype=float)
+        difficulty = np.array([memory.difficulty for memory in memories], dtype=float)
+        now_seconds = now.timestamp()
+        elapsed = np.maximum(
+            0.0,
+            (now_seconds - np.array([m.last_review.timestamp() for m in memories]))  # type: ignore[union-attr]
+            / _SECONDS_PER_DAY,
+        )
+        guess = np.array(
+            [memory.step == 0 and memory.state in _AFTER_A_MISS for memory in memories]
+        )
+        factor, power, horizon = self.factor, self.power, self.horizon
+        base = 1 + factor * elapsed / stability
+        recall = base**self.decay
+        growth = (
+            self.growth
+            * (11 - difficulty)
+            * stability**-self.w9
+            * (np.exp((1 - recall) * self.w10) - 1)
+        )
+        growth = np.where(guess, growth * self.hard_penalty, growth)
+        hit = stability * (1 + growth)
+        miss = (
+            self.w11
+            * difficulty**-self.w12
+            * ((stability + 1) ** self.w13 - 1)
+            * np.exp((1 - recall) * self.w14)
+        )
+        miss = np.maximum(0.001, np.minimum(miss, stability / self.short_term))
+        with_review = recall * hit * ((1 + factor * horizon / hit) ** power - 1) + (
+            1 - recall
+        ) * miss * ((1 + factor * horizon / miss) ** power - 1)
+        without = stability * ((base + factor * horizon / stability) ** power - base * recall)
+        values = (self.scale * (with_review - without)).tolist()
+        return [
+            (value, -order, item_id) for value, (item_id, _, order) in zip(values, due, strict=True)
+        ]
+
+
+def new_item_value(curve: ForgettingCurve, horizon_days: float = HORIZON_DAYS) -> float:
+    """What learning an unseen question adds: from recall 0 to fsrs' first curve."""
+    hit = curve.mean_recall(curve.initial_stability(Grade.HARD), 0.0, horizon_days)
+    miss = curve.mean_recall(curve.initial_stability(Grade.AGAIN), 0.0, horizon_days)
+    return FIRST_ANSWER_RIGHT * hit + (1 - FIRST_ANSWER_RIGHT) * miss
+
+
+def plan_daily(
+    seen: Sequence[str],
+    new: Sequence[str],
+    memories: Mapping[str, MemoryState],
+    now: datetime,
+    next_prompt: datetime,
+    *,
+    size: int,
+    new_allowance: int,
+    leech_lapses: int = DEFAULT_LEECH_LAPSES,
+    horizon_days: float = HORIZON_DAYS,
+) -> DailyPlan:
+    """Today's session: up to `size` distinct questions, most valuable first.
+
+    `seen`: questions with a memory state (any deck); `new`: unseen questions of the
+    active deck in deck order. Empty only when both are empty.
+    """
+    reviews = lapses = 0
+    predicted = 0.0
+    due: list[tuple[str, MemoryState, int]] = []  # id, memory, deck order
+    held_back: list[str] = []  # resting leeches, then leeches beyond today's one
+    for order, item_id in enumerate(seen):
+        memory = memories[item_id]
+        reviews += memory.reps - 1
+        lapses += memory.lapses
+        predicted += memory.recall_predicted
+        if memory.due >= next_prompt:
+            continue
+        if memory.lapses >= leech_lapses and _resting(memory, now):
+            held_back.append(item_id)
+        else:
+            due.append((item_id, memory, order))
+    due_count = len(due) + len(held_back)
+    record = LearnerRecord(reviews, lapses, predicted)
+    curve = forgetting_curve().scaled(record.decay_scale())
+    scored = ValueModel(curve, horizon_days).scored(due, now)
+    new_value = new_item_value(curve, horizon_days)
+    new_slots = min(new_allowance, size)
+    if scored:
+        new_slots = min(new_slots, round(size * record.new_share()))
+    # Deck order among equals: earlier new items rank higher (larger second key).
+    fresh = [
+        (new_value, len(seen) + len(new) - index, item_id)
+        for index, item_id in enumerate(new[: max(0, new_slots)])
+    ]
+    chosen: list[str] = []
+    leech_taken = False
+    for _, _, item_id in heapq.nlargest(len(scored) + len(fresh), scored + fresh):
+        if len(chosen) == size:
+            break
+        known = memories.get(item_id)
+        if known is not None and is_leech(known, leech_lapses):
+            if leech_taken:
+                held_back.append(item_id)
+                continue
+            leech_taken = True
+        chosen.append(item_id)
+    if len(chosen) < size:
+        chosen += _most_at_risk(seen, memories, now, next_prompt, size - len(chosen), curve)
+    if len(chosen) < size:  # the pace held new questions back, but nothing else is left
+        spare = [item_id for item_id in new[: max(0, new_allowance)] if item_id not in chosen]
+        chosen += spare[: size - len(chosen)]
+    if len(chosen) < size:
+        chosen += held_back[: size - len(chosen)]
+    # Shown reviews first (most valuable first, so a recent miss leads), then new questions.
+    chosen.sort(key=lambda item_id: item_id not in memories)
+    return DailyPlan(item_ids=chosen, due=due_count)
+
+
+def _resting(memory: MemoryState, now: datetime) -> bool:
+    return memory.last_review is not None and now - memory.last_review < LEECH_REST
+
+
+def _most_at_risk(
+    seen: Sequence[str],
+    memories: Mapping[str, MemoryState],
+    now: datetime,
+    next_prompt: datetime,
+    count: int,
+    curve: ForgettingCurve,
+) -> list[str]:
+    """Not-yet-due questions with the lowest predicted recall now."""
+    risk: list[tuple[float, str]] = []
+    for item_id in seen:
+        memory = memories[item_id]
+        if memory.due < next_prompt or not memory.stability or memory.last_review is None:
+            continue
+        elapsed = (now - memory.last_review).total_seconds() / _SECONDS_PER_DAY
+        risk.append((curve.recall(memory.stability, elapsed), item_id))
+    return [item_id for _, item_id in heapq.nsmallest(count, risk)]
