@@ -36,7 +36,11 @@ GROUP = -1005550001111
 
 def stored(database: Path, poll_id: str) -> list[int]:
     with sqlite3.connect(database) as db:
-        rows = db.execute("SELECT user_id FROM answers WHERE poll_id = ?", (poll_id,)).fetchall()
+        rows = db.execute(
+            "SELECT a.user_id FROM answers a JOIN sent_polls s ON s.id = a.poll_ref"
+            " WHERE s.poll_id = ?",
+            (poll_id,),
+        ).fetchall()
     return [row[0] for row in rows]
 
 

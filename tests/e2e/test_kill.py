@@ -23,7 +23,11 @@ KILL_DELAYS = (0.0, 0.005, 0.01, 0.02, 0.04, 0.07, 0.1, 0.15, 0.25, 0.4, 0.7)
 
 def stored(bot: BotProcess, poll_id: str) -> list[int]:
     with sqlite3.connect(bot.database) as db:
-        rows = db.execute("SELECT user_id FROM answers WHERE poll_id = ?", (poll_id,)).fetchall()
+        rows = db.execute(
+            "SELECT a.user_id FROM answers a JOIN sent_polls s ON s.id = a.poll_ref"
+            " WHERE s.poll_id = ?",
+            (poll_id,),
+        ).fetchall()
     return [row[0] for row in rows]
 
 
