@@ -515,10 +515,9 @@ def _share_text(share: float | None) -> str:
     return "—" if share is None else f"{round(100 * share)}%"
 
 
-def _one_line(text: str, limit: int) -> str:
-    """Plain text on one line, at most `limit` characters (cut before escaping)."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+def _flat(text: str) -> str:
+    """Every run of whitespace (newlines too) as one space: a list line stays one line."""
+    return " ".join(text.split())
 
 
 def stats_nothing_yet() -> str:
@@ -554,7 +553,7 @@ def stats_progress(report: ProgressReport) -> str:
         f"Mastered (recall ≥ 90%): {report.headline.mastered:,}/{report.headline.items:,}",
     ]
     lines += [
-        f"  {escape(_one_line(deck.title, 64))}: {deck.mastered}/{deck.total}"
+        f"  {escape(shorten(_flat(deck.title), 64))}: {deck.mastered}/{deck.total}"
         for deck in report.mastery
     ]
     return "\n".join(lines)
@@ -578,7 +577,7 @@ def groupstats_caption(report: GroupReport, hardest: int = 3, names: int = 20) -
         "Hardest:",
     ]
     head += [
-        f"{rank}. {escape(_one_line(line.question, 70))} — {_share_text(line.accuracy)} "
+        f"{rank}. {escape(shorten(_flat(line.question), 70))} — {_share_text(line.accuracy)} "
         f"({line.members} of {report.members})"
         for rank, line in enumerate(report.questions[:hardest], start=1)
     ]
@@ -587,7 +586,7 @@ def groupstats_caption(report: GroupReport, hardest: int = 3, names: int = 20) -
     # Fewer names until it fits: the caption limit counts the text, tags and escapes count less.
     for shown in range(min(names, len(report.absent)), -1, -1):
         listed = ", ".join(
-            escape(_one_line(member.first_name, 32)) for member in report.absent[:shown]
+            escape(shorten(_flat(member.first_name), 32)) for member in report.absent[:shown]
         )
         rest = len(report.absent) - shown
         if rest:

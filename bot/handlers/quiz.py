@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from telegram import PollAnswer, Update
+from telegram import Poll, PollAnswer, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -23,12 +23,15 @@ from bot.handlers.common import deck_from_args, learner, refuse_outside_private,
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, reply_html, send_quiz_poll
 from bot.handlers.study import choose_for, continue_session, record_answer
+from bot.pipeline.faults import NotYet
 from bot.storage.records import SentPoll, User
 
 log = logging.getLogger(__name__)
 
 PURPOSE_QUIZ = "quiz"
 PURPOSE_CHALLENGE = "challenge"
+# chat_data key: (poll id, user id) of answers stored whose follow-up could not be sent.
+FOLLOW_UP_OWED = "follow_up_owed"
 
 
 async def quiz(update: Update, context: TutorContext) -> None:
@@ -88,6 +91,13 @@ async def poll_answer(update: Update, context: TutorContext) -> None:
         await context.storage.poll_intents.park_answer(
             answer.poll_id, answer.user.id, json.dumps(update.to_dict()), context.clock.now()
         )
+        # The poll update may have matched the poll, and looked for parked answers, while
+        # this one was being parked: then nobody else will credit it.
+        sent = await context.storage.polls.get(answer.poll_id)
+        if sent is None:
+            return
+        await credit_answer(context, answer, sent)
+        await context.storage.poll_intents.unpark(answer.poll_id, answer.user.id)
         return
     await credit_answer(context, answer, sent)
 
@@ -95,8 +105,24 @@ async def poll_answer(update: Update, context: TutorContext) -> None:
 async def poll_state(update: Update, context: TutorContext) -> None:
     """Telegram's `poll` update: match a poll we never heard back about, credit its answers."""
     poll = update.poll
-    if poll is None or await context.storage.polls.get(poll.id) is not None:
+    if poll is None:
         return
+    sent = await context.storage.polls.get(poll.id)
+    if sent is None:
+        sent = await match_poll(context, poll)
+        if sent is None:
+            return
+        log.info("poll %s matched to a send that timed out (item %s)", poll.id, sent.item_id)
+    elif not _follow_up_owed(context, sent.chat_id, poll.id):
+        return  # known and settled: most poll updates end here, with one read
+    for parked in await context.storage.poll_intents.parked_for(poll.id):
+        parked_update = Update.de_json(json.loads(parked.payload), context.bot)
+        if parked_update.poll_answer is not None:
+            await credit_answer(context, parked_update.poll_answer, sent)
+        await context.storage.poll_intents.unpark(parked.poll_id, parked.user_id)
+
+
+async def match_poll(context: TutorContext, poll: Poll) -> SentPoll | None:
     shown = [option.text for option in poll.options]
     item = next(
         (
@@ -107,17 +133,35 @@ async def poll_state(update: Update, context: TutorContext) -> None:
         None,
     )
     if item is None:
-        return
+        return None
     order = [item.options.index(text) for text in shown]
-    sent = await context.storage.poll_intents.adopt(poll.id, item.id, order, context.clock.now())
-    if sent is None:
-        return
-    log.info("poll %s matched to a send that timed out (item %s)", poll.id, item.id)
-    for parked in await context.storage.poll_intents.parked_for(poll.id):
-        parked_update = Update.de_json(json.loads(parked.payload), context.bot)
-        if parked_update.poll_answer is not None:
-            await credit_answer(context, parked_update.poll_answer, sent)
-        await context.storage.poll_intents.unpark(parked.poll_id, parked.user_id)
+    return await adopt_poll(context, poll, item.id, order)
+
+
+async def adopt_poll(
+    context: TutorContext, poll: Poll, item_id: str, order: list[int]
+) -> SentPoll | None:
+    """Store `poll` as the unconfirmed send of `item_id` in this shuffle that it must be.
+
+    A `poll` update names no chat. When sends to several chats could be this poll (learners
+    get the same first questions, and a send that failed leaves its intent behind), the
+    voter decides: a private chat's poll is answered by that chat's learner only. Until a
+    vote has been kept aside, the update waits (retried) instead of guessing a chat, which
+    would credit the answer, and send its feedback, to someone else's chat.
+    """
+    intents = context.storage.poll_intents
+    chats = await intents.unconfirmed_chats(item_id, order)
+    if not chats:
+        return None
+    chat_id: int | None = None
+    if len(set(chats)) > 1:
+        voters = {parked.user_id for parked in await intents.parked_for(poll.id)}
+        if not voters:
+            if poll.total_voter_count == 0:
+                return None  # nothing to credit yet: a later update will say more
+            raise NotYet(f"poll {poll.id} may be any of {len(chats)} sends; waiting for its vote")
+        chat_id = next((chat for chat in chats if chat in voters), None)
+    return await intents.adopt(poll.id, item_id, order, context.clock.now(), chat_id)
 
 
 async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPoll) -> None:
@@ -160,11 +204,35 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
         points=points,
         learner=(answer.user.first_name, answer.user.username),
     )
-    if stored is None:
+    key = (sent.poll_id, answer.user.id)
+    if stored is None and not _follow_up_owed(context, sent.chat_id, sent.poll_id, answer.user.id):
         return  # redelivered update: already handled
     private = sent.chat_id == answer.user.id
-    if not correct and private and is_leech(stored, context.settings.leech_lapses):
-        await send_worked_solution(context, sent.chat_id, item, stored.lapses)
+    try:
+        # A retry (nothing newly stored) owes only what follows; the notice is not repeated.
+        if (
+            stored is not None
+            and not correct
+            and private
+            and is_leech(stored, context.settings.leech_lapses)
+        ):
+            await send_worked_solution(context, sent.chat_id, item, stored.lapses)
+        await follow_up(context, private, sent, item, correct)
+    except Exception:
+        # The update is retried (Telegram 5xx, timeout) with the answer stored by then:
+        # without this mark the retry would stop there, leaving the answer unacknowledged
+        # (no Next button) or a session waiting for a question that never came.
+        _owed_in(context, sent.chat_id).add(key)
+        raise
+    owed = context.application.chat_data.get(sent.chat_id, {}).get(FOLLOW_UP_OWED)
+    if owed:
+        owed.discard(key)
+
+
+async def follow_up(
+    context: TutorContext, private: bool, sent: SentPoll, item: McqItem, correct: bool
+) -> None:
+    """What an answer leads to: feedback on a /quiz poll, a session's next item."""
     if sent.context == PURPOSE_QUIZ:
         await context.bot.send_message(
             sent.chat_id,
@@ -185,6 +253,27 @@ async def send_worked_solution(
     await reply_html(context, chat_id, render.leech_notice(item, lapses))
     for text in render.explain_item(item):
         await reply_html(context, chat_id, text)
+
+
+def _owed_in(context: TutorContext, chat_id: int) -> set[tuple[str, int]]:
+    owed: set[tuple[str, int]] = context.application.chat_data[chat_id].setdefault(
+        FOLLOW_UP_OWED, set()
+    )
+    return owed
+
+
+def _follow_up_owed(
+    context: TutorContext, chat_id: int, poll_id: str, user_id: int | None = None
+) -> bool:
+    """Whether the follow-up of an answer to `poll_id` (by `user_id`, or anyone) failed.
+
+    Kept in memory (chat_data): after a restart the replayed update stores nothing new and
+    sends nothing, as before. A timed-out send that did arrive may be sent twice.
+    """
+    owed = context.application.chat_data.get(chat_id, {}).get(FOLLOW_UP_OWED)
+    if not owed:
+        return False
+    return any(poll == poll_id and user_id in (None, user) for poll, user in owed)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -113,12 +113,26 @@ async def continue_session(context: TutorContext, session: Session, chat_id: int
         log.warning("session %s: item %s no longer exists, skipping", current.id, next_item_id)
         await continue_session(context, current, chat_id)
         return
-    await send_item(context, chat_id, item, purpose=current.kind, session_id=current.id)
+    try:
+        await send_item(context, chat_id, item, purpose=current.kind, session_id=current.id)
+    except Exception:
+        # Not sent (or not known to be): the retried update sends this item again instead
+        # of finding the cursor past it and the learner waiting for a question forever.
+        await context.storage.sessions.step_back(current.id, current.position + 1)
+        raise
 
 
 async def finish_session(context: TutorContext, session: Session, chat_id: int) -> None:
     if not await context.storage.sessions.finish(session.id, context.clock.now()):
         return
+    try:
+        await _send_summary(context, session, chat_id)
+    except Exception:
+        await context.storage.sessions.reopen(session.id)  # so a retry sends it
+        raise
+
+
+async def _send_summary(context: TutorContext, session: Session, chat_id: int) -> None:
     answers = await context.storage.answers.for_session(session.user_id, session.id)
     deck = context.bank.deck(session.deck_id) or context.bank.default_deck
     if session.kind == SESSION_TEST:

@@ -7,15 +7,19 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from bot.storage.database import DatabaseBusyError, is_lock_error
 
 
+class NotYet(Exception):
+    """A handler needs something a later update brings (e.g. a poll's vote): retry it."""
+
+
 def is_transient(error: BaseException | None) -> bool:
-    """True for a locked database and Telegram's 5xx, timeouts and flood waits.
+    """True for a locked database, Telegram's 5xx, timeouts and flood waits, and `NotYet`.
 
     BadRequest derives from NetworkError in PTB but is Telegram refusing the call: retrying
     it would fail the same way.
     """
     if error is None:
         return False
-    if isinstance(error, DatabaseBusyError) or is_lock_error(error):
+    if isinstance(error, NotYet | DatabaseBusyError) or is_lock_error(error):
         return True
     if isinstance(error, BadRequest):
         return False

@@ -198,20 +198,39 @@ class PollIntentRepository:
             await db.execute("DELETE FROM poll_intents WHERE id = ?", (intent.id,))
         self._polls.remember(poll)
 
+    async def unconfirmed_chats(self, item_id: str, option_order: Sequence[int]) -> list[int]:
+        """Chats with an unconfirmed send of this item in this shuffle, oldest send first."""
+        rows = await self._db.fetch_all(
+            "SELECT chat_id FROM poll_intents WHERE item_id = ? AND option_order = ?"
+            " ORDER BY created_at, id",
+            (item_id, json.dumps(list(option_order))),
+        )
+        return [int(row["chat_id"]) for row in rows]
+
     async def adopt(
-        self, poll_id: str, item_id: str, option_order: Sequence[int], now: datetime
+        self,
+        poll_id: str,
+        item_id: str,
+        option_order: Sequence[int],
+        now: datetime,
+        chat_id: int | None = None,
     ) -> SentPoll | None:
-        """Match a poll Telegram told us about to the oldest unconfirmed send of that item.
+        """Match a poll Telegram told us about to the oldest unconfirmed send of that item
+        (to `chat_id`, when given).
 
         The poll's question names the item and its option texts the shuffle, which the
         intent recorded before sending; the stored poll then takes the intent's chat,
         purpose and session (its message id is unknown: 0).
         """
+        in_chat = "" if chat_id is None else " AND chat_id = ?"
+        params: tuple[object, ...] = (item_id, json.dumps(list(option_order)))
+        if chat_id is not None:
+            params += (chat_id,)
         async with self._db.transaction() as db:
             async with db.execute(
                 f"SELECT {_INTENT_COLUMNS} FROM poll_intents WHERE item_id = ?"
-                " AND option_order = ? ORDER BY created_at, id LIMIT 1",
-                (item_id, json.dumps(list(option_order))),
+                f" AND option_order = ?{in_chat} ORDER BY created_at, id LIMIT 1",
+                params,
             ) as cursor:
                 row = await cursor.fetchone()
             if row is None:

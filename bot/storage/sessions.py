@@ -75,6 +75,20 @@ class SessionRepository:
             )
             return cursor.rowcount == 1
 
+    async def step_back(self, session_id: int, position: int) -> None:
+        """Undo the `advance` that reached `position`: its item could not be sent."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE sessions SET position = position - 1 WHERE id = ? AND position = ?"
+                " AND finished_at IS NULL",
+                (session_id, position),
+            )
+
+    async def reopen(self, session_id: int) -> None:
+        """Undo `finish`: the summary could not be sent."""
+        async with self._db.transaction() as db:
+            await db.execute("UPDATE sessions SET finished_at = NULL WHERE id = ?", (session_id,))
+
     async def finish(self, session_id: int, now: datetime) -> bool:
         """Close the session; False if it was already closed (so the summary goes once)."""
         async with self._db.transaction() as db:

@@ -1885,6 +1885,11 @@ class FakeTelegramServer:
         with self._lock:
             return list(self._polls)
 
+    def votes(self, poll_id: str) -> dict[int, list[int]]:
+        """Who voted what on a poll the bot sent: user id -> option ids."""
+        with self._lock:
+            return copy.deepcopy(self._polls[str(poll_id)].votes)
+
     def get_poll(self, poll_id: str) -> JSONDict:
         """Current state of a poll the bot sent (vote counts, is_closed)."""
         with self._lock:

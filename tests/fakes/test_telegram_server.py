@@ -685,6 +685,7 @@ async def test_votes_on_the_bots_polls_queue_the_new_poll_state(
         assert state.id == regular.poll.id and state.question == "Lunch?"
     assert [[o.voter_count for o in s.options] for s in states] == [[0, 1], [0, 2], [0, 1]]
     assert [s.total_voter_count for s in states] == [1, 2, 1]
+    assert server.votes(regular.poll.id) == {USER_ID + 1: [1]}  # Ann retracted hers
     assert [o.persistent_id for o in states[0].options] == [
         o.persistent_id for o in regular.poll.options
     ]

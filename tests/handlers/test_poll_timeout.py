@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 
 from tests.conftest import Harness
 from tests.fakes.offline import OfflineRequest
@@ -81,3 +81,129 @@ async def test_an_answer_to_a_poll_nobody_sent_is_logged_not_dropped_silently(
     )
     warnings = [r for r in caplog.records if r.levelname == "WARNING" and "999" in r.getMessage()]
     assert warnings
+
+
+@pytest.mark.usefixtures("send_poll_times_out")
+async def test_two_chats_sent_the_same_poll_the_vote_decides_whose_it_was(
+    harness: Harness,
+) -> None:
+    """The same question in the same shuffle went to two learners and neither send was
+    heard back: the poll update alone cannot tell whose poll it is, the vote can."""
+    polls = {}
+    for user_id in (21, 22):
+        learner = harness.user(user_id)
+        await harness.command(learner, "/start")
+        harness.services.rng.seed(3)  # the same shuffle for both
+        await harness.command(learner, "/quiz")
+        polls[user_id] = harness.last_poll()["poll"]
+    assert polls[21]["question"] == polls[22]["question"]
+    assert [o["text"] for o in polls[21]["options"]] == [o["text"] for o in polls[22]["options"]]
+
+    # Bea (22) votes; Telegram's poll update may be handled before her answer.
+    poll = polls[22]
+    right = poll["correct_option_ids"][0]
+    harness.api.server.push_poll_answer(harness.api.server.user(22, "Ada"), poll["id"], [right])
+    await harness.send({"poll": harness.api.server.get_poll(poll["id"])})
+    assert await harness.services.storage.polls.get(poll["id"]) is None  # not guessed
+    await harness.send(
+        {
+            "poll_answer": {
+                "poll_id": poll["id"],
+                "user": harness.user(22),
+                "option_ids": [right],
+                "option_persistent_ids": [poll["options"][right]["persistent_id"]],
+            }
+        }
+    )
+    await harness.send({"poll": harness.api.server.get_poll(poll["id"])})  # the retry
+
+    sent = await harness.services.storage.polls.get(poll["id"])
+    assert sent is not None and sent.chat_id == 22
+    answers = await harness.services.storage.answers.for_user(22)
+    assert [(answer.chat_id, answer.correct) for answer in answers] == [(22, True)]
+    assert "Right!" in harness.api.texts(22)[-1]
+    assert not any("Right!" in text for text in harness.api.texts(21))
+    # Ada's send is still waiting for its own poll.
+    assert await harness.services.storage.poll_intents.unconfirmed_chats(
+        sent.item_id, sent.option_order
+    ) == [21]
+
+
+def next_feedback_fails(monkeypatch: pytest.MonkeyPatch, method: str = "sendMessage") -> list[str]:
+    """The next call of `method` gets a 502 from Telegram (not applied); later ones go through."""
+    original = OfflineRequest.do_request
+    failed: list[str] = []
+
+    async def bad_gateway_once(self: OfflineRequest, url: str, *args: Any, **kw: Any) -> Any:
+        if url.endswith(f"/{method}") and not failed:
+            failed.append(url)
+            raise NetworkError("Bad Gateway")
+        return await original(self, url, *args, **kw)
+
+    monkeypatch.setattr(OfflineRequest, "do_request", bad_gateway_once)
+    return failed
+
+
+async def test_a_retry_after_the_feedback_failed_still_acknowledges_the_answer(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = harness.user(21)
+    await harness.command(ada, "/start")
+    await harness.command(ada, "/quiz")
+    poll = harness.last_poll()["poll"]
+    failed = next_feedback_fails(monkeypatch)
+    update = await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+    assert failed and not any("Right!" in text for text in harness.api.texts(21))
+    await harness.redeliver(update)  # the pipeline's retry of the same update
+    assert [text for text in harness.api.texts(21) if "Right!" in text] == ["✅ Right!"]
+    await harness.redeliver(update)  # Telegram sending it again: already acknowledged
+    assert len([text for text in harness.api.texts(21) if "Right!" in text]) == 1
+    assert len(await harness.services.storage.answers.for_user(21)) == 1
+
+
+@pytest.mark.usefixtures("send_poll_times_out")
+async def test_a_kept_answer_whose_feedback_failed_is_acknowledged_on_retry(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poll = await quiz_whose_send_timed_out(harness)
+    await harness.answer_poll(harness.user(21), poll["id"], poll["correct_option_ids"][0])
+    next_feedback_fails(monkeypatch)
+    state = {"poll": harness.api.server.get_poll(poll["id"])}
+    await harness.send(state)  # matched and credited; the feedback got a 502
+    assert len(await stored_answers(harness)) == 1
+    assert not any("Right!" in text for text in harness.api.texts(21))
+    await harness.send(state)  # the pipeline's retry
+    assert [text for text in harness.api.texts(21) if "Right!" in text] == ["✅ Right!"]
+    assert await harness.services.storage.poll_intents.parked_for(poll["id"]) == []
+
+
+async def test_a_test_whose_next_question_failed_asks_it_on_retry(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/test: the send of question 2 fails; the retried answer update sends question 2
+    (not 3), and a failed result message is sent by the retry of the last answer."""
+    ada = harness.user(21)
+    await harness.command(ada, "/test")
+    session = await harness.services.storage.sessions.open_session(21, "test")
+    assert session is not None
+    first = harness.last_poll()["poll"]
+    failed = next_feedback_fails(monkeypatch, "sendPoll")
+    update = await harness.answer_poll(ada, first["id"], first["correct_option_ids"][0])
+    assert failed and harness.last_poll()["poll"]["id"] == first["id"]  # nothing new sent
+    await harness.redeliver(update)  # the pipeline's retry
+    second = harness.last_poll()["poll"]
+    assert second["id"] != first["id"]
+    assert second["question"] == harness.services.bank.item(session.item_ids[1]).question
+    await harness.redeliver(update)  # Telegram sending it again: nothing more is sent
+    assert harness.last_poll()["poll"]["id"] == second["id"]
+
+    poll = second
+    for _ in range(8):
+        await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+        poll = harness.last_poll()["poll"]
+    failed = next_feedback_fails(monkeypatch)
+    last = await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+    assert failed and not any("Test result" in text for text in harness.api.texts(21))
+    await harness.redeliver(last)
+    assert [text for text in harness.api.texts(21) if "Test result" in text]
+    assert "Score: 10/10" in harness.api.texts(21)[-1]

@@ -388,6 +388,25 @@ async def test_advance_is_compare_and_set(storage: Storage, clock: ManualClock) 
     assert done is not None and done.next_item_id is None
 
 
+async def test_step_back_undoes_one_advance_only(storage: Storage, clock: ManualClock) -> None:
+    await storage.users.upsert(11, "Ada", None, clock.now())
+    session = await storage.sessions.start(11, "test", "deck", ["q1", "q2"], clock.now())
+    assert await storage.sessions.advance(session.id, 0) is True
+    await storage.sessions.step_back(session.id, 1)
+    await storage.sessions.step_back(session.id, 1)  # the cursor is no longer there: no-op
+    back = await storage.sessions.get(session.id)
+    assert back is not None and back.position == 0 and back.next_item_id == "q1"
+
+
+async def test_reopen_lets_finish_succeed_again(storage: Storage, clock: ManualClock) -> None:
+    await storage.users.upsert(11, "Ada", None, clock.now())
+    session = await storage.sessions.start(11, "test", "deck", ["q1"], clock.now())
+    assert await storage.sessions.finish(session.id, clock.now()) is True
+    await storage.sessions.reopen(session.id)
+    assert await storage.sessions.open_session(11, "test") is not None
+    assert await storage.sessions.finish(session.id, clock.now()) is True
+
+
 async def test_finish_returns_true_once(storage: Storage, clock: ManualClock) -> None:
     await storage.users.upsert(11, "Ada", None, clock.now())
     session = await storage.sessions.start(11, "daily", "deck", ["q1"], clock.now())
