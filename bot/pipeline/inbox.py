@@ -44,6 +44,7 @@ class UpdateInbox:
         self._raw: dict[int, str] = {}
         self._flush_lock = asyncio.Lock()
         self._flusher: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def fetched(self, raw_updates: list[dict[str, Any]]) -> None:
         """getUpdates' own JSON for these updates: stored as Telegram sent it (and cheaper
@@ -106,20 +107,22 @@ class UpdateInbox:
         return updates
 
     def start_flusher(self) -> None:
+        self._stopping = asyncio.Event()
         self._flusher = asyncio.create_task(self._flush_handled_marks(), name="inbox-flusher")
 
     async def stop_flusher(self) -> None:
         if self._flusher is None:
             return
-        self._flusher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._flusher
+        # Asked to stop, not cancelled: a flush under way finishes its transaction first.
+        self._stopping.set()
+        await self._flusher
         self._flusher = None
         await self.flush()
 
     async def _flush_handled_marks(self) -> None:
-        while True:
-            await asyncio.sleep(HANDLED_FLUSH_SECONDS)
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), HANDLED_FLUSH_SECONDS)
             if self._handled or self._failed:
                 try:
                     await self.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -173,7 +174,14 @@ class Database:
         process shows up here, before any statement ran, and is waited out with backoff.
         """
         async with self._write_lock:
-            await self._with_lock_retry(lambda: self.connection.execute("BEGIN IMMEDIATE"))
+            try:
+                await self._with_lock_retry(lambda: self.connection.execute("BEGIN IMMEDIATE"))
+            except asyncio.CancelledError:
+                # The BEGIN still runs on aiosqlite's thread: undo it (queued after it) before
+                # the lock goes to the next writer, or its own BEGIN would fail.
+                with contextlib.suppress(sqlite3.Error):
+                    await self.connection.execute("ROLLBACK")
+                raise
             try:
                 yield self.connection
             except BaseException:
