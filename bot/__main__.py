@@ -1,4 +1,4 @@
-"""`python -m bot` runs the bot; `python -m bot check-content [DIR]` checks the decks."""
+"""`python -m bot` runs the bot; `check-content [DIR]` checks decks; `import-deck FILE` adds one."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.content.importers import command as import_deck
 from bot.content.loader import ContentError, check_content
 
 EXIT_CONTENT = 1
@@ -24,10 +25,18 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="start the bot (the default)")
     check = commands.add_parser("check-content", help="validate the decks and summarise them")
     check.add_argument("directory", nargs="?", type=Path, default=None)
+    importer = commands.add_parser(
+        "import-deck", help="write a YAML deck from CSV/TSV/Anki/Aiken/GIFT"
+    )
+    import_deck.add_arguments(importer)
     args = parser.parse_args(argv)
 
     if args.command == "check-content":
         return run_check_content(args.directory)
+    if args.command == "import-deck":
+        return import_deck.run_import_deck(
+            args, Path(_setting_or_default("CONTENT_DIR", "content"))
+        )
     return run_bot()
 
 
