@@ -23,6 +23,7 @@ from bot.handlers import (
     membership,
     prompts,
     quiz,
+    reload,
     reminders,
     start,
     stats,
@@ -95,6 +96,7 @@ def build_application(
         forget,
         membership,
         challenge,
+        reload,
     ):
         application.add_handlers(module.handlers())
     application.add_handlers(start.fallback_handlers())
@@ -106,6 +108,7 @@ async def _post_init(application: TutorApplication) -> None:
     services = application.bot_data.services
     await services.storage.open()
     await application.bot.set_my_commands(start.bot_commands())
+    reload.install_reload_signal(application)
     if application.job_queue is not None:
         context = TutorContext(application)
         await reminders.rebuild_daily_jobs(application.job_queue, context)
@@ -122,6 +125,7 @@ async def _post_init(application: TutorApplication) -> None:
 
 
 async def _post_shutdown(application: TutorApplication) -> None:
+    reload.remove_reload_signal()
     await application.bot_data.services.storage.close()
 
 

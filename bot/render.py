@@ -423,3 +423,38 @@ def retention_current(value: float) -> str:
         f"Desired retention: <b>{value:.2f}</b> — higher means more frequent reviews. "
         "Change it with /retention 0.80 … 0.97."
     )
+
+
+# --- Reloading the decks (/reload, SIGHUP) ---
+
+
+def reload_refused() -> str:
+    return "Only the bot's admins can reload the decks."
+
+
+def reload_done(decks: int, items: int, added: int, removed: int) -> str:
+    return (
+        f"✅ Decks reloaded: <b>{decks}</b> decks, <b>{items}</b> items "
+        f"({added} new, {removed} removed). Open polls and sessions carry on."
+    )
+
+
+def reload_failed(problems: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
+    """Every problem that fits in one message; the count of the rest at the end."""
+    head = (
+        f"⚠️ <b>Reload refused</b>: {len(problems)} problem(s) in the decks. "
+        "The decks in use have not changed."
+    )
+    lines = [head]
+    size = len(head)
+    for shown, problem in enumerate(problems):
+        line = f"• {escape(problem)}"
+        rest = len(problems) - shown - 1
+        # Leave room for the "… and N more" line that may follow.
+        reserve = len(f"\n… and {len(problems)} more") if rest else 0
+        if size + 1 + len(line) + reserve > limit:
+            lines.append(f"… and {len(problems) - shown} more")
+            break
+        lines.append(line)
+        size += 1 + len(line)
+    return "\n".join(lines)

@@ -14,7 +14,12 @@ from bot.domain.scoring import challenge_points
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, send_quiz_poll
-from bot.handlers.study import choose_for, continue_session, record_answer
+from bot.handlers.study import (
+    choose_for,
+    continue_session,
+    record_answer,
+    record_ungradable_answer,
+)
 from bot.storage.records import User
 
 log = logging.getLogger(__name__)
@@ -69,18 +74,20 @@ async def poll_answer(update: Update, context: TutorContext) -> None:
     if sent is None:
         log.info("answer to unknown poll %s from user %s ignored", answer.poll_id, answer.user.id)
         return
-    item = context.bank.item(sent.item_id)
-    if not isinstance(item, McqItem):
-        log.warning("poll %s refers to missing item %s", sent.poll_id, sent.item_id)
-        return
+    # An item removed by a reload is still graded with the content the poll was sent with.
+    item = context.bank.item(sent.item_id) or context.services.retired_items.get(sent.item_id)
     if not answer.option_ids:
         return  # a retracted vote: the first answer already counted
     await context.storage.users.ensure(
         answer.user.id, answer.user.first_name, answer.user.username, context.clock.now()
     )
     chosen = sent.content_index(answer.option_ids[0])
-    correct = chosen == item.correct_index
     seconds = max(0.0, (context.clock.now() - sent.sent_at).total_seconds())
+    if not isinstance(item, McqItem):
+        log.warning("poll %s refers to missing item %s", sent.poll_id, sent.item_id)
+        await record_ungradable_answer(context, answer.user.id, sent, chosen, seconds)
+        return
+    correct = chosen == item.correct_index
     points = (
         challenge_points(correct, seconds, sent.open_period)
         if sent.context == PURPOSE_CHALLENGE and sent.open_period

@@ -14,7 +14,7 @@ from bot.domain.streaks import current_streak
 from bot.domain.timezones import local_date, parse_timezone
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html, send_item
-from bot.storage.records import NewAnswer, Session, User
+from bot.storage.records import NewAnswer, SentPoll, Session, User
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,28 @@ async def record_answer(
         points=points,
     )
     return await context.storage.answers.record(answer, memory)
+
+
+async def record_ungradable_answer(
+    context: TutorContext, user_id: int, sent: SentPoll, chosen: int, seconds: float
+) -> bool:
+    """Keep an answer to a poll whose item this process no longer knows (removed from the
+    decks before a restart): the poll row gives the item id, the choice and the time, but
+    not which option was right, so it is stored as not correct and the memory is left alone."""
+    answer = NewAnswer(
+        user_id=user_id,
+        item_id=sent.item_id,
+        chat_id=sent.chat_id,
+        grade=Grade.AGAIN.value,
+        correct=False,
+        answered_at=context.clock.now(),
+        context=sent.context,
+        poll_id=sent.poll_id,
+        chosen_option=chosen,
+        seconds=seconds,
+        session_id=sent.session_id,
+    )
+    return await context.storage.answers.record(answer, None)
 
 
 def session_items(context: TutorContext, deck_id: str, kinds: tuple[type, ...]) -> list[str]:
