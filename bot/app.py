@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.content.loader import load_bank
@@ -31,6 +32,13 @@ from bot.handlers import (
 from bot.handlers.context import BotData, Services, TutorContext
 from bot.handlers.errors import on_error
 from bot.pacing import paced_rate_limiter
+from bot.pipeline import (
+    ChatOrderedProcessor,
+    DurableUpdateQueue,
+    InboxFirstRequest,
+    UpdateInbox,
+    is_transient,
+)
 from bot.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -42,6 +50,8 @@ ALLOWED_UPDATES = [
     Update.POLL,
     Update.MY_CHAT_MEMBER,
 ]
+# A sendPoll that timed out is matched to its `poll` update within this time, or never.
+POLL_INTENT_LIFETIME = timedelta(days=2)
 # RetryAfter (HTTP 429) is retried this many times by AIORateLimiter before giving up.
 SEND_RETRIES = 5
 
@@ -69,6 +79,8 @@ def build_application(
             bank=load_bank(settings.content_dir),
             clock=clock or SystemClock(),
         )
+    inbox = UpdateInbox(services.storage.inbox, services.clock)
+    processor = ChatOrderedProcessor(inbox)
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -76,13 +88,21 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .context_types(ContextTypes(context=TutorContext, bot_data=BotData))
         .rate_limiter(rate_limiter(settings))
+        .update_queue(DurableUpdateQueue(inbox))
+        .concurrent_updates(processor)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.request(request)
+    builder = builder.get_updates_request(
+        InboxFirstRequest(request or HTTPXRequest(connection_pool_size=1), inbox)
+    )
     application: TutorApplication = builder.build()
+    processor.application = application
     application.bot_data.services = services
+    application.bot_data.processor = processor
     for module in (
         start,
         decks,
@@ -100,13 +120,39 @@ def build_application(
     ):
         application.add_handlers(module.handlers())
     application.add_handlers(start.fallback_handlers())
-    application.add_error_handler(on_error)
+    application.add_error_handler(_on_error)
     return application
+
+
+async def _on_error(update: object, context: TutorContext) -> None:
+    """Tell the pipeline which update failed; transient failures are retried, not reported."""
+    error = context.error
+    if error is not None:
+        context.bot_data.processor.record_failure(update, error)
+    if is_transient(error):
+        log.warning("update handling hit a transient failure, will retry: %r", error)
+        return
+    await on_error(update, context)
+
+
+def _queue(application: TutorApplication) -> DurableUpdateQueue:
+    queue = application.update_queue
+    assert isinstance(queue, DurableUpdateQueue)
+    return queue
 
 
 async def _post_init(application: TutorApplication) -> None:
     services = application.bot_data.services
     await services.storage.open()
+    queue = _queue(application)
+    # Updates received before a crash or stop and not handled go first, in their order.
+    pending = await queue.inbox.pending(application.bot)
+    for update in pending:
+        queue.put_pending(update)
+    if pending:
+        log.info("replaying %d updates left pending by the last run", len(pending))
+    queue.inbox.start_flusher()
+    await services.storage.poll_intents.expire(services.clock.now() - POLL_INTENT_LIFETIME)
     await application.bot.set_my_commands(start.bot_commands())
     reload.install_reload_signal(application)
     if application.job_queue is not None:
@@ -124,6 +170,11 @@ async def _post_init(application: TutorApplication) -> None:
     )
 
 
+async def _post_stop(application: TutorApplication) -> None:
+    # Every update handled so far is written down, so a clean restart replays nothing.
+    await _queue(application).inbox.stop_flusher()
+
+
 async def _post_shutdown(application: TutorApplication) -> None:
     reload.remove_reload_signal()
     await application.bot_data.services.storage.close()
@@ -132,6 +183,8 @@ async def _post_shutdown(application: TutorApplication) -> None:
 def run(settings: Settings) -> None:
     application = build_application(settings)
     if settings.webhook_url:
+        # PTB answers Telegram's POST with 200 once the update is queued: make that durable.
+        _queue(application).flush_on_put = True
         application.run_webhook(
             listen="0.0.0.0",
             port=settings.port,

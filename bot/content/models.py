@@ -205,16 +205,23 @@ class ContentBank:
         self._decks = {deck.id: deck for deck in decks}
         self._items: dict[str, McqItem | CardItem | PromptItem] = {}
         self._deck_of: dict[str, str] = {}
+        self._by_question: dict[str, list[McqItem]] = {}
         for deck in decks:
             for item in deck.items:
                 self._items[item.id] = item
                 self._deck_of[item.id] = deck.id
+                if isinstance(item, McqItem):
+                    self._by_question.setdefault(item.question, []).append(item)
 
     def deck(self, deck_id: str) -> Deck | None:
         return self._decks.get(deck_id)
 
     def item(self, item_id: str) -> McqItem | CardItem | PromptItem | None:
         return self._items.get(item_id)
+
+    def questions_asking(self, question: str) -> list[McqItem]:
+        """The quiz items whose question reads exactly `question` (as a sent poll shows it)."""
+        return list(self._by_question.get(question, ()))
 
     def deck_of(self, item_id: str) -> Deck:
         return self._decks[self._deck_of[item_id]]

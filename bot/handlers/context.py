@@ -7,7 +7,7 @@ import contextlib
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -76,10 +76,16 @@ class Services:
         self.bank = bank
 
 
+class FailureSink(Protocol):
+    def record_failure(self, update: object, error: BaseException) -> None: ...
+
+
 class BotData:
     """`bot_data` of the Application: holds the services and nothing that must survive a restart."""
 
     services: Services
+    # The update processor, told by the error handler which update failed (and so is retried).
+    processor: FailureSink
 
 
 class TutorContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

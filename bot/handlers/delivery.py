@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode, PollType
+from telegram.error import BadRequest, Forbidden
 
 from bot import render
 from bot.content.models import CardItem, McqItem, PromptItem
@@ -33,37 +34,39 @@ async def send_quiz_poll(
     session_id: int | None = None,
     open_period: int | None = None,
 ) -> SentPoll:
-    """Send `item` as a shuffled, non-anonymous quiz poll and store it before returning."""
+    """Send `item` as a shuffled, non-anonymous quiz poll and store it before returning.
+
+    An intent is stored first: if sendPoll times out after Telegram delivered the poll,
+    the `poll` update that follows the first vote is matched to it, so answers count.
+    """
     order = list(range(len(item.options)))
     context.services.rng.shuffle(order)
     correct_position = order.index(item.correct_index)
+    now = context.clock.now()
+    intent = await context.storage.poll_intents.add(
+        chat_id, item.id, order, now, purpose, session_id, open_period
+    )
     async with context.services.polls_in_flight.sending():
-        message = await context.bot.send_poll(
-            chat_id=chat_id,
-            question=item.question,
-            options=[item.options[index] for index in order],
-            is_anonymous=False,
-            type=PollType.QUIZ,
-            correct_option_ids=[correct_position],  # type: ignore[list-item]  # 0–11 by validation
-            explanation=item.explanation,
-            open_period=open_period,
-            # In a timed round nobody may see how others voted before it closes.
-            hide_results_until_closes=True if open_period else None,
-        )
+        try:
+            message = await context.bot.send_poll(
+                chat_id=chat_id,
+                question=item.question,
+                options=[item.options[index] for index in order],
+                is_anonymous=False,
+                type=PollType.QUIZ,
+                correct_option_ids=[correct_position],  # type: ignore[list-item]  # 0–11 by validation
+                explanation=item.explanation,
+                open_period=open_period,
+                # In a timed round nobody may see how others voted before it closes.
+                hide_results_until_closes=True if open_period else None,
+            )
+        except (BadRequest, Forbidden):
+            await context.storage.poll_intents.discard(intent)
+            raise
         if message.poll is None:
             raise RuntimeError("Telegram returned a message without a poll for sendPoll")
-        sent = SentPoll(
-            poll_id=message.poll.id,
-            chat_id=chat_id,
-            message_id=message.message_id,
-            item_id=item.id,
-            option_order=tuple(order),
-            sent_at=context.clock.now(),
-            context=purpose,
-            session_id=session_id,
-            open_period=open_period,
-        )
-        await context.storage.polls.add(sent)
+        sent = intent.sent_poll(message.poll.id, message.message_id, context.clock.now())
+        await context.storage.poll_intents.confirm(intent, sent)
     if chat_id > 0:
         await context.storage.users.set_last_item(chat_id, item.id)
     return sent

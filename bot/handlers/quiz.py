@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
-from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, PollAnswerHandler
+from telegram import PollAnswer, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    PollAnswerHandler,
+    PollHandler,
+)
 
 from bot import render
 from bot.content.models import McqItem
@@ -20,7 +27,7 @@ from bot.handlers.study import (
     record_answer,
     record_ungradable_answer,
 )
-from bot.storage.records import User
+from bot.storage.records import SentPoll, User
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +79,51 @@ async def poll_answer(update: Update, context: TutorContext) -> None:
         await context.services.polls_in_flight.settled()
         sent = await context.storage.polls.get(answer.poll_id)
     if sent is None:
-        log.info("answer to unknown poll %s from user %s ignored", answer.poll_id, answer.user.id)
+        # Perhaps a poll whose sendPoll timed out after Telegram delivered it: keep the
+        # answer until Telegram's `poll` update tells us which send it was.
+        log.warning(
+            "answer to unknown poll %s from user %s kept until the poll is known",
+            answer.poll_id,
+            answer.user.id,
+        )
+        await context.storage.poll_intents.park_answer(
+            answer.poll_id, answer.user.id, json.dumps(update.to_dict()), context.clock.now()
+        )
         return
+    await credit_answer(context, answer, sent)
+
+
+async def poll_state(update: Update, context: TutorContext) -> None:
+    """Telegram's `poll` update: match a poll we never heard back about, credit its answers."""
+    poll = update.poll
+    if poll is None or await context.storage.polls.get(poll.id) is not None:
+        return
+    shown = [option.text for option in poll.options]
+    item = next(
+        (
+            candidate
+            for candidate in context.bank.questions_asking(poll.question)
+            if sorted(candidate.options) == sorted(shown)
+        ),
+        None,
+    )
+    if item is None:
+        return
+    order = [item.options.index(text) for text in shown]
+    sent = await context.storage.poll_intents.adopt(poll.id, item.id, order, context.clock.now())
+    if sent is None:
+        return
+    log.info("poll %s matched to a send that timed out (item %s)", poll.id, item.id)
+    for parked in await context.storage.poll_intents.parked_for(poll.id):
+        parked_update = Update.de_json(json.loads(parked.payload), context.bot)
+        if parked_update.poll_answer is not None:
+            await credit_answer(context, parked_update.poll_answer, sent)
+        await context.storage.poll_intents.unpark(parked.poll_id, parked.user_id)
+
+
+async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPoll) -> None:
+    """Record one vote on a poll we sent, then give feedback or move the session on."""
+    assert answer.user is not None
     # An item removed by a reload is still graded with the content the poll was sent with.
     item = context.bank.item(sent.item_id) or context.services.retired_items.get(sent.item_id)
     if not answer.option_ids:
@@ -127,4 +177,5 @@ def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
         CommandHandler("quiz", quiz),
         CallbackQueryHandler(next_question, pattern=rf"^{QUIZ_NEXT}$"),
         PollAnswerHandler(poll_answer),
+        PollHandler(poll_state),
     ]

@@ -7,7 +7,8 @@ from pathlib import Path
 from bot.storage.answers import AnswerRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
-from bot.storage.polls import PollRepository
+from bot.storage.inbox import InboxRepository
+from bot.storage.polls import PollIntentRepository, PollRepository
 from bot.storage.reviews import ReviewRepository
 from bot.storage.sessions import SessionRepository
 from bot.storage.users import UserRepository
@@ -20,6 +21,8 @@ class Storage:
         self.db = Database(path)
         self.users = UserRepository(self.db)
         self.polls = PollRepository(self.db)
+        self.poll_intents = PollIntentRepository(self.db)
+        self.inbox = InboxRepository(self.db)
         self.answers = AnswerRepository(self.db)
         self.reviews = ReviewRepository(self.db)
         self.sessions = SessionRepository(self.db)

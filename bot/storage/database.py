@@ -6,17 +6,42 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+# SQLite's own wait for a lock blocks the one database thread, and with it every learner:
+# keep it short and wait out longer locks (a backup, someone's `sqlite3` shell) here, on
+# the event loop, with backoff.
+BUSY_TIMEOUT_MS = 200
+LOCK_WAIT_SECONDS = 120.0
+_FIRST_BACKOFF = 0.05
+_MAX_BACKOFF = 2.0
+
+
+class DatabaseBusyError(Exception):
+    """Another process kept the database locked for longer than LOCK_WAIT_SECONDS."""
+
+
+class DatabaseUnusableError(Exception):
+    """The database file cannot be used; the message names the path and the reason."""
+
+
+def is_lock_error(error: BaseException) -> bool:
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
 
 
 def to_db_time(moment: datetime) -> str:
@@ -57,16 +82,27 @@ class Database:
         return self._connection
 
     async def open(self) -> None:
-        if isinstance(self.path, Path) and str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: no implicit transactions; `transaction()` says BEGIN.
-        self._connection = await aiosqlite.connect(self.path, isolation_level=None)
-        self._connection.row_factory = aiosqlite.Row
-        await self._connection.execute("PRAGMA journal_mode = WAL")
-        await self._connection.execute("PRAGMA foreign_keys = ON")
-        await self._connection.execute("PRAGMA busy_timeout = 5000")
-        await self._connection.execute("PRAGMA synchronous = NORMAL")
-        await self.migrate()
+        """Connect and migrate; DatabaseUnusableError names the path and the reason."""
+        try:
+            if isinstance(self.path, Path) and str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: no implicit transactions; `transaction()` says BEGIN.
+            self._connection = await aiosqlite.connect(self.path, isolation_level=None)
+            self._connection.row_factory = aiosqlite.Row
+            await self._connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS:d}")
+            await self._with_lock_retry(
+                lambda: self.connection.execute("PRAGMA journal_mode = WAL")
+            )
+            await self._connection.execute("PRAGMA foreign_keys = ON")
+            await self._connection.execute("PRAGMA synchronous = NORMAL")
+            await self.migrate()
+            # A read-only file opens and even migrates when there is nothing to do:
+            # take the write lock once so the problem shows now, not at the first answer.
+            async with self.transaction():
+                pass
+        except (OSError, sqlite3.Error) as error:
+            await self.close()
+            raise DatabaseUnusableError(describe_unusable(self.path, error)) from error
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -81,7 +117,13 @@ class Database:
     async def migrate(self) -> int:
         """Apply every migration newer than the file's user_version, each in one transaction."""
         current = await self.schema_version()
-        for version, name, sql in migrations():
+        known = migrations()
+        if current > len(known):
+            raise DatabaseUnusableError(
+                f"DATABASE_PATH {self.path}: written by a newer version of the bot "
+                f"(schema {current}; this version knows up to {len(known)})"
+            )
+        for version, name, sql in known:
             if version <= current:
                 continue
             log.info("applying migration %s", name)
@@ -94,26 +136,89 @@ class Database:
         return current
 
     async def fetch_one(self, sql: str, params: Sequence[object] = ()) -> aiosqlite.Row | None:
-        async with self.connection.execute(sql, params) as cursor:
-            row: aiosqlite.Row | None = await cursor.fetchone()
-        return row
+        async def attempt() -> aiosqlite.Row | None:
+            async with self.connection.execute(sql, params) as cursor:
+                row: aiosqlite.Row | None = await cursor.fetchone()
+            return row
+
+        return await self._with_lock_retry(attempt)
 
     async def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[aiosqlite.Row]:
-        async with self.connection.execute(sql, params) as cursor:
-            rows = await cursor.fetchall()
-        return list(rows)
+        async def attempt() -> list[aiosqlite.Row]:
+            async with self.connection.execute(sql, params) as cursor:
+                rows = await cursor.fetchall()
+            return list(rows)
+
+        return await self._with_lock_retry(attempt)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write: the lock serialises coroutines sharing this connection."""
+        """One write: the lock serialises coroutines sharing this connection.
+
+        BEGIN IMMEDIATE takes SQLite's write lock up front, so a lock held by another
+        process shows up here, before any statement ran, and is waited out with backoff.
+        """
         async with self._write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
+            await self._with_lock_retry(lambda: self.connection.execute("BEGIN IMMEDIATE"))
             try:
                 yield self.connection
             except BaseException:
                 await self.connection.execute("ROLLBACK")
                 raise
-            await self.connection.execute("COMMIT")
+            try:
+                await self._with_lock_retry(lambda: self.connection.execute("COMMIT"))
+            except BaseException:
+                if self.connection.in_transaction:
+                    await self.connection.execute("ROLLBACK")
+                raise
+
+    async def _with_lock_retry(self, attempt: Callable[[], Awaitable[_T]]) -> _T:
+        """Run `attempt`, retrying with backoff while another process holds a lock."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LOCK_WAIT_SECONDS
+        delay = _FIRST_BACKOFF
+        waited = False
+        while True:
+            try:
+                result = await attempt()
+            except sqlite3.OperationalError as error:
+                if not is_lock_error(error):
+                    raise
+                if loop.time() + delay > deadline:
+                    raise DatabaseBusyError(
+                        f"database {self.path} stayed locked for {LOCK_WAIT_SECONDS:.0f} s"
+                    ) from error
+                if not waited:
+                    log.warning("database is locked by another process; waiting")
+                    waited = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _MAX_BACKOFF)
+                continue
+            if waited:
+                log.info("database lock released; carrying on")
+            return result
+
+
+def describe_unusable(path: Path | str, error: BaseException) -> str:
+    """One line naming the path and why SQLite or the file system refused it."""
+    target = Path(path)
+    if isinstance(error, OSError):
+        reason = error.strerror or str(error)
+        if isinstance(error, NotADirectoryError | FileExistsError):
+            reason = "a part of the path is a regular file, not a folder"
+        return f"DATABASE_PATH {path}: cannot create its folder: {reason}"
+    message = str(error)
+    if target.is_dir():
+        reason = "is a directory, not a database file"
+    elif "file is not a database" in message or "malformed" in message:
+        reason = "is not a SQLite database or is corrupt"
+    elif "readonly" in message or "read-only" in message:
+        reason = "is read-only (the bot needs to write it and its -wal file)"
+    elif "unable to open" in message:
+        reason = "cannot be opened (missing folder or no permission)"
+    else:
+        reason = message
+    return f"DATABASE_PATH {path}: {reason}"
 
 
 def _split_statements(sql: str) -> list[str]:

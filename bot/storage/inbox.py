@@ -1,0 +1,68 @@
+"""The durable update inbox: updates stored before they are confirmed, deleted once handled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.storage.database import Database, to_db_time
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    update_id: int
+    payload: str  # the update's JSON
+
+
+class InboxRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def apply(
+        self,
+        received: Sequence[InboxEntry],
+        handled: Sequence[int],
+        failed: Sequence[tuple[int, str]],
+        now: datetime,
+    ) -> None:
+        """Store new updates, forget handled ones and keep failed ones, in one transaction.
+
+        New rows go first, so an update handled before its row was written (its handler
+        finished within one flush interval) is still forgotten, not left pending.
+        A redelivered update that is already pending keeps its row.
+        """
+        if not received and not handled and not failed:
+            return
+        stamp = to_db_time(now)
+        async with self._db.transaction() as db:
+            if received:
+                await db.executemany(
+                    "INSERT INTO update_inbox (update_id, payload, received_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (update_id) DO NOTHING",
+                    [(entry.update_id, entry.payload, stamp) for entry in received],
+                )
+            if handled:
+                await db.executemany(
+                    "DELETE FROM update_inbox WHERE update_id = ? AND failed_at IS NULL",
+                    [(update_id,) for update_id in handled],
+                )
+            if failed:
+                await db.executemany(
+                    "UPDATE update_inbox SET failed_at = ?, error = ? WHERE update_id = ?",
+                    [(stamp, error, update_id) for update_id, error in failed],
+                )
+
+    async def pending(self) -> list[InboxEntry]:
+        """Updates received but not handled (a crash or a lasting transient failure), in order."""
+        rows = await self._db.fetch_all(
+            "SELECT update_id, payload FROM update_inbox WHERE failed_at IS NULL ORDER BY update_id"
+        )
+        return [InboxEntry(row["update_id"], row["payload"]) for row in rows]
+
+    async def failed(self) -> list[tuple[int, str]]:
+        rows = await self._db.fetch_all(
+            "SELECT update_id, error FROM update_inbox WHERE failed_at IS NOT NULL"
+            " ORDER BY update_id"
+        )
+        return [(row["update_id"], row["error"]) for row in rows]
