@@ -21,6 +21,7 @@ from bot.handlers import (
     exam,
     explain,
     forget,
+    language,
     membership,
     prompts,
     quiz,
@@ -117,8 +118,12 @@ def build_application(
         membership,
         challenge,
         reload,
+        language,
     ):
         application.add_handlers(module.handlers())
+    # Before every other handler: the language this update is answered in.
+    application.add_handler(language.language_handler(), group=language.BEFORE_ALL_HANDLERS)
+    application.add_handler(language.remember_language_handler(), group=language.AFTER_ALL_HANDLERS)
     application.add_handlers(start.fallback_handlers())
     application.add_error_handler(_on_error)
     return application
@@ -153,7 +158,7 @@ async def _post_init(application: TutorApplication) -> None:
         log.info("replaying %d updates left pending by the last run", len(pending))
     queue.inbox.start_flusher()
     await services.storage.poll_intents.expire(services.clock.now() - POLL_INTENT_LIFETIME)
-    await application.bot.set_my_commands(start.bot_commands())
+    await start.register_commands(application.bot)
     reload.install_reload_signal(application)
     if application.job_queue is not None:
         context = TutorContext(application)

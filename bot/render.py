@@ -1,4 +1,9 @@
-"""Every user-facing text: HTML-escaped, within Telegram's limits, one function per message."""
+"""Every user-facing text: HTML-escaped, within Telegram's limits, one function per message.
+
+Texts go through gettext (`bot.i18n`): the English text is the message id, placeholders are
+named (`{title}`), and values are escaped before they are put in. The language is the one set
+for the current update or job.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from html import escape
 from bot.content.models import CardItem, Deck, McqItem, PromptItem
 from bot.domain.exam import ExamResult
 from bot.domain.scoring import Standing
+from bot.i18n import LANGUAGES, N_, _, ngettext
 
 MESSAGE_LIMIT = 4096
 
@@ -21,93 +27,152 @@ class CommandHelp:
     description: str
 
 
+# Usage lines and descriptions are translated where they are shown (N_ only marks them).
 COMMANDS: tuple[CommandHelp, ...] = (
-    CommandHelp("start", "/start", "Register and see what this bot does"),
-    CommandHelp("help", "/help", "List every command"),
-    CommandHelp("decks", "/decks", "List decks and choose the one to study"),
-    CommandHelp("quiz", "/quiz [deck]", "Answer the next quiz question"),
-    CommandHelp("cards", "/cards [deck]", "Review flashcards"),
-    CommandHelp("prompt", "/prompt [deck]", "Explain a concept, then tick what you covered"),
-    CommandHelp("explain", "/explain [item id]", "Worked solution of the last or a given item"),
-    CommandHelp("test", "/test [deck]", "Ten questions, easy to hard, with a verdict"),
-    CommandHelp("stats", "/stats", "Your answers, accuracy, progress and streak"),
-    CommandHelp("daily", "/daily [HH:MM | off | size N]", "Daily revision time and length"),
-    CommandHelp("timezone", "/timezone [Europe/Berlin | UTC+2]", "Your time zone"),
-    CommandHelp("retention", "/retention [0.80-0.97]", "How much you aim to remember"),
-    CommandHelp("forget", "/forget", "Delete all your data"),
-    CommandHelp("challenge", "/challenge [questions] [seconds] [deck]", "Timed round in a group"),
-    CommandHelp("stopchallenge", "/stopchallenge", "Stop the group's running round"),
-    CommandHelp("leaderboard", "/leaderboard", "This week's and all-time group standings"),
+    CommandHelp("start", "/start", N_("Register and see what this bot does")),
+    CommandHelp("help", "/help", N_("List every command")),
+    CommandHelp("decks", "/decks", N_("List decks and choose the one to study")),
+    CommandHelp("quiz", N_("/quiz [deck]"), N_("Answer the next quiz question")),
+    CommandHelp("cards", N_("/cards [deck]"), N_("Review flashcards")),
+    CommandHelp(
+        "prompt", N_("/prompt [deck]"), N_("Explain a concept, then tick what you covered")
+    ),
+    CommandHelp(
+        "explain", N_("/explain [item id]"), N_("Worked solution of the last or a given item")
+    ),
+    CommandHelp("test", N_("/test [deck]"), N_("Ten questions, easy to hard, with a verdict")),
+    CommandHelp("stats", "/stats", N_("Your answers, accuracy, progress and streak")),
+    CommandHelp("daily", N_("/daily [HH:MM | off | size N]"), N_("Daily revision time and length")),
+    CommandHelp("timezone", "/timezone [Europe/Berlin | UTC+2]", N_("Your time zone")),
+    CommandHelp("retention", "/retention [0.80-0.97]", N_("How much you aim to remember")),
+    CommandHelp("language", "/language [en | ru | es | auto]", N_("Language of my messages")),
+    CommandHelp("forget", "/forget", N_("Delete all your data")),
+    CommandHelp(
+        "challenge",
+        N_("/challenge [questions] [seconds] [deck]"),
+        N_("Timed round in a group"),
+    ),
+    CommandHelp("stopchallenge", "/stopchallenge", N_("Stop the group's running round")),
+    CommandHelp("leaderboard", "/leaderboard", N_("This week's and all-time group standings")),
 )
+
+_DIFFICULTIES = {"easy": N_("easy"), "medium": N_("medium"), "hard": N_("hard")}
+_GRADES = {"again": N_("Again"), "hard": N_("Hard"), "good": N_("Good"), "easy": N_("Easy")}
+
+
+def command_description(entry: CommandHelp) -> str:
+    return _(entry.description)
 
 
 def usage(command: str) -> str:
     for entry in COMMANDS:
         if entry.command == command:
-            return f"Usage: {escape(entry.usage)} — {escape(entry.description.lower())}"
+            return _("Usage: {usage} — {description}").format(
+                usage=escape(_(entry.usage)), description=escape(_(entry.description).lower())
+            )
     raise KeyError(command)
 
 
+def grade_label(grade: str) -> str:
+    """An FSRS grade as a button label or in a sentence."""
+    return _(_GRADES[grade])
+
+
 def welcome(first_name: str, deck: Deck, daily_time: str | None, zone: str | None) -> str:
-    text = (
-        f"Hi {escape(first_name)}! I'm your study tutor.\n\n"
+    text = _(
+        "Hi {name}! I'm your study tutor.\n\n"
         "I send quiz questions, flashcards and explain-it prompts, remember every answer, "
         "and bring back what you are about to forget.\n\n"
-        f"Your deck: <b>{escape(deck.title)}</b> (change it with /decks).\n"
+        "Your deck: <b>{deck}</b> (change it with /decks).\n"
         "Try /quiz for a question, /cards for flashcards, or /test to check this topic."
-    )
+    ).format(name=escape(first_name), deck=escape(deck.title))
     if daily_time is not None:
-        text += (
-            f"\n\n⏰ Daily revision is on at {daily_time} {escape(zone or 'UTC')}. "
+        text += "\n\n" + _(
+            "⏰ Daily revision is on at {time} {zone}. "
             "Change it with /daily HH:MM, stop it with /daily off, "
             "set your zone with /timezone Europe/Berlin."
-        )
+        ).format(time=escape(daily_time), zone=escape(zone or "UTC"))
     return text
 
 
 def help_text() -> str:
-    lines = [f"{escape(entry.usage)} — {escape(entry.description)}" for entry in COMMANDS]
-    return "<b>Commands</b>\n" + "\n".join(lines)
+    lines = [f"{escape(_(entry.usage))} — {escape(_(entry.description))}" for entry in COMMANDS]
+    return _("<b>Commands</b>") + "\n" + "\n".join(lines)
 
 
 def unknown_command() -> str:
-    return "I don't know that command. Send /help to see what I can do."
+    return _("I don't know that command. Send /help to see what I can do.")
 
 
 def plain_text_hint() -> str:
-    return "I answer commands. Send /quiz for a question or /help for the list."
+    return _("I answer commands. Send /quiz for a question or /help for the list.")
 
 
 def unknown_deck(query: str, decks: Sequence[Deck]) -> str:
     ids = ", ".join(f"<code>{escape(deck.id)}</code>" for deck in decks)
-    return f"No deck called “{escape(query)}”. Decks: {ids}."
+    return _("No deck called “{query}”. Decks: {ids}.").format(query=escape(query), ids=ids)
 
 
 def deck_list(decks: Sequence[Deck], progress: dict[str, int], active_deck_id: str) -> str:
-    lines = ["<b>Decks</b> (items seen / total)"]
+    lines = [_("<b>Decks</b> (items seen / total)")]
     for deck in decks:
         marker = "▶ " if deck.id == active_deck_id else ""
+        language = f" [{escape(deck.language)}]" if deck.language else ""
         lines.append(
-            f"{marker}<b>{escape(deck.title)}</b> <code>{escape(deck.id)}</code>: "
-            f"{len(deck.mcqs)} questions, {len(deck.cards)} cards, {len(deck.prompts)} prompts"
-            f" — {progress.get(deck.id, 0)}/{len(deck.items)} seen"
+            _(
+                "{marker}<b>{title}</b> <code>{id}</code>{language}: "
+                "{questions} questions, {cards} cards, {prompts} prompts — {seen}/{total} seen"
+            ).format(
+                marker=marker,
+                title=escape(deck.title),
+                id=escape(deck.id),
+                language=language,
+                questions=len(deck.mcqs),
+                cards=len(deck.cards),
+                prompts=len(deck.prompts),
+                seen=progress.get(deck.id, 0),
+                total=len(deck.items),
+            )
         )
-    lines.append("\nTap a deck to study it.")
+    lines.append("\n" + _("Tap a deck to study it."))
     return "\n".join(lines)
 
 
 def deck_chosen(deck: Deck) -> str:
-    return f"Now studying <b>{escape(deck.title)}</b>. Send /quiz or /cards to begin."
+    return _("Now studying <b>{title}</b>. Send /quiz or /cards to begin.").format(
+        title=escape(deck.title)
+    )
+
+
+def deck_studying(deck: Deck) -> str:
+    """The short toast shown when a deck button is pressed (plain text)."""
+    return _("Studying {title}").format(title=deck.title)
+
+
+def deck_gone() -> str:
+    return _("That deck no longer exists.")
+
+
+def item_gone(kind: str) -> str:
+    """Toast for a button whose card or prompt was removed from the decks (plain text)."""
+    if kind == "card":
+        return _("That card no longer exists.")
+    return _("That prompt no longer exists.")
+
+
+_KINDS = {"questions": N_("questions"), "flashcards": N_("flashcards"), "prompts": N_("prompts")}
 
 
 def no_items(deck: Deck, kind: str) -> str:
-    return f"The deck <b>{escape(deck.title)}</b> has no {escape(kind)}. Try /decks."
+    return _("The deck <b>{title}</b> has no {kind}. Try /decks.").format(
+        title=escape(deck.title), kind=escape(_(_KINDS.get(kind, kind)))
+    )
 
 
 def answer_feedback(correct: bool, item: McqItem) -> str:
     if correct:
-        return "✅ Right!"
-    return f"❌ Not quite — the answer is <b>{escape(item.correct)}</b>."
+        return _("✅ Right!")
+    return _("❌ Not quite — the answer is <b>{answer}</b>.").format(answer=escape(item.correct))
 
 
 def card_front(card: CardItem, deck: Deck) -> str:
@@ -117,30 +182,54 @@ def card_front(card: CardItem, deck: Deck) -> str:
 def card_back(card: CardItem, deck: Deck) -> str:
     return (
         f"🃏 <i>{escape(deck.title)}</i>\n\n<b>{escape(card.front)}</b>\n\n{escape(card.back)}\n\n"
-        "How well did you know it?"
+        + _("How well did you know it?")
     )
 
 
 def card_graded(card: CardItem, deck: Deck, grade: str) -> str:
+    label = grade_label(grade) if grade in _GRADES else grade
     return (
         f"🃏 <i>{escape(deck.title)}</i>\n\n<b>{escape(card.front)}</b>\n\n{escape(card.back)}\n\n"
-        f"You said: <i>{escape(grade)}</i>"
+        + _("You said: <i>{grade}</i>").format(grade=escape(label))
     )
 
 
+def show_answer_button() -> str:
+    return _("Show answer")
+
+
+def prompt_done_button() -> str:
+    return _("Done")
+
+
+def next_button() -> str:
+    return _("Next ▶")
+
+
+def explain_button() -> str:
+    return _("Explain")
+
+
 def prompt_question(prompt: PromptItem, ticked: Sequence[bool]) -> str:
-    return (
-        f"💬 <b>Explain:</b> {escape(prompt.question)}\n\n"
-        f"<i>Think about:</i> {escape(prompt.think_about)}\n\n"
+    return _(
+        "💬 <b>Explain:</b> {question}\n\n"
+        "<i>Think about:</i> {think_about}\n\n"
         "Explain it in your own words (out loud or here), then tick the key concepts "
-        f"you covered and press Done. ({sum(ticked)}/{len(prompt.key_concepts)} ticked)"
+        "you covered and press Done. ({ticked}/{total} ticked)"
+    ).format(
+        question=escape(prompt.question),
+        think_about=escape(prompt.think_about),
+        ticked=sum(ticked),
+        total=len(prompt.key_concepts),
     )
 
 
 def prompt_result(prompt: PromptItem, ticked: Sequence[bool]) -> str:
     lines = [
-        f"💬 <b>Explain:</b> {escape(prompt.question)}\n",
-        f"You got <b>{sum(ticked)}/{len(prompt.key_concepts)}</b> concepts.",
+        _("💬 <b>Explain:</b> {question}").format(question=escape(prompt.question)) + "\n",
+        _("You got <b>{ticked}/{total}</b> concepts.").format(
+            ticked=sum(ticked), total=len(prompt.key_concepts)
+        ),
     ]
     lines += [
         f"{'✅' if hit else '▫️'} {escape(concept)}"
@@ -158,8 +247,10 @@ def explain_item(item: McqItem | CardItem | PromptItem) -> list[str]:
     else:
         blocks = [
             f"💬 <b>{escape(item.question)}</b>",
-            f"<i>Think about:</i> {escape(item.think_about)}",
-            "<b>Key concepts</b>\n" + "\n".join(f"• {escape(c)}" for c in item.key_concepts),
+            _("<i>Think about:</i> {think_about}").format(think_about=escape(item.think_about)),
+            _("<b>Key concepts</b>")
+            + "\n"
+            + "\n".join(f"• {escape(c)}" for c in item.key_concepts),
         ]
     return split_messages(blocks)
 
@@ -168,17 +259,21 @@ def _explain_mcq(item: McqItem) -> list[str]:
     blocks = [f"❓ <b>{escape(item.question)}</b>"]
     solution = item.solution
     if solution is None:
-        blocks.append(f"<b>Answer:</b> {escape(item.correct)}")
+        blocks.append(_("<b>Answer:</b> {answer}").format(answer=escape(item.correct)))
         blocks.append(escape(item.explanation))
         return blocks
     for number, step in enumerate(solution.steps, start=1):
-        blocks.append(f"<b>Step {number}: {escape(step.title)}</b>\n{escape(step.detail)}")
-    blocks.append(f"<b>Final answer:</b> {escape(solution.final_answer)}")
-    blocks.append(f"<b>Quick check:</b> {escape(solution.quick_check)}")
-    blocks.append(f"💡 <b>Hint:</b> {escape(solution.hint)}")
+        blocks.append(
+            _("<b>Step {number}: {title}</b>").format(number=number, title=escape(step.title))
+            + "\n"
+            + escape(step.detail)
+        )
+    blocks.append(_("<b>Final answer:</b> {answer}").format(answer=escape(solution.final_answer)))
+    blocks.append(_("<b>Quick check:</b> {check}").format(check=escape(solution.quick_check)))
+    blocks.append(_("💡 <b>Hint:</b> {hint}").format(hint=escape(solution.hint)))
     if solution.common_mistakes:
         mistakes = "\n".join(f"• {escape(m)}" for m in solution.common_mistakes)
-        blocks.append(f"<b>Common mistakes</b>\n{mistakes}")
+        blocks.append(_("<b>Common mistakes</b>") + "\n" + mistakes)
     return blocks
 
 
@@ -204,32 +299,33 @@ def split_messages(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[st
 
 
 def explain_usage_no_last() -> str:
-    return "Nothing to explain yet: answer a /quiz first, or send /explain &lt;item id&gt;."
+    return _("Nothing to explain yet: answer a /quiz first, or send /explain &lt;item id&gt;.")
 
 
 def unknown_item(item_id: str) -> str:
-    return f"No item with id <code>{escape(item_id)}</code>."
+    return _("No item with id <code>{id}</code>.").format(id=escape(item_id))
 
 
 def exam_intro(deck: Deck, count: int) -> str:
-    return (
-        f"📝 <b>Test: {escape(deck.title)}</b>\n{count} questions from easy to hard. "
+    return _(
+        "📝 <b>Test: {title}</b>\n{count} questions from easy to hard. "
         "Answer each poll; the next one follows."
-    )
+    ).format(title=escape(deck.title), count=count)
 
 
 def exam_result(deck: Deck, result: ExamResult) -> str:
     lines = [
-        f"📝 <b>Test result: {escape(deck.title)}</b>",
-        f"Score: {result.right}/{result.total}",
+        _("📝 <b>Test result: {title}</b>").format(title=escape(deck.title)),
+        _("Score: {right}/{total}").format(right=result.right, total=result.total),
     ]
     for level in result.levels:
         if level.total:
-            lines.append(f"• {level.difficulty.value}: {level.right}/{level.total}")
-    verdict = "💪 Strong — this pattern is solid." if result.strong else "📚 Needs review."
-    lines.append(f"\n<b>Verdict:</b> {verdict}")
+            name = _(_DIFFICULTIES[level.difficulty.value])
+            lines.append(f"• {escape(name)}: {level.right}/{level.total}")
+    verdict = _("💪 Strong — this pattern is solid.") if result.strong else _("📚 Needs review.")
+    lines.append("\n" + _("<b>Verdict:</b> {verdict}").format(verdict=verdict))
     if result.missed:
-        lines.append("\nMissed (see /explain &lt;id&gt;):")
+        lines.append("\n" + _("Missed (see /explain &lt;id&gt;):"))
         lines += [f"• <code>{escape(item_id)}</code>" for item_id in result.missed]
     return "\n".join(lines)
 
@@ -247,18 +343,25 @@ def stats(
     answers: int, correct: int, seen: int, total: int, decks: Sequence[DeckLine], streak: int
 ) -> str:
     if answers == 0:
-        return "No answers yet. Send /quiz to start."
+        return _("No answers yet. Send /quiz to start.")
     lines = [
-        "📊 <b>Your stats</b>",
-        f"Answers: {answers}, accuracy {_percent(correct, answers)}",
-        f"Items seen: {seen}/{total}",
-        f"Streak: {streak} day{'s' if streak != 1 else ''}",
+        _("📊 <b>Your stats</b>"),
+        _("Answers: {answers}, accuracy {accuracy}").format(
+            answers=answers, accuracy=_percent(correct, answers)
+        ),
+        _("Items seen: {seen}/{total}").format(seen=seen, total=total),
+        ngettext("Streak: {count} day", "Streak: {count} days", streak).format(count=streak),
         "",
     ]
     for deck in decks:
         lines.append(
-            f"<b>{escape(deck.title)}</b>: {deck.answers} answers, "
-            f"{_percent(deck.correct, deck.answers)}, {deck.seen}/{deck.total} seen"
+            _("<b>{title}</b>: {answers} answers, {accuracy}, {seen}/{total} seen").format(
+                title=escape(deck.title),
+                answers=deck.answers,
+                accuracy=_percent(deck.correct, deck.answers),
+                seen=deck.seen,
+                total=deck.total,
+            )
         )
     return "\n".join(lines)
 
@@ -268,192 +371,258 @@ def _percent(part: int, whole: int) -> str:
 
 
 def forget_confirm() -> str:
-    return (
+    return _(
         "This deletes all your answers, progress and settings. It cannot be undone. Are you sure?"
     )
 
 
+def forget_yes_button() -> str:
+    return _("Yes, delete everything")
+
+
+def forget_cancel_button() -> str:
+    return _("Cancel")
+
+
 def forget_done() -> str:
-    return "All your data is deleted. Send /start to begin again."
+    return _("All your data is deleted. Send /start to begin again.")
 
 
 def forget_cancelled() -> str:
-    return "Nothing was deleted."
+    return _("Nothing was deleted.")
 
 
 def private_only(command: str) -> str:
-    return (
-        f"/{escape(command)} works in a private chat with me — open my profile and send it there."
-    )
+    return _(
+        "/{command} works in a private chat with me — open my profile and send it there."
+    ).format(command=escape(command))
 
 
 def daily_summary(right: int, total: int, streak: int) -> str:
     return (
-        f"🏁 <b>Revision done</b>: {right}/{total} right ({_percent(right, total)}).\n"
-        f"🔥 Streak: {streak} day{'s' if streak != 1 else ''}. See you tomorrow!"
+        _("🏁 <b>Revision done</b>: {right}/{total} right ({percent}).").format(
+            right=right, total=total, percent=_percent(right, total)
+        )
+        + "\n"
+        + ngettext(
+            "🔥 Streak: {count} day. See you tomorrow!",
+            "🔥 Streak: {count} days. See you tomorrow!",
+            streak,
+        ).format(count=streak)
     )
 
 
 def group_only(command: str) -> str:
-    return f"/{escape(command)} works in a group: add me to a group chat and send it there."
+    return _("/{command} works in a group: add me to a group chat and send it there.").format(
+        command=escape(command)
+    )
 
 
 def challenge_usage() -> str:
-    return (
+    return _(
         "Usage: /challenge [questions 1-20] [seconds 5-600] [deck] — "
         "e.g. <code>/challenge 5 20</code>"
     )
 
 
 def challenge_running(ends_at: datetime) -> str:
-    return f"A round is already running here; it ends at about {ends_at:%H:%M:%S} UTC."
+    return _("A round is already running here; it ends at about {time} UTC.").format(
+        time=f"{ends_at:%H:%M:%S}"
+    )
 
 
 def challenge_announce(deck: Deck, questions: int, seconds: int, starter: str) -> str:
-    return (
-        f"🏆 <b>Challenge!</b> {escape(starter)} started a round: {questions} question"
-        f"{'s' if questions != 1 else ''} from <b>{escape(deck.title)}</b>, {seconds} s each. "
-        "Faster right answers score more (500–1000 points)."
-    )
+    return ngettext(
+        "🏆 <b>Challenge!</b> {starter} started a round: {count} question from "
+        "<b>{title}</b>, {seconds} s each. Faster right answers score more (500–1000 points).",
+        "🏆 <b>Challenge!</b> {starter} started a round: {count} questions from "
+        "<b>{title}</b>, {seconds} s each. Faster right answers score more (500–1000 points).",
+        questions,
+    ).format(starter=escape(starter), count=questions, title=escape(deck.title), seconds=seconds)
 
 
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
 def challenge_results(deck: Deck, standings: Sequence[Standing], questions: int) -> str:
-    lines = [f"🏁 <b>Round over</b> — {escape(deck.title)}, {questions} questions"]
+    lines = [
+        _("🏁 <b>Round over</b> — {title}, {count} questions").format(
+            title=escape(deck.title), count=questions
+        )
+    ]
     if not standings:
-        lines.append("Nobody answered this time.")
+        lines.append(_("Nobody answered this time."))
     for standing in standings:
         medal = _MEDALS.get(standing.rank, f"{standing.rank}.")
         lines.append(
-            f"{medal} {escape(standing.first_name)} — {standing.right} right, "
-            f"<b>{standing.points}</b> pts"
+            _("{medal} {name} — {right} right, <b>{points}</b> pts").format(
+                medal=medal,
+                name=escape(standing.first_name),
+                right=standing.right,
+                points=standing.points,
+            )
         )
-    lines.append("\nStandings: /leaderboard")
+    lines.append("\n" + _("Standings: /leaderboard"))
     return "\n".join(lines)
 
 
 def no_running_challenge() -> str:
-    return "No round is running. Start one with /challenge."
+    return _("No round is running. Start one with /challenge.")
 
 
 def stop_refused() -> str:
-    return "Sorry, only the member who started this round or a group admin can stop it."
+    return _("Sorry, only the member who started this round or a group admin can stop it.")
 
 
 def leaderboard(
     week: Sequence[Standing], ever: Sequence[Standing], caller_id: int, size: int
 ) -> str:
-    lines = ["🏆 <b>Leaderboard</b>", "", "<b>This week</b>"]
+    lines = [_("🏆 <b>Leaderboard</b>"), "", _("<b>This week</b>")]
     lines += _board(week, caller_id, size)
-    lines += ["", "<b>All time</b>"]
+    lines += ["", _("<b>All time</b>")]
     lines += _board(ever, caller_id, size)
     return "\n".join(lines)
 
 
 def _board(standings: Sequence[Standing], caller_id: int, size: int) -> list[str]:
     if not standings:
-        return ["No answers yet."]
+        return [_("No answers yet.")]
     lines = [
-        f"{s.rank}. {escape(s.first_name)} — {s.points} pts ({s.right} right)"
+        _("{rank}. {name} — {points} pts ({right} right)").format(
+            rank=s.rank, name=escape(s.first_name), points=s.points, right=s.right
+        )
         for s in standings[:size]
     ]
     mine = next((s for s in standings if s.user_id == caller_id), None)
     if mine is not None and mine.rank > size:
-        lines.append(f"…\nYou: {mine.rank}. {escape(mine.first_name)} — {mine.points} pts")
+        lines.append(
+            "…\n"
+            + _("You: {rank}. {name} — {points} pts").format(
+                rank=mine.rank, name=escape(mine.first_name), points=mine.points
+            )
+        )
     return lines
 
 
 def group_intro() -> str:
-    return (
+    return _(
         "Hi, I'm Quiz Tutor! Start a timed quiz round with /challenge "
         "(e.g. <code>/challenge 5 20</code>) and see the standings with /leaderboard."
     )
 
 
 def group_nothing_to_explain() -> str:
-    return "No question has been asked here yet. Start one with /challenge."
+    return _("No question has been asked here yet. Start one with /challenge.")
 
 
 def group_explain_while_open() -> str:
-    return "No spoilers while the question is open — ask again when it closes."
+    return _("No spoilers while the question is open — ask again when it closes.")
 
 
 def bad_value(problem: str, usage_line: str) -> str:
     return f"⚠️ {escape(problem)}\n{usage_line}"
 
 
+def something_went_wrong() -> str:
+    return _("Sorry, something went wrong on my side. Please try again.")
+
+
 def daily_intro(deck: Deck, due: int, missed: int, size: int) -> str:
     return (
-        f"⏰ <b>Daily revision</b> — {escape(deck.title)}\n"
-        f"{due} item{'s' if due != 1 else ''} due, {missed} missed recently. "
-        f"Here come {size}; each answer brings the next."
+        _("⏰ <b>Daily revision</b> — {title}").format(title=escape(deck.title))
+        + "\n"
+        + ngettext(
+            "{due} item due, {missed} missed recently. Here come {size}; "
+            "each answer brings the next.",
+            "{due} items due, {missed} missed recently. Here come {size}; "
+            "each answer brings the next.",
+            due,
+        ).format(due=due, missed=missed, size=size)
     )
 
 
 def daily_off() -> str:
-    return "Daily revision is off. Turn it on with /daily HH:MM, e.g. /daily 08:30."
+    return _("Daily revision is off. Turn it on with /daily HH:MM, e.g. /daily 08:30.")
 
 
 def daily_setting(
     daily_time: str, zone: str, next_run: datetime, size: int, *, timezone_never_set: bool
 ) -> str:
-    text = (
-        f"⏰ Daily revision at <b>{daily_time}</b> ({escape(zone)}), {size} items per session.\n"
-        f"Next: {next_run:%a %d %b %H:%M}."
-    )
+    text = _(
+        "⏰ Daily revision at <b>{time}</b> ({zone}), {size} items per session.\n"
+        "Next: {next_run:%a %d %b %H:%M}."
+    ).format(time=escape(daily_time), zone=escape(zone), size=size, next_run=next_run)
     if timezone_never_set:
-        text += "\nTimes are in UTC: set your zone with /timezone Europe/Berlin (or UTC+2)."
+        text += "\n" + _("Times are in UTC: set your zone with /timezone Europe/Berlin (or UTC+2).")
     return text
 
 
 def timezone_current(zone: str | None) -> str:
     if zone is None:
-        return "Your time zone is not set, so times are UTC. " + usage("timezone")
-    return f"Your time zone: <b>{escape(zone)}</b>. " + usage("timezone")
+        return _("Your time zone is not set, so times are UTC.") + " " + usage("timezone")
+    return _("Your time zone: <b>{zone}</b>.").format(zone=escape(zone)) + " " + usage("timezone")
 
 
 def timezone_set(zone: str) -> str:
-    return f"Time zone set to <b>{escape(zone)}</b>."
+    return _("Time zone set to <b>{zone}</b>.").format(zone=escape(zone))
 
 
 def retention_current(value: float) -> str:
-    return (
-        f"Desired retention: <b>{value:.2f}</b> — higher means more frequent reviews. "
+    return _(
+        "Desired retention: <b>{value}</b> — higher means more frequent reviews. "
         "Change it with /retention 0.80 … 0.97."
-    )
+    ).format(value=f"{value:.2f}")
+
+
+# --- The learner's language (/language) ---
+
+
+def language_current(language: str, *, chosen: bool) -> str:
+    if chosen:
+        text = _("Language: <b>{name}</b> (your choice).")
+    else:
+        text = _("Language: <b>{name}</b> (from your Telegram settings).")
+    return text.format(name=escape(LANGUAGES[language])) + "\n" + usage("language")
+
+
+def language_set(language: str, *, chosen: bool) -> str:
+    if chosen:
+        text = _("Language set to <b>{name}</b>.")
+    else:
+        text = _("Language follows your Telegram settings again: <b>{name}</b>.")
+    return text.format(name=escape(LANGUAGES[language]))
 
 
 # --- Reloading the decks (/reload, SIGHUP) ---
 
 
 def reload_refused() -> str:
-    return "Only the bot's admins can reload the decks."
+    return _("Only the bot's admins can reload the decks.")
 
 
 def reload_done(decks: int, items: int, added: int, removed: int) -> str:
-    return (
-        f"✅ Decks reloaded: <b>{decks}</b> decks, <b>{items}</b> items "
-        f"({added} new, {removed} removed). Open polls and sessions carry on."
-    )
+    return _(
+        "✅ Decks reloaded: <b>{decks}</b> decks, <b>{items}</b> items "
+        "({added} new, {removed} removed). Open polls and sessions carry on."
+    ).format(decks=decks, items=items, added=added, removed=removed)
 
 
 def reload_failed(problems: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
     """Every problem that fits in one message; the count of the rest at the end."""
-    head = (
-        f"⚠️ <b>Reload refused</b>: {len(problems)} problem(s) in the decks. "
+    head = _(
+        "⚠️ <b>Reload refused</b>: {count} problem(s) in the decks. "
         "The decks in use have not changed."
-    )
+    ).format(count=len(problems))
+    more = _("… and {count} more")
     lines = [head]
     size = len(head)
     for shown, problem in enumerate(problems):
         line = f"• {escape(problem)}"
         rest = len(problems) - shown - 1
         # Leave room for the "… and N more" line that may follow.
-        reserve = len(f"\n… and {len(problems)} more") if rest else 0
+        reserve = len("\n" + more.format(count=len(problems))) if rest else 0
         if size + 1 + len(line) + reserve > limit:
-            lines.append(f"… and {len(problems) - shown} more")
+            lines.append(more.format(count=len(problems) - shown))
             break
         lines.append(line)
         size += 1 + len(line)

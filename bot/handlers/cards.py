@@ -38,7 +38,7 @@ async def show_answer(update: Update, context: TutorContext) -> None:
     assert query is not None and query.data is not None
     card = context.bank.item(query.data.split(":", 1)[1])
     if not isinstance(card, CardItem):
-        await query.answer("That card no longer exists.", show_alert=True)
+        await query.answer(render.item_gone("card"), show_alert=True)
         return
     await query.answer()
     await query.edit_message_text(
@@ -54,7 +54,7 @@ async def grade_card(update: Update, context: TutorContext) -> None:
     _, grade_name, card_id = query.data.split(":", 2)
     card = context.bank.item(card_id)
     if not isinstance(card, CardItem) or grade_name not in {grade.value for grade in Grade}:
-        await query.answer("That card no longer exists.", show_alert=True)
+        await query.answer(render.item_gone("card"), show_alert=True)
         return
     grade = Grade(grade_name)
     user = await learner(update, context)

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.content.models import CardItem, ContentBank, McqItem, PromptItem
 from bot.domain.clock import Clock
 from bot.storage import Storage
+from bot.storage.languages import LanguagePrefs
 
 SETTLE_SECONDS = 10.0
 
@@ -63,6 +64,8 @@ class Services:
     # Items dropped by a reload, so answers to polls already sent are still graded.
     retired_items: dict[str, McqItem | CardItem | PromptItem] = field(default_factory=dict)
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Learners' language preferences, read once per process (see bot/handlers/language.py).
+    languages: dict[int, LanguagePrefs] = field(default_factory=dict)
 
     def swap_bank(self, bank: ContentBank) -> None:
         """Replace the bank in one step; no await here, so no update sees half of it."""

@@ -37,10 +37,10 @@ async def choose_deck(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
     deck = context.bank.deck(query.data.split(":", 1)[1])
     if deck is None:
-        await query.answer("That deck no longer exists.", show_alert=True)
+        await query.answer(render.deck_gone(), show_alert=True)
         return
     await context.storage.users.set_active_deck(user.user_id, deck.id)
-    await query.answer(f"Studying {deck.title}")
+    await query.answer(render.deck_studying(deck))
     await query.edit_message_text(render.deck_chosen(deck), parse_mode="HTML")
 
 

@@ -19,8 +19,8 @@ async def forget(update: Update, context: TutorContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, delete everything", callback_data=f"{FORGET}:yes"),
-                InlineKeyboardButton("Cancel", callback_data=f"{FORGET}:no"),
+                InlineKeyboardButton(render.forget_yes_button(), callback_data=f"{FORGET}:yes"),
+                InlineKeyboardButton(render.forget_cancel_button(), callback_data=f"{FORGET}:no"),
             ]
         ]
     )

@@ -45,7 +45,7 @@ async def toggle_concept(update: Update, context: TutorContext) -> None:
     assert query is not None and query.data is not None
     parsed = _parse(query.data, context)
     if parsed is None:
-        await query.answer("That prompt no longer exists.", show_alert=True)
+        await query.answer(render.item_gone("prompt"), show_alert=True)
         return
     item, ticked = parsed
     await query.answer()
@@ -61,7 +61,7 @@ async def finish_prompt(update: Update, context: TutorContext) -> None:
     assert query is not None and query.data is not None and query.message is not None
     parsed = _parse(query.data, context)
     if parsed is None:
-        await query.answer("That prompt no longer exists.", show_alert=True)
+        await query.answer(render.item_gone("prompt"), show_alert=True)
         return
     item, ticked = parsed
     user = await learner(update, context)

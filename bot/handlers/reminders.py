@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
-from bot import render
+from bot import i18n, render
 from bot.domain.chooser import count_due, plan_session
 from bot.domain.daily import (
     CATCH_UP_WINDOW,
@@ -31,6 +31,7 @@ from bot.domain.memory import validate_retention
 from bot.domain.timezones import UnknownTimezoneError, canonical_name, parse_timezone
 from bot.handlers.common import active_deck, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
+from bot.handlers.language import learner_language
 from bot.handlers.study import SESSION_DAILY, continue_session
 from bot.storage.records import User
 
@@ -99,7 +100,9 @@ async def daily_prompt(context: TutorContext) -> None:
     assert context.job is not None and context.job.user_id is not None
     user_id = context.job.user_id
     try:
-        await start_daily_session(context, user_id)
+        # A job has no update to take the language from: use the learner's own.
+        with i18n.language(await learner_language(context, user_id)):
+            await start_daily_session(context, user_id)
     except Forbidden:
         log.info("learner %s blocked the bot: marking inactive", user_id)
         await context.storage.users.set_active(user_id, False)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot import render
+from bot import i18n, render
 from bot.handlers.common import active_deck, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.reminders import enable_default_daily
@@ -37,7 +37,21 @@ async def plain_text(update: Update, context: TutorContext) -> None:
 
 
 def bot_commands() -> list[BotCommand]:
-    return [BotCommand(entry.command, entry.description) for entry in render.COMMANDS]
+    return [
+        BotCommand(entry.command, render.command_description(entry)) for entry in render.COMMANDS
+    ]
+
+
+async def register_commands(bot: Bot) -> None:
+    """The command menu in every language (`setMyCommands` with `language_code`), then the
+    default for everyone else."""
+    for code in i18n.LANGUAGES:
+        if code == i18n.DEFAULT_LANGUAGE:
+            continue
+        with i18n.language(code):
+            await bot.set_my_commands(bot_commands(), language_code=code)
+    with i18n.language(i18n.DEFAULT_LANGUAGE):
+        await bot.set_my_commands(bot_commands())
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -8,6 +8,7 @@ from bot.storage.answers import AnswerRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.database import Database
 from bot.storage.inbox import InboxRepository
+from bot.storage.languages import LanguageRepository
 from bot.storage.polls import PollIntentRepository, PollRepository
 from bot.storage.reviews import ReviewRepository
 from bot.storage.sessions import SessionRepository
@@ -27,6 +28,7 @@ class Storage:
         self.reviews = ReviewRepository(self.db)
         self.sessions = SessionRepository(self.db)
         self.challenges = ChallengeRepository(self.db)
+        self.languages = LanguageRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()

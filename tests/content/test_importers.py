@@ -370,3 +370,13 @@ def test_any_spreadsheet_question_within_limits_round_trips(
     item = loaded.items[0]
     assert isinstance(item, McqItem)
     assert (item.question, item.options, item.correct) == (question, options, options[-1])
+
+
+def test_a_deck_may_declare_its_language(tmp_path: Path) -> None:
+    sample = str(SAMPLES / "ci-quiz.aiken")
+    result = run_import(sample, "--out", str(tmp_path), "--language", "pt-BR")
+    assert result.returncode == 0, result.stderr
+    assert load_bank(tmp_path).decks[0].language == "pt-BR"
+    refused = run_import(sample, "--out", str(tmp_path), "--language", "Portuguese")
+    assert refused.returncode == 1
+    assert "deck language: String should match pattern" in refused.stderr

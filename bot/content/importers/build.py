@@ -61,6 +61,7 @@ def build_deck(
     description: str,
     existing: Iterable[tuple[str, dict[str, Any]]] = (),
     skip_invalid: bool = False,
+    language: str | None = None,
 ) -> ImportResult:
     """Validate every record; with `skip_invalid` the invalid ones are skipped and listed."""
     problems = list(parsed.problems)
@@ -84,7 +85,11 @@ def build_deck(
         return result
     try:
         result.deck = Deck(
-            id=deck_id, title=title, description=description, items=[item for _, item in valid]
+            id=deck_id,
+            title=title,
+            description=description,
+            language=language,
+            items=[item for _, item in valid],
         )
     except ValidationError as error:
         result.problems = [

@@ -21,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--deck-id", help="default: from the file name")
     parser.add_argument("--title", help="default: from the deck id")
     parser.add_argument("--description", help="default: where the deck was imported from")
+    parser.add_argument(
+        "--language", help="the deck's language, e.g. en or pt-BR (shown in /decks)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="folder of decks (CONTENT_DIR)")
     parser.add_argument(
         "--skip-invalid",
@@ -53,6 +56,7 @@ def run_import_deck(args: argparse.Namespace, default_out: Path) -> int:
         description=args.description or f"Imported from {source.name} ({format_name}).",
         existing=_existing_decks(out, target),
         skip_invalid=args.skip_invalid,
+        language=args.language,
     )
     for note in result.skipped:
         print(f"skipped: {note}", file=sys.stderr)
