@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
@@ -92,9 +93,15 @@ def run_bot() -> int:
     # APScheduler logs a line per job added and per run: one per learner per day.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from bot.app import run
+    from bot.storage.database import DatabaseUnusableError, check_database
 
     try:
+        # Before PTB starts: a database problem is one line naming the path, not a traceback.
+        asyncio.run(check_database(settings.database_path))
         run(settings)
+    except DatabaseUnusableError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
     except ContentError as error:
         print(f"error: the content bank is invalid, refusing to start.\n{error}", file=sys.stderr)
         return EXIT_CONTENT

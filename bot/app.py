@@ -156,14 +156,16 @@ async def _post_init(application: TutorApplication) -> None:
         queue.put_pending(update)
     if pending:
         log.info("replaying %d updates left pending by the last run", len(pending))
-    queue.inbox.start_flusher()
     await services.storage.poll_intents.expire(services.clock.now() - POLL_INTENT_LIFETIME)
-    await start.register_commands(application.bot)
+    await start.register_translated_commands(application.bot)
     reload.install_reload_signal(application)
     if application.job_queue is not None:
         context = TutorContext(application)
         await reminders.rebuild_daily_jobs(application.job_queue, context)
         await challenge.resume_rounds(application.job_queue, context)
+    # Last: registering the commands is what tells the tests (and operators) we are up.
+    await application.bot.set_my_commands(start.bot_commands())
+    queue.inbox.start_flusher()
     # Everything loaded so far (PTB, the content bank) lives for the whole process:
     # keep it out of the collector's sweeps, whose pauses would bunch up sends.
     gc.freeze()
@@ -182,6 +184,8 @@ async def _post_stop(application: TutorApplication) -> None:
 
 async def _post_shutdown(application: TutorApplication) -> None:
     reload.remove_reload_signal()
+    # post_stop does not run when start-up was interrupted (a signal during post_init).
+    await _queue(application).inbox.stop_flusher()
     await application.bot_data.services.storage.close()
 
 

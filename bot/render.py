@@ -18,6 +18,22 @@ from bot.domain.scoring import Standing
 from bot.i18n import LANGUAGES, N_, _, ngettext
 
 MESSAGE_LIMIT = 4096
+# What a reply quotes back of the user's own text (a deck name, an item id) at most.
+ECHO_LIMIT = 64
+# A learner's first name (Telegram allows 64 characters) as shown in lists and greetings.
+NAME_LIMIT = 64
+# A problem description quoted in a "bad value" reply.
+PROBLEM_LIMIT = 300
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """`text` cut to `limit` characters with "…"; call it BEFORE escaping, so an entity such
+    as &amp; is never cut in half."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _name(first_name: str) -> str:
+    return escape(shorten(first_name, NAME_LIMIT))
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,7 @@ def welcome(first_name: str, deck: Deck, daily_time: str | None, zone: str | Non
         "and bring back what you are about to forget.\n\n"
         "Your deck: <b>{deck}</b> (change it with /decks).\n"
         "Try /quiz for a question, /cards for flashcards, or /test to check this topic."
-    ).format(name=escape(first_name), deck=escape(deck.title))
+    ).format(name=_name(first_name), deck=escape(deck.title))
     if daily_time is not None:
         text += "\n\n" + _(
             "⏰ Daily revision is on at {time} {zone}. "
@@ -110,7 +126,9 @@ def plain_text_hint() -> str:
 
 def unknown_deck(query: str, decks: Sequence[Deck]) -> str:
     ids = ", ".join(f"<code>{escape(deck.id)}</code>" for deck in decks)
-    return _("No deck called “{query}”. Decks: {ids}.").format(query=escape(query), ids=ids)
+    return _("No deck called “{query}”. Decks: {ids}.").format(
+        query=escape(shorten(query)), ids=ids
+    )
 
 
 def deck_list(decks: Sequence[Deck], progress: dict[str, int], active_deck_id: str) -> str:
@@ -144,20 +162,9 @@ def deck_chosen(deck: Deck) -> str:
     )
 
 
-def deck_studying(deck: Deck) -> str:
-    """The short toast shown when a deck button is pressed (plain text)."""
-    return _("Studying {title}").format(title=deck.title)
-
-
-def deck_gone() -> str:
-    return _("That deck no longer exists.")
-
-
-def item_gone(kind: str) -> str:
-    """Toast for a button whose card or prompt was removed from the decks (plain text)."""
-    if kind == "card":
-        return _("That card no longer exists.")
-    return _("That prompt no longer exists.")
+def deck_chosen_note(deck: Deck) -> str:
+    """The short answer to the deck button (answerCallbackQuery allows 200 characters)."""
+    return shorten(_("Studying {title}").format(title=deck.title), 200)
 
 
 _KINDS = {"questions": N_("questions"), "flashcards": N_("flashcards"), "prompts": N_("prompts")}
@@ -303,7 +310,7 @@ def explain_usage_no_last() -> str:
 
 
 def unknown_item(item_id: str) -> str:
-    return _("No item with id <code>{id}</code>.").format(id=escape(item_id))
+    return _("No item with id <code>{id}</code>.").format(id=escape(shorten(item_id)))
 
 
 def exam_intro(deck: Deck, count: int) -> str:
@@ -438,7 +445,7 @@ def challenge_announce(deck: Deck, questions: int, seconds: int, starter: str) -
         "🏆 <b>Challenge!</b> {starter} started a round: {count} questions from "
         "<b>{title}</b>, {seconds} s each. Faster right answers score more (500–1000 points).",
         questions,
-    ).format(starter=escape(starter), count=questions, title=escape(deck.title), seconds=seconds)
+    ).format(starter=_name(starter), count=questions, title=escape(deck.title), seconds=seconds)
 
 
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
@@ -457,7 +464,7 @@ def challenge_results(deck: Deck, standings: Sequence[Standing], questions: int)
         lines.append(
             _("{medal} {name} — {right} right, <b>{points}</b> pts").format(
                 medal=medal,
-                name=escape(standing.first_name),
+                name=_name(standing.first_name),
                 right=standing.right,
                 points=standing.points,
             )
@@ -489,7 +496,7 @@ def _board(standings: Sequence[Standing], caller_id: int, size: int) -> list[str
         return [_("No answers yet.")]
     lines = [
         _("{rank}. {name} — {points} pts ({right} right)").format(
-            rank=s.rank, name=escape(s.first_name), points=s.points, right=s.right
+            rank=s.rank, name=_name(s.first_name), points=s.points, right=s.right
         )
         for s in standings[:size]
     ]
@@ -498,7 +505,7 @@ def _board(standings: Sequence[Standing], caller_id: int, size: int) -> list[str
         lines.append(
             "…\n"
             + _("You: {rank}. {name} — {points} pts").format(
-                rank=mine.rank, name=escape(mine.first_name), points=mine.points
+                rank=mine.rank, name=_name(mine.first_name), points=mine.points
             )
         )
     return lines
@@ -520,7 +527,7 @@ def group_explain_while_open() -> str:
 
 
 def bad_value(problem: str, usage_line: str) -> str:
-    return f"⚠️ {escape(problem)}\n{usage_line}"
+    return f"⚠️ {escape(shorten(problem, PROBLEM_LIMIT))}\n{usage_line}"
 
 
 def something_went_wrong() -> str:
@@ -560,11 +567,15 @@ def daily_setting(
 def timezone_current(zone: str | None) -> str:
     if zone is None:
         return _("Your time zone is not set, so times are UTC.") + " " + usage("timezone")
-    return _("Your time zone: <b>{zone}</b>.").format(zone=escape(zone)) + " " + usage("timezone")
+    return (
+        _("Your time zone: <b>{zone}</b>.").format(zone=escape(shorten(zone)))
+        + " "
+        + usage("timezone")
+    )
 
 
 def timezone_set(zone: str) -> str:
-    return _("Time zone set to <b>{zone}</b>.").format(zone=escape(zone))
+    return _("Time zone set to <b>{zone}</b>.").format(zone=escape(shorten(zone)))
 
 
 def retention_current(value: float) -> str:
@@ -572,6 +583,11 @@ def retention_current(value: float) -> str:
         "Desired retention: <b>{value}</b> — higher means more frequent reviews. "
         "Change it with /retention 0.80 … 0.97."
     ).format(value=f"{value:.2f}")
+
+
+def button_expired() -> str:
+    """The quiet answer to a button that is stale, already used, or not one the bot made."""
+    return _("This button has expired.")
 
 
 # --- The learner's language (/language) ---

@@ -151,7 +151,7 @@ async def harness(
     await services.storage.close()
     await app.shutdown()
     # A handler that raised was caught by the error handler: that is a failed test too.
-    errors = [r for r in caplog.records if r.name == "bot.handlers.errors"]
+    errors = [r for r in caplog.get_records("call") if r.name == "bot.handlers.errors"]
     assert not errors, f"a handler raised: {errors[0].exc_info}"
     # Telegram refused nothing, except sends to learners a test blocked on purpose.
     refused = [e for e in api.errors if e.response["error_code"] != 403]

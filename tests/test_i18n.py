@@ -146,9 +146,9 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "unknown_deck": lambda: render.unknown_deck("<x>", bank.decks),
         "deck_list": lambda: render.deck_list([*bank.decks, tagged], {deck.id: 3}, deck.id),
         "deck_chosen": lambda: render.deck_chosen(deck),
-        "deck_studying": lambda: render.deck_studying(deck),
-        "deck_gone": render.deck_gone,
-        "item_gone": lambda: render.item_gone("card") + render.item_gone("prompt"),
+        "deck_chosen_note": lambda: render.deck_chosen_note(deck),
+        "button_expired": render.button_expired,
+        "shorten": lambda: render.shorten("a long name " * 10),
         "no_items": lambda: render.no_items(deck, "flashcards"),
         "answer_feedback": lambda: (
             render.answer_feedback(False, mcq) + render.answer_feedback(True, mcq)
@@ -220,7 +220,7 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
 
 
 # Texts made only of deck content, names and numbers: the same in every language.
-CONTENT_ONLY = {"card_front", "split_messages", "bad_value"}
+CONTENT_ONLY = {"card_front", "split_messages", "bad_value", "shorten"}
 
 
 def test_every_render_function_has_a_sample(bank: ContentBank) -> None:

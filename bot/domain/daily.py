@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from bot.domain.inputs import ascii_int, echo
+
 DEFAULT_DAILY_TIME = "09:00"
 MIN_SESSION_SIZE = 1
 MAX_SESSION_SIZE = 20
 # A prompt missed while the bot was down still goes out if it comes back this soon.
 CATCH_UP_WINDOW = timedelta(hours=3)
 
-_HH_MM = re.compile(r"^(\d{1,2}):(\d{2})$")
+_HH_MM = re.compile(r"^([0-9]{1,2}):([0-9]{2})$")
 
 
 class InvalidDailyTimeError(ValueError):
@@ -22,16 +24,17 @@ def parse_daily_time(text: str) -> str:
     """'9:05' → '09:05'; anything that is not a real clock time raises."""
     match = _HH_MM.match(text.strip())
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise InvalidDailyTimeError(f"{text!r} is not a time; use HH:MM, e.g. 07:30 or 18:00")
+        raise InvalidDailyTimeError(f"{echo(text)} is not a time; use HH:MM, e.g. 07:30 or 18:00")
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
 def parse_session_size(text: str) -> int:
-    if not text.isdigit() or not MIN_SESSION_SIZE <= int(text) <= MAX_SESSION_SIZE:
+    size = ascii_int(text)
+    if size is None or not MIN_SESSION_SIZE <= size <= MAX_SESSION_SIZE:
         raise ValueError(
             f"session size must be a whole number from {MIN_SESSION_SIZE} to {MAX_SESSION_SIZE}"
         )
-    return int(text)
+    return size
 
 
 def clock_time(daily_time: str, zone: tzinfo) -> time:

@@ -6,7 +6,14 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_OFFSET = re.compile(r"^(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
+from bot.domain.inputs import echo
+
+_OFFSET = re.compile(r"^(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE | re.ASCII)
+# The shape of an IANA name (Europe/Berlin, America/Argentina/Buenos_Aires, Etc/GMT+2):
+# anything else ("a/a/a/…", "..", NUL, a directory such as "America/Argentina") never
+# reaches the file lookup inside ZoneInfo.
+_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}$", re.ASCII)
+MAX_ZONE_NAME = 64
 
 
 class UnknownTimezoneError(ValueError):
@@ -24,15 +31,17 @@ def parse_timezone(name: str | None) -> tzinfo:
         delta = timedelta(hours=hours, minutes=minutes)
         limit = timedelta(hours=14 if sign == "+" else 12)
         if minutes >= 60 or delta > limit:
-            raise UnknownTimezoneError(f"{name!r} is not a valid UTC offset (UTC-12 … UTC+14)")
+            raise UnknownTimezoneError(f"{echo(name)} is not a valid UTC offset (UTC-12 … UTC+14)")
         return timezone(-delta if sign == "-" else delta, f"UTC{sign}{hours:02d}:{minutes:02d}")
     if "/" not in text and text.upper() != text:
-        raise UnknownTimezoneError(f"{name!r} is not a time zone; try Europe/Berlin or UTC+2")
+        raise UnknownTimezoneError(f"{echo(name)} is not a time zone; try Europe/Berlin or UTC+2")
+    if len(text) > MAX_ZONE_NAME or not _ZONE_NAME.match(text):
+        raise UnknownTimezoneError(f"{echo(name)} is not a time zone; try Europe/Berlin or UTC+2")
     try:
         return ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise UnknownTimezoneError(
-            f"{name!r} is not a time zone; try Europe/Berlin or UTC+2"
+            f"{echo(name)} is not a time zone; try Europe/Berlin or UTC+2"
         ) from error
 
 

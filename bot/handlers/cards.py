@@ -8,6 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import render
 from bot.content.models import CardItem
 from bot.domain.memory import Grade
+from bot.handlers.buttons import edit_pressed_message, expired, grade_button, item_button, pressed
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import CARD_GRADE, CARD_SHOW, card_grade_keyboard, send_card
@@ -34,48 +35,44 @@ async def cards(update: Update, context: TutorContext) -> None:
 
 
 async def show_answer(update: Update, context: TutorContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    card = context.bank.item(query.data.split(":", 1)[1])
-    if not isinstance(card, CardItem):
-        await query.answer(render.item_gone("card"), show_alert=True)
+    press = pressed(update)
+    card = item_button(press[2], CARD_SHOW, context.bank) if press else None
+    if press is None or not isinstance(card, CardItem):
+        await expired(update, context)
         return
-    await query.answer()
-    await query.edit_message_text(
-        render.card_back(card, context.bank.deck_of(card.id)),
-        parse_mode="HTML",
-        reply_markup=card_grade_keyboard(card),
-    )
+    query = press[0]
+    back = render.card_back(card, context.bank.deck_of(card.id))
+    if await edit_pressed_message(query, back, card_grade_keyboard(card)):
+        await query.answer()
 
 
 async def grade_card(update: Update, context: TutorContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None and query.message is not None
-    _, grade_name, card_id = query.data.split(":", 2)
-    card = context.bank.item(card_id)
-    if not isinstance(card, CardItem) or grade_name not in {grade.value for grade in Grade}:
-        await query.answer(render.item_gone("card"), show_alert=True)
+    press = pressed(update)
+    graded = grade_button(press[2], CARD_GRADE, context.bank) if press else None
+    if press is None or graded is None:
+        await expired(update, context)
         return
-    grade = Grade(grade_name)
+    query, message, _ = press
+    card, grade = graded.card, graded.grade
     user = await learner(update, context)
-    await query.answer()
     # Editing first removes the buttons, so a double tap cannot grade twice.
-    await query.edit_message_text(
-        render.card_graded(card, context.bank.deck_of(card.id), grade.value), parse_mode="HTML"
-    )
+    graded_text = render.card_graded(card, context.bank.deck_of(card.id), grade.value)
+    if not await edit_pressed_message(query, graded_text):
+        return
+    await query.answer()
     session = await session_awaiting(context, user.user_id, card.id)
     await record_answer(
         context,
         user_id=user.user_id,
         item=card,
-        chat_id=query.message.chat.id,
+        chat_id=message.chat.id,
         correct=grade is not Grade.AGAIN,
         grade=grade,
         purpose=session.kind if session else PURPOSE_CARDS,
         session_id=session.id if session else None,
     )
     if session is not None:
-        await continue_session(context, session, query.message.chat.id)
+        await continue_session(context, session, message.chat.id)
         return
     next_card = await choose_for(context, user, context.bank.deck_of(card.id).id, (CardItem,))
     if isinstance(next_card, CardItem):

@@ -17,6 +17,7 @@ from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
 from bot import render
 from bot.content.models import McqItem
+from bot.domain.inputs import ascii_int
 from bot.domain.scoring import rank_tallies
 from bot.handlers.common import refuse_outside_group, reply
 from bot.handlers.context import TutorContext
@@ -42,12 +43,16 @@ def job_name(challenge_id: int) -> str:
 
 
 def _parse_args(args: list[str]) -> tuple[int, int, str | None] | None:
-    numbers = [arg for arg in args if arg.isdigit()]
-    words = [arg for arg in args if not arg.isdigit()]
-    if len(numbers) > 2 or args[: len(numbers)] != numbers:
+    # Only ASCII digits make a number: "²" or "٣" are words, so they end up refused below.
+    values = [ascii_int(arg) for arg in args]
+    numbers = [value for value in values if value is not None]
+    words = [arg for arg, value in zip(args, values, strict=True) if value is None]
+    if len(numbers) > 2 or values[: len(numbers)] != numbers:
         return None
-    questions = int(numbers[0]) if numbers else DEFAULT_QUESTIONS
-    seconds = int(numbers[1]) if len(numbers) > 1 else DEFAULT_SECONDS
+    if any(word.isdigit() for word in words):
+        return None  # "/challenge ²": a number in other digits, not a deck name
+    questions = numbers[0] if numbers else DEFAULT_QUESTIONS
+    seconds = numbers[1] if len(numbers) > 1 else DEFAULT_SECONDS
     if not QUESTIONS_RANGE[0] <= questions <= QUESTIONS_RANGE[1]:
         return None
     if not SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]:

@@ -80,6 +80,9 @@ class Services:
 
 
 class FailureSink(Protocol):
+    @property
+    def busy(self) -> bool: ...
+
     def record_failure(self, update: object, error: BaseException) -> None: ...
 
 

@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
+from bot.handlers.buttons import deck_button, edit_pressed_message, expired, pressed
 from bot.handlers.common import active_deck, learner, refuse_outside_private
 from bot.handlers.context import TutorContext
 
@@ -32,16 +33,16 @@ async def decks(update: Update, context: TutorContext) -> None:
 
 
 async def choose_deck(update: Update, context: TutorContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    user = await learner(update, context)
-    deck = context.bank.deck(query.data.split(":", 1)[1])
-    if deck is None:
-        await query.answer(render.deck_gone(), show_alert=True)
+    press = pressed(update)
+    deck = deck_button(press[2], CHOOSE_DECK, context.bank) if press else None
+    if press is None or deck is None:
+        await expired(update, context)
         return
+    query = press[0]
+    user = await learner(update, context)
     await context.storage.users.set_active_deck(user.user_id, deck.id)
-    await query.answer(render.deck_studying(deck))
-    await query.edit_message_text(render.deck_chosen(deck), parse_mode="HTML")
+    if await edit_pressed_message(query, render.deck_chosen(deck)):
+        await query.answer(render.deck_chosen_note(deck))
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
+from bot.handlers.buttons import expired, item_button, pressed
 from bot.handlers.challenge import group_item_to_explain
 from bot.handlers.common import is_private, learner, reply
 from bot.handlers.context import TutorContext
@@ -42,10 +43,13 @@ async def send_explanation(update: Update, context: TutorContext, item_id: str) 
 
 
 async def explain_button(update: Update, context: TutorContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    await send_explanation(update, context, query.data.split(":", 1)[1])
+    press = pressed(update)
+    item = item_button(press[2], EXPLAIN, context.bank) if press else None
+    if press is None or item is None:
+        await expired(update, context)
+        return
+    await press[0].answer()
+    await send_explanation(update, context, item.id)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
+from bot.handlers.buttons import edit_pressed_message, expired, pressed
 from bot.handlers.common import refuse_outside_private
 from bot.handlers.context import TutorContext
 from bot.handlers.reminders import remove_daily
@@ -31,16 +32,20 @@ async def forget(update: Update, context: TutorContext) -> None:
 
 
 async def confirm(update: Update, context: TutorContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    if query.data.endswith(":yes"):
+    press = pressed(update)
+    if press is None:
+        await expired(update, context)
+        return
+    query, _, data = press
+    if data.endswith(":yes"):
+        if not await edit_pressed_message(query, render.forget_done()):
+            return
         await context.storage.users.delete(query.from_user.id)
         if context.job_queue is not None:
             remove_daily(context.job_queue, query.from_user.id)
-        await query.edit_message_text(render.forget_done())
-    else:
-        await query.edit_message_text(render.forget_cancelled())
+    elif not await edit_pressed_message(query, render.forget_cancelled()):
+        return
+    await query.answer()
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

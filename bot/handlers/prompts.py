@@ -8,6 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import render
 from bot.content.models import PromptItem
 from bot.domain.memory import grade_explain_prompt
+from bot.handlers.buttons import concepts_button, edit_pressed_message, expired, pressed
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import PROMPT_DONE, PROMPT_TOGGLE, prompt_keyboard, send_prompt
@@ -31,56 +32,45 @@ async def prompt(update: Update, context: TutorContext) -> None:
     await send_prompt(context, user.user_id, item)
 
 
-def _parse(data: str, context: TutorContext) -> tuple[PromptItem, list[bool]] | None:
-    _, mask_text, item_id = data.split(":", 2)
-    item = context.bank.item(item_id)
-    if not isinstance(item, PromptItem) or not mask_text.isdigit():
-        return None
-    mask = int(mask_text)
-    return item, [bool(mask >> index & 1) for index in range(len(item.key_concepts))]
-
-
 async def toggle_concept(update: Update, context: TutorContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    parsed = _parse(query.data, context)
-    if parsed is None:
-        await query.answer(render.item_gone("prompt"), show_alert=True)
+    press = pressed(update)
+    parsed = concepts_button(press[2], PROMPT_TOGGLE, context.bank) if press else None
+    if press is None or parsed is None:
+        await expired(update, context)
         return
-    item, ticked = parsed
-    await query.answer()
-    await query.edit_message_text(
-        render.prompt_question(item, ticked),
-        parse_mode="HTML",
-        reply_markup=prompt_keyboard(item, ticked),
-    )
+    query = press[0]
+    item, ticked = parsed.prompt, parsed.ticked
+    text = render.prompt_question(item, ticked)
+    if await edit_pressed_message(query, text, prompt_keyboard(item, ticked)):
+        await query.answer()
 
 
 async def finish_prompt(update: Update, context: TutorContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None and query.message is not None
-    parsed = _parse(query.data, context)
-    if parsed is None:
-        await query.answer(render.item_gone("prompt"), show_alert=True)
+    press = pressed(update)
+    parsed = concepts_button(press[2], PROMPT_DONE, context.bank) if press else None
+    if press is None or parsed is None:
+        await expired(update, context)
         return
-    item, ticked = parsed
+    query, message, _ = press
+    item, ticked = parsed.prompt, parsed.ticked
     user = await learner(update, context)
+    if not await edit_pressed_message(query, render.prompt_result(item, ticked)):
+        return
     await query.answer()
-    await query.edit_message_text(render.prompt_result(item, ticked), parse_mode="HTML")
     grade = grade_explain_prompt(sum(ticked), len(ticked))
     session = await session_awaiting(context, user.user_id, item.id)
     await record_answer(
         context,
         user_id=user.user_id,
         item=item,
-        chat_id=query.message.chat.id,
+        chat_id=message.chat.id,
         correct=sum(ticked) * 2 >= len(ticked),
         grade=grade,
         purpose=session.kind if session else PURPOSE_PROMPT,
         session_id=session.id if session else None,
     )
     if session is not None:
-        await continue_session(context, session, query.message.chat.id)
+        await continue_session(context, session, message.chat.id)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -18,6 +18,7 @@ from bot import render
 from bot.content.models import McqItem
 from bot.domain.memory import grade_quiz_answer
 from bot.domain.scoring import challenge_points
+from bot.handlers.buttons import expired, pressed, remove_buttons
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, send_quiz_poll
@@ -48,10 +49,14 @@ async def quiz(update: Update, context: TutorContext) -> None:
 
 
 async def next_question(update: Update, context: TutorContext) -> None:
-    query = update.callback_query
-    assert query is not None
+    press = pressed(update)
+    if press is None:
+        await expired(update, context)
+        return
+    query = press[0]
+    if not await remove_buttons(query):
+        return
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
     user = await learner(update, context)
     await send_next_question(
         update, context, user, user.active_deck or context.bank.default_deck.id
@@ -126,6 +131,14 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
     assert answer.user is not None
     # An item removed by a reload is still graded with the content the poll was sent with.
     item = context.bank.item(sent.item_id) or context.services.retired_items.get(sent.item_id)
+    if any(not 0 <= option < len(sent.option_order) for option in answer.option_ids):
+        log.warning(
+            "poll %s: option ids %s out of range, answer from user %s ignored",
+            sent.poll_id,
+            list(answer.option_ids),
+            answer.user.id,
+        )
+        return
     if not answer.option_ids:
         return  # a retracted vote: the first answer already counted
     await context.storage.users.ensure(

@@ -27,6 +27,7 @@ from bot.domain.daily import (
     parse_daily_time,
     parse_session_size,
 )
+from bot.domain.inputs import ascii_decimal
 from bot.domain.memory import validate_retention
 from bot.domain.timezones import UnknownTimezoneError, canonical_name, parse_timezone
 from bot.handlers.common import active_deck, learner, refuse_outside_private, reply
@@ -225,8 +226,11 @@ async def retention(update: Update, context: TutorContext) -> None:
     if not context.args:
         await reply(update, render.retention_current(user.desired_retention))
         return
+    typed = ascii_decimal(context.args[0]) if len(context.args) == 1 else None
     try:
-        value = validate_retention(float(context.args[0]))
+        if typed is None:
+            raise ValueError("not a plain decimal")
+        value = validate_retention(typed)
     except ValueError:
         await reply(update, render.usage("retention"))
         return

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from telegram import Bot, BotCommand, Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import i18n, render
+from bot.handlers.buttons import expired
 from bot.handlers.common import active_deck, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.reminders import enable_default_daily
@@ -42,16 +43,13 @@ def bot_commands() -> list[BotCommand]:
     ]
 
 
-async def register_commands(bot: Bot) -> None:
-    """The command menu in every language (`setMyCommands` with `language_code`), then the
-    default for everyone else."""
+async def register_translated_commands(bot: Bot) -> None:
+    """The command menu in each translated language (`setMyCommands` with `language_code`);
+    the default menu, for everyone else, is `bot_commands()` in the default language."""
     for code in i18n.LANGUAGES:
-        if code == i18n.DEFAULT_LANGUAGE:
-            continue
-        with i18n.language(code):
-            await bot.set_my_commands(bot_commands(), language_code=code)
-    with i18n.language(i18n.DEFAULT_LANGUAGE):
-        await bot.set_my_commands(bot_commands())
+        if code != i18n.DEFAULT_LANGUAGE:
+            with i18n.language(code):
+                await bot.set_my_commands(bot_commands(), language_code=code)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
@@ -66,4 +64,5 @@ def fallback_handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
         MessageHandler(filters.COMMAND, unknown_command),
         MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, plain_text),
+        CallbackQueryHandler(expired),  # a button no handler recognises
     ]

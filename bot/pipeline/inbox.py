@@ -98,11 +98,12 @@ class UpdateInbox:
         self._flusher = asyncio.create_task(self._flush_handled_marks(), name="inbox-flusher")
 
     async def stop_flusher(self) -> None:
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
-            self._flusher = None
+        if self._flusher is None:
+            return
+        self._flusher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._flusher
+        self._flusher = None
         await self.flush()
 
     async def _flush_handled_marks(self) -> None:

@@ -63,6 +63,7 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._running = asyncio.Semaphore(max_running)
         self._turns: dict[int, _Turn] = {}
         self._failures: dict[int, BaseException] = {}
+        self._active = 0
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
 
     async def initialize(self) -> None:
@@ -71,12 +72,24 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         return None
 
+    @property
+    def busy(self) -> bool:
+        """True while any update is being handled or waits for its chat's turn."""
+        return self._active > 0
+
     def record_failure(self, update: object, error: BaseException) -> None:
         """Called by the error handler: the handler of `update` raised `error`."""
         if isinstance(update, Update):
             self._failures[update.update_id] = error
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        self._active += 1
+        try:
+            await self._in_turn(update, coroutine)
+        finally:
+            self._active -= 1
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = ordering_key(update)
         if key is None:
             await self._run(update, coroutine)

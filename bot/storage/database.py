@@ -85,8 +85,7 @@ class Database:
     async def open(self) -> None:
         """Connect and migrate; DatabaseUnusableError names the path and the reason."""
         try:
-            if isinstance(self.path, Path) and str(self.path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+            _prepare_folder(self.path)
             # isolation_level=None: no implicit transactions; `transaction()` says BEGIN.
             self._connection = await aiosqlite.connect(self.path, isolation_level=None)
             self._connection.row_factory = aiosqlite.Row
@@ -199,6 +198,23 @@ class Database:
             if waited:
                 log.info("database lock released; carrying on")
             return result
+
+
+def _prepare_folder(path: Path | str) -> None:
+    if str(path) == ":memory:":
+        return
+    if Path(path).is_dir():
+        raise DatabaseUnusableError(f"DATABASE_PATH {path}: is a directory, not a database file")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def check_database(path: Path | str) -> None:
+    """Open (and migrate) the database once; DatabaseUnusableError says why it can't be used."""
+    database = Database(path)
+    try:
+        await database.open()
+    finally:
+        await database.close()
 
 
 def describe_unusable(path: Path | str, error: BaseException) -> str:

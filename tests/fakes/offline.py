@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from tests.fakes.telegram_server import BOT_ID, FakeTelegramServer
@@ -100,5 +101,13 @@ class OfflineRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        status, body = self.api.handle(api_method, params)
-        return status, json.dumps(body).encode()
+        outcome = self.api.server.call_api("offline", api_method, params)
+        # An injected timeout was applied by the fake; the answer is lost, as PTB's
+        # HTTPXRequest reports it: a read timeout, or a connection closed without a reply.
+        if outcome.timeout == "hold":
+            raise TimedOut
+        if outcome.timeout == "close":
+            raise NetworkError(
+                "httpx.RemoteProtocolError: Server disconnected without sending a response."
+            )
+        return outcome.status, json.dumps(outcome.body).encode()

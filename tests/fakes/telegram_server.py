@@ -22,6 +22,7 @@ import copy
 import itertools
 import json
 import math
+import random
 import re
 import select
 import socket
@@ -29,7 +30,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -43,8 +44,11 @@ __all__ = [
     "BOT_ID",
     "BOT_USERNAME",
     "ApiError",
+    "ApiOutcome",
     "FakeTelegramServer",
     "FakeUser",
+    "FaultPlan",
+    "InjectedFault",
     "RecordedRequest",
     "SendLogEntry",
 ]
@@ -245,6 +249,59 @@ class SendLogEntry(NamedTuple):
     server_time: float
     method: str
     chat_id: int
+
+
+# Faults a test can inject (see ``FakeTelegramServer.inject_faults``): server errors are refused
+# before the call is applied; timeouts apply the call and then never answer, like a real
+# Telegram call that was delivered but whose response was lost.
+SERVER_ERRORS = {
+    "500": (500, "Internal Server Error"),
+    "502": (502, "Bad Gateway"),
+}
+TIMEOUT_STYLES = ("hold", "close", "mixed")
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """What share of calls fail, and how; see ``FakeTelegramServer.inject_faults``."""
+
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    seed: int = 0
+    include_get_updates: bool = False
+    methods: frozenset[str] | None = None  # lower-case method names; None = every method
+    timeout_style: str = "hold"
+    max_hold: float = 60.0
+    until: float | None = None  # time.monotonic() deadline; None = until cleared
+
+    def __post_init__(self) -> None:
+        if min(self.error_rate, self.timeout_rate) < 0:
+            raise ValueError("fault rates must not be negative")
+        if self.error_rate + self.timeout_rate > 1:
+            raise ValueError("error_rate + timeout_rate must not exceed 1")
+        if self.timeout_style not in TIMEOUT_STYLES:
+            raise ValueError(f"timeout_style must be one of {TIMEOUT_STYLES}")
+
+
+class InjectedFault(NamedTuple):
+    """One injected fault: ``kind`` is "500", "502", "timeout-hold" or "timeout-close".
+
+    For timeouts ``response`` is what the applied call returned (the client never saw it).
+    """
+
+    method: str
+    kind: str
+    params: JSONDict
+    response: JSONDict
+    wall_time: float
+
+
+class ApiOutcome(NamedTuple):
+    """What an API call produced; ``timeout`` is "hold"/"close" when no answer must be sent."""
+
+    status: int
+    body: JSONDict
+    timeout: str | None = None
 
 
 @dataclass(frozen=True)
@@ -515,6 +572,8 @@ class FakeTelegramServer:
         group_privacy: when True, group messages reach the bot only as Telegram's privacy mode
             allows (commands, replies to the bot, or the bot being an admin).
         token: when set, requests with another token get 401 Unauthorized.
+        poll_updates: queue a ``poll`` update (the poll's new state) after every vote on a poll
+            the bot sent, as Telegram does for polls sent by the bot.
     """
 
     def __init__(
@@ -528,6 +587,7 @@ class FakeTelegramServer:
         strict_html: bool = True,
         group_privacy: bool = False,
         token: str | None = None,
+        poll_updates: bool = True,
     ) -> None:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
@@ -537,6 +597,7 @@ class FakeTelegramServer:
         self.strict_html = strict_html
         self.group_privacy = group_privacy
         self.token = token
+        self.poll_updates = poll_updates
 
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
@@ -568,6 +629,9 @@ class FakeTelegramServer:
         self._blocked_users: set[int] = set()
         self._member_status: dict[tuple[int, int], str] = {}
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
+        self._fault_plan: FaultPlan | None = None
+        self._fault_counts: dict[str, int] = {}
+        self._scripted_faults: dict[str, deque[str]] = {}
 
         # Public recorded traffic; read them through the accessors below from other threads.
         self.requests: list[RecordedRequest] = []
@@ -576,6 +640,8 @@ class FakeTelegramServer:
         self.callback_answers: list[JSONDict] = []
         self.dropped_updates: list[tuple[str, JSONDict]] = []
         self.internal_errors: list[str] = []
+        # Injected faults are kept apart from ``errors``: they are not the bot's mistakes.
+        self.injected_faults: list[InjectedFault] = []
         self.rate_limited_count = 0
         self.webhook_url: str | None = None
 
@@ -675,18 +741,148 @@ class FakeTelegramServer:
     # ---- HTTP entry point -----------------------------------------------------------------------
 
     def handle_api_call(self, token: str, method: str, params: JSONDict) -> tuple[int, JSONDict]:
-        """Run one Bot API method; returns ``(http_status, body)`` and records the exchange."""
+        """Run one Bot API method; returns ``(http_status, body)`` and records the exchange.
+
+        An injected timeout still returns the applied call's answer here; callers that can
+        emulate a lost answer use ``call_api``.
+        """
+        outcome = self.call_api(token, method, params)
+        return outcome.status, outcome.body
+
+    def call_api(self, token: str, method: str, params: JSONDict) -> ApiOutcome:
+        """Like ``handle_api_call``, and says whether the answer must be withheld (a timeout)."""
+        fault: str | None = None
         if self.token is not None and token != self.token:
             response: JSONDict = {"ok": False, "error_code": 401, "description": "Unauthorized"}
         else:
-            response = self._dispatch(method, params)
+            with self._cond:
+                fault = self._draw_fault(method, params)
+            if fault in SERVER_ERRORS:
+                code, description = SERVER_ERRORS[fault]
+                response = {"ok": False, "error_code": code, "description": description}
+            else:
+                response = self._dispatch(method, params)
         with self._cond:
             record = RecordedRequest(method, params, response, time.time())
             self.requests.append(record)
-            if not response["ok"]:
+            if fault is not None:
+                self.injected_faults.append(
+                    InjectedFault(method, fault, params, response, record.wall_time)
+                )
+            elif not response["ok"]:
                 self.errors.append(record)
             self._cond.notify_all()
-        return (200 if response["ok"] else int(response["error_code"])), response
+        status = 200 if response["ok"] else int(response["error_code"])
+        timeout = fault.removeprefix("timeout-") if fault and fault.startswith("timeout") else None
+        return ApiOutcome(status, response, timeout)
+
+    # ---- fault injection ------------------------------------------------------------------------
+
+    def inject_faults(
+        self,
+        *,
+        error_rate: float = 0.0,
+        timeout_rate: float = 0.0,
+        seed: int = 0,
+        duration: float | None = None,
+        include_get_updates: bool = False,
+        methods: Iterable[str] | None = None,
+        timeout_style: str = "hold",
+        max_hold: float = 60.0,
+    ) -> FaultPlan:
+        """From now on (for ``duration`` wall seconds, or until ``clear_faults``) fail calls.
+
+        ``error_rate`` of the calls get 500 or 502 and are not applied; ``timeout_rate`` of
+        them are applied (the message is sent, the poll exists) and then never answered:
+        "hold" keeps the connection silent until the client gives up (at most ``max_hold``
+        seconds), "close" drops it, "mixed" picks one per call. getUpdates is spared unless
+        ``include_get_updates``; ``methods`` limits faults to those methods.
+
+        Which call fails depends only on the seed, the call (method and parameters) and how
+        often that same call was made before, not on the interleaving of concurrent calls,
+        so a run is repeatable.
+        """
+        plan = FaultPlan(
+            error_rate=error_rate,
+            timeout_rate=timeout_rate,
+            seed=seed,
+            include_get_updates=include_get_updates,
+            methods=None if methods is None else frozenset(m.lower() for m in methods),
+            timeout_style=timeout_style,
+            max_hold=max_hold,
+            until=None if duration is None else time.monotonic() + duration,
+        )
+        with self._cond:
+            self._fault_plan = plan
+            self._fault_counts.clear()
+        return plan
+
+    def clear_faults(self) -> None:
+        """Stop random faults (scripted ones from ``fail_next`` stay queued)."""
+        with self._cond:
+            self._fault_plan = None
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def faults(self, **plan: Any) -> Iterator[FaultPlan]:
+        """``with server.faults(error_rate=0.2, timeout_rate=0.1):`` (see ``inject_faults``)."""
+        try:
+            yield self.inject_faults(**plan)
+        finally:
+            self.clear_faults()
+
+    def fail_next(self, method: str, kind: str = "timeout-hold", times: int = 1) -> None:
+        """Script the next ``times`` calls of ``method`` to fail with ``kind`` ("500", "502",
+        "timeout-hold" or "timeout-close"), before any random plan is consulted."""
+        if kind not in SERVER_ERRORS and kind not in ("timeout-hold", "timeout-close"):
+            raise ValueError(f"unknown fault kind {kind!r}")
+        with self._cond:
+            self._scripted_faults.setdefault(method.lower(), deque()).extend([kind] * times)
+
+    @property
+    def faults_active(self) -> bool:
+        with self._lock:
+            plan = self._fault_plan
+            return plan is not None and (plan.until is None or time.monotonic() < plan.until)
+
+    def _draw_fault(self, method: str, params: JSONDict) -> str | None:
+        name = method.lower()
+        scripted = self._scripted_faults.get(name)
+        if scripted:
+            return scripted.popleft()
+        plan = self._fault_plan
+        if plan is None:
+            return None
+        if plan.until is not None and time.monotonic() >= plan.until:
+            self._fault_plan = None
+            return None
+        if name == "getupdates" and not plan.include_get_updates:
+            return None
+        if plan.methods is not None and name not in plan.methods:
+            return None
+        call = json.dumps([name, params], sort_keys=True, default=str)
+        seen = self._fault_counts[call] = self._fault_counts.get(call, 0) + 1
+        draw = random.Random(f"{plan.seed}|{seen}|{call}")  # str seeds hash with SHA-512
+        roll = draw.random()
+        if roll < plan.error_rate:
+            return draw.choice(sorted(SERVER_ERRORS))
+        if roll < plan.error_rate + plan.timeout_rate:
+            style = plan.timeout_style
+            if style == "mixed":
+                style = draw.choice(("hold", "close"))
+            return f"timeout-{style}"
+        return None
+
+    def _hold_silently(self) -> None:
+        """Keep a timed-out call's connection silent until its client gives up."""
+        plan = self._fault_plan
+        deadline = time.monotonic() + (plan.max_hold if plan else 60.0)
+        with self._cond:
+            while not self._stopping and not _current_client_gone():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._cond.wait(min(0.05, remaining))
 
     def _dispatch(self, method: str, params: JSONDict) -> JSONDict:
         handler = self._handlers.get(method.lower())
@@ -1422,8 +1618,28 @@ class FakeTelegramServer:
             }
             return self._queue_update({"callback_query": query})
 
+    def set_buttons(self, chat_id: int, message_id: int, rows: list[list[JSONDict]]) -> JSONDict:
+        """Put an inline keyboard on a stored message, as if the bot had sent it with it
+        (e.g. to press buttons with data the bot never made); returns the message."""
+        _validate_inline_keyboard(rows)
+        with self._cond:
+            message = self._messages[(chat_id, message_id)]
+            message["reply_markup"] = {"inline_keyboard": copy.deepcopy(rows)}
+            return copy.deepcopy(message)
+
+    def open_callback_query(self) -> str:
+        """A fresh callback query id the bot may answer once, for hand-built (e.g. forged,
+        inline or inaccessible-message) ``callback_query`` updates."""
+        with self._cond:
+            query_id = str(4_100_000_000_000_000_000 + next(self._ids))
+            self._open_callback_queries.add(query_id)
+            return query_id
+
     def push_poll_answer(self, user: FakeUser, poll_id: str, option_ids: Iterable[int]) -> JSONDict:
         """Queue a vote (``option_ids=[]`` retracts), updating the poll's counters.
+
+        With ``poll_updates`` a ``poll`` update with the new counts follows the ``poll_answer``
+        (only the latter is returned).
 
         Raises ValueError for votes Telegram would never report: anonymous polls (bots get no
         ``poll_answer`` for them), closed polls, bad indexes, re-votes where revoting is off.
@@ -1442,7 +1658,10 @@ class FakeTelegramServer:
                 "option_ids": chosen,
                 "option_persistent_ids": [options[i]["persistent_id"] for i in chosen],
             }
-            return self._queue_update({"poll_answer": answer})
+            update = self._queue_update({"poll_answer": answer})
+            if self.poll_updates:  # Telegram reports a bot's own polls' new state to the bot
+                self._queue_update({"poll": copy.deepcopy(state.poll)})
+            return update
 
     @staticmethod
     def _check_vote(state: _PollState, user_id: int, chosen: list[int]) -> None:
@@ -1564,6 +1783,11 @@ class FakeTelegramServer:
     def is_deleted(self, chat_id: int, message_id: int) -> bool:
         with self._lock:
             return (chat_id, message_id) in self._deleted
+
+    def poll_ids(self) -> list[str]:
+        """Ids of every poll the bot sent, oldest first."""
+        with self._lock:
+            return list(self._polls)
 
     def get_poll(self, poll_id: str) -> JSONDict:
         """Current state of a poll the bot sent (vote counts, is_closed)."""
@@ -1797,7 +2021,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status, response = 400, bad_request(f"can't parse request: {error}").to_response()
         else:
             fake = self.server.fake
-            status, response = fake.handle_api_call(match["token"], match["method"], params)
+            outcome = fake.call_api(match["token"], match["method"], params)
+            if outcome.timeout is not None:
+                if outcome.timeout == "hold":
+                    fake._hold_silently()
+                self.close_connection = True  # the answer is lost: the client sees none
+                return
+            status, response = outcome.status, outcome.body
         self._reply(status, response)
 
     def _reply(self, status: int, payload: JSONDict) -> None:

@@ -20,10 +20,11 @@ import httpx
 import pytest
 import telegram
 from telegram import constants
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from tests.fakes import telegram_server as ts
 from tests.fakes.html_check import HtmlParseError, parse_html
+from tests.fakes.offline import OfflineBotApi, OfflineRequest
 from tests.fakes.telegram_server import BOT_ID, FakeTelegramServer
 
 TOKEN = "123456:TEST-token"
@@ -492,7 +493,9 @@ async def test_get_updates_all_kinds(server: FakeTelegramServer, bot: telegram.B
     updates = await bot.get_updates(timeout=5, allowed_updates=list(ts.DEFAULT_UPDATE_TYPES))
     for update in updates:
         assert_fully_parsed(update)
-    command, reply, answer, callback, member, closed = updates
+    command, reply, answer, new_state, callback, member, closed = updates
+    assert new_state.poll is not None and new_state.poll.id == poll_id
+    assert [o.voter_count for o in new_state.poll.options] == [0, 0, 1]
     assert command.message is not None and command.message.text is not None
     assert command.message.entities == (telegram.MessageEntity("bot_command", 0, 26),)
     assert command.message.from_user == telegram.User(USER_ID, "Ann", False, username="ann")
@@ -508,7 +511,7 @@ async def test_get_updates_all_kinds(server: FakeTelegramServer, bot: telegram.B
     assert server.allowed_updates == list(ts.DEFAULT_UPDATE_TYPES)
 
     # Unconfirmed updates are delivered again; a higher offset confirms them.
-    assert len(await bot.get_updates(timeout=0)) == 6
+    assert len(await bot.get_updates(timeout=0)) == 7
     assert await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0) == ()
     assert server.pending_update_count() == 0
 
@@ -657,3 +660,167 @@ def test_bug_in_fake_is_loud(server: FakeTelegramServer) -> None:
     response = httpx.post(api_url(server, "getMe"))
     assert response.status_code == 500
     assert server.internal_errors == ["getMe: KeyError: 'oops'"]
+
+
+# ---- poll updates -------------------------------------------------------------------------------
+
+
+async def test_votes_on_the_bots_polls_queue_the_new_poll_state(
+    server: FakeTelegramServer, bot: telegram.Bot
+) -> None:
+    ann, bob = server.user(USER_ID, "Ann"), server.user(USER_ID + 1, "Bob")
+    regular = await bot.send_poll(USER_ID, "Lunch?", ["soup", "salad"], is_anonymous=False)
+    assert regular.poll is not None
+    server.push_poll_answer(ann, regular.poll.id, [1])
+    server.push_poll_answer(bob, regular.poll.id, [1])
+    server.push_poll_answer(ann, regular.poll.id, [])  # retracted
+
+    updates = await bot.get_updates(timeout=0)
+    kinds = ["poll_answer" if u.poll_answer else "poll" if u.poll else "?" for u in updates]
+    assert kinds == ["poll_answer", "poll"] * 3
+    states = [u.poll for u in updates if u.poll is not None]
+    for state in states:
+        assert_fully_parsed(state)
+        assert state.id == regular.poll.id and state.question == "Lunch?"
+    assert [[o.voter_count for o in s.options] for s in states] == [[0, 1], [0, 2], [0, 1]]
+    assert [s.total_voter_count for s in states] == [1, 2, 1]
+    assert [o.persistent_id for o in states[0].options] == [
+        o.persistent_id for o in regular.poll.options
+    ]
+
+    quiz = await send_quiz(bot)
+    assert quiz.poll is not None
+    server.push_poll_answer(ann, quiz.poll.id, [2])
+    *_, state = await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    assert state.poll is not None
+    assert_fully_parsed(state.poll)
+    assert state.poll.correct_option_ids == (1,) and state.poll.explanation == "Because 2+2 is 4"
+
+
+async def test_poll_updates_can_be_turned_off() -> None:
+    with FakeTelegramServer(poll_updates=False) as server:
+        async with telegram.Bot(TOKEN, base_url=server.base_url) as bot:
+            message = await send_quiz(bot)
+            assert message.poll is not None
+            server.push_poll_answer(server.user(USER_ID, "Ann"), message.poll.id, [1])
+            updates = await bot.get_updates(timeout=0)
+            assert [u.poll_answer is not None for u in updates] == [True]
+
+
+# ---- injected faults ----------------------------------------------------------------------------
+
+
+async def test_server_errors_are_refused_before_the_call_is_applied(
+    server: FakeTelegramServer, bot: telegram.Bot
+) -> None:
+    with server.faults(error_rate=1.0):
+        for attempt in range(6):
+            with pytest.raises(NetworkError, match=r"Internal Server Error|Bad Gateway"):
+                await bot.send_message(USER_ID, f"try {attempt}")
+    assert server.message_count(USER_ID) == 0
+    kinds = {fault.kind for fault in server.injected_faults}
+    assert kinds == {"500", "502"}  # six calls at even odds: both kinds, seeded
+    assert server.errors == []  # not the bot's mistakes
+    await bot.send_message(USER_ID, "after")
+    assert server.last_message(USER_ID) is not None
+
+
+async def test_a_held_timeout_delivers_the_message_but_never_answers(
+    server: FakeTelegramServer, bot: telegram.Bot
+) -> None:
+    with server.faults(timeout_rate=1.0):
+        started = time.monotonic()
+        with pytest.raises(TimedOut):
+            await bot.send_message(USER_ID, "lost answer", read_timeout=0.3)
+        with pytest.raises(TimedOut):
+            await send_quiz(bot, read_timeout=0.3)
+        assert time.monotonic() - started < 3
+    assert [m["text"] for m in server.sent_messages(USER_ID)] == ["lost answer"]
+    assert server.poll_count(USER_ID) == 1  # the poll exists, its id never reached the bot
+    faults = server.injected_faults
+    assert [(f.method, f.kind) for f in faults] == [
+        ("sendMessage", "timeout-hold"),
+        ("sendPoll", "timeout-hold"),
+    ]
+    assert faults[1].response["result"]["poll"]["question"] == "2 + 2 = ?"
+    assert (await bot.send_message(USER_ID, "fine")).text == "fine"  # the pool recovered
+
+
+async def test_a_closed_timeout_drops_the_connection(
+    server: FakeTelegramServer, bot: telegram.Bot
+) -> None:
+    server.fail_next("sendMessage", "timeout-close")
+    with pytest.raises(NetworkError, match="disconnected"):
+        await bot.send_message(USER_ID, "sent anyway")
+    assert server.find_message(USER_ID, "sent anyway") is not None
+    assert (await bot.send_message(USER_ID, "next")).text == "next"
+
+
+async def test_get_updates_is_spared_unless_included(
+    server: FakeTelegramServer, bot: telegram.Bot
+) -> None:
+    server.push_message(server.user(USER_ID, "Ann"), "hi")
+    with server.faults(error_rate=1.0):
+        assert len(await bot.get_updates(timeout=0)) == 1
+    with server.faults(error_rate=1.0, include_get_updates=True), pytest.raises(NetworkError):
+        await bot.get_updates(timeout=0)
+
+
+def test_faults_only_hit_the_chosen_methods_and_expire() -> None:
+    server = FakeTelegramServer()
+    server.inject_faults(error_rate=1.0, methods=["sendPoll"], duration=0.2)
+    assert server.faults_active
+    assert server.call_api("t", "sendMessage", {"chat_id": 1, "text": "ok"}).status == 200
+    assert server.call_api("t", "sendPoll", {"chat_id": 1}).status in (500, 502)
+    time.sleep(0.25)
+    assert not server.faults_active
+    assert server.call_api("t", "getMe", {}).status == 200
+
+
+def _fault_pattern(seed: int, calls: int = 300) -> list[str | None]:
+    server = FakeTelegramServer(global_rate=None, group_rate_per_minute=None)
+    server.inject_faults(error_rate=0.2, timeout_rate=0.1, seed=seed, timeout_style="mixed")
+    pattern = []
+    for n in range(calls):
+        outcome = server.call_api("t", "sendMessage", {"chat_id": 1 + n % 7, "text": f"m{n}"})
+        pattern.append(str(outcome.status) if outcome.status != 200 else outcome.timeout)
+    return pattern
+
+
+def test_faults_are_seeded_and_near_the_asked_rates() -> None:
+    first, again, other = _fault_pattern(1), _fault_pattern(1), _fault_pattern(2)
+    assert first == again
+    assert first != other
+    errors = sum(kind in ("500", "502") for kind in first)
+    timeouts = sum(kind in ("hold", "close") for kind in first)
+    assert 40 <= errors <= 80 and 15 <= timeouts <= 45  # 20 % and 10 % of 300
+    assert {"hold", "close", "500", "502"} <= set(first)
+
+
+def test_fault_decisions_do_not_depend_on_call_order() -> None:
+    def kinds(order: list[int]) -> dict[int, str | None]:
+        server = FakeTelegramServer(global_rate=None, group_rate_per_minute=None)
+        server.inject_faults(error_rate=0.3, timeout_rate=0.2, seed=5)
+        return {
+            n: server.call_api("t", "sendMessage", {"chat_id": n, "text": "x"}).timeout
+            or str(server.requests[-1].response.get("error_code", ""))
+            for n in order
+        }
+
+    order = list(range(1, 60))
+    assert kinds(order) == kinds(order[::-1])
+
+
+async def test_offline_request_reports_injected_timeouts_like_httpx() -> None:
+    api = OfflineBotApi()
+    async with telegram.Bot(TOKEN, request=OfflineRequest(api)) as offline_bot:
+        api.server.fail_next("sendMessage", "timeout-hold")
+        with pytest.raises(TimedOut):
+            await offline_bot.send_message(USER_ID, "applied")
+        api.server.fail_next("sendMessage", "timeout-close")
+        with pytest.raises(NetworkError, match="disconnected"):
+            await offline_bot.send_message(USER_ID, "applied too")
+        api.server.fail_next("sendMessage", "502")
+        with pytest.raises(NetworkError, match="Bad Gateway"):
+            await offline_bot.send_message(USER_ID, "refused")
+    assert [m["text"] for m in api.server.sent_messages(USER_ID)] == ["applied", "applied too"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.handlers.start import register_commands
+from bot.handlers.start import bot_commands, register_translated_commands
 from tests.conftest import Harness
 from tests.handlers.test_reminders import run_job
 
@@ -86,7 +86,8 @@ async def test_daily_prompt_job_speaks_the_learners_language(harness: Harness) -
 
 
 async def test_command_menu_is_registered_per_language(harness: Harness) -> None:
-    await register_commands(harness.app.bot)
+    await register_translated_commands(harness.app.bot)
+    await harness.app.bot.set_my_commands(bot_commands())  # the default menu, as post_init does
     server = harness.api.server
     english = {c["command"]: c["description"] for c in server.commands_for()}
     russian = {c["command"]: c["description"] for c in server.commands_for(language_code="ru")}
