@@ -13,7 +13,9 @@ from datetime import datetime
 from html import escape
 
 from bot.content.models import CardItem, Deck, McqItem, PromptItem
+from bot.domain.daily import MAX_SESSION_SIZE, MIN_SESSION_SIZE
 from bot.domain.exam import ExamResult
+from bot.domain.inputs import echo
 from bot.domain.scoring import Standing
 from bot.i18n import LANGUAGES, N_, _, ngettext
 
@@ -528,6 +530,23 @@ def group_explain_while_open() -> str:
 
 def bad_value(problem: str, usage_line: str) -> str:
     return f"⚠️ {escape(shorten(problem, PROBLEM_LIMIT))}\n{usage_line}"
+
+
+def not_a_time(typed: str) -> str:
+    """Plain text: bad_value() escapes it."""
+    return _("{typed} is not a time; use HH:MM, e.g. 07:30 or 18:00").format(typed=echo(typed))
+
+
+def bad_session_size() -> str:
+    return _("session size must be a whole number from {low} to {high}").format(
+        low=MIN_SESSION_SIZE, high=MAX_SESSION_SIZE
+    )
+
+
+def not_a_timezone(typed: str, *, offset: bool) -> str:
+    if offset:
+        return _("{typed} is not a valid UTC offset (UTC-12 … UTC+14)").format(typed=echo(typed))
+    return _("{typed} is not a time zone; try Europe/Berlin or UTC+2").format(typed=echo(typed))
 
 
 def something_went_wrong() -> str:

@@ -197,6 +197,14 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "group_explain_while_open": render.group_explain_while_open,
         "bad_value": lambda: render.bad_value("<bad> & worse", render.usage("daily")),
         "something_went_wrong": render.something_went_wrong,
+        # Plain-text problems, shown through bad_value() which escapes them.
+        "not_a_time": lambda: render.bad_value(render.not_a_time("<25:99>"), ""),
+        "bad_session_size": lambda: render.bad_value(render.bad_session_size(), ""),
+        "not_a_timezone": lambda: render.bad_value(
+            render.not_a_timezone("Mars/<Base>", offset=False)
+            + render.not_a_timezone("UTC+15", offset=True),
+            "",
+        ),
         "daily_intro": lambda: render.daily_intro(deck, 3, 1, 5),
         "daily_off": render.daily_off,
         "daily_setting": lambda: render.daily_setting(

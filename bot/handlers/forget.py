@@ -41,6 +41,7 @@ async def confirm(update: Update, context: TutorContext) -> None:
         if not await edit_pressed_message(query, render.forget_done()):
             return
         await context.storage.users.delete(query.from_user.id)
+        context.services.languages.pop(query.from_user.id, None)  # the language went too
         if context.job_queue is not None:
             remove_daily(context.job_queue, query.from_user.id)
     elif not await edit_pressed_message(query, render.forget_cancelled()):

@@ -29,7 +29,12 @@ from bot.domain.daily import (
 )
 from bot.domain.inputs import ascii_decimal
 from bot.domain.memory import validate_retention
-from bot.domain.timezones import UnknownTimezoneError, canonical_name, parse_timezone
+from bot.domain.timezones import (
+    InvalidUtcOffsetError,
+    UnknownTimezoneError,
+    canonical_name,
+    parse_timezone,
+)
 from bot.handlers.common import active_deck, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.language import learner_language
@@ -190,8 +195,11 @@ async def daily(update: Update, context: TutorContext) -> None:
         else:
             await reply(update, render.usage("daily"))
             return
-    except (InvalidDailyTimeError, ValueError) as error:
-        await reply(update, render.bad_value(str(error), render.usage("daily")))
+    except InvalidDailyTimeError:
+        await reply(update, render.bad_value(render.not_a_time(args[0]), render.usage("daily")))
+        return
+    except ValueError:
+        await reply(update, render.bad_value(render.bad_session_size(), render.usage("daily")))
         return
     user = await storage.users.get(user.user_id) or user
     if args and context.job_queue is not None:
@@ -210,7 +218,10 @@ async def timezone_command(update: Update, context: TutorContext) -> None:
     try:
         name = canonical_name(context.args[0])
     except UnknownTimezoneError as error:
-        await reply(update, render.bad_value(str(error), render.usage("timezone")))
+        problem = render.not_a_timezone(
+            context.args[0], offset=isinstance(error, InvalidUtcOffsetError)
+        )
+        await reply(update, render.bad_value(problem, render.usage("timezone")))
         return
     await context.storage.users.set_timezone(user.user_id, name)
     user = await context.storage.users.get(user.user_id) or user

@@ -97,3 +97,18 @@ async def test_command_menu_is_registered_per_language(harness: Harness) -> None
     assert russian["forget"] == "Удалить все ваши данные"
     assert spanish["forget"] == "Borrar todos tus datos"
     assert "reload" not in english  # admins only: not in everyone's menu
+
+
+async def test_bad_values_are_explained_in_the_learners_language(harness: Harness) -> None:
+    await say(harness, 21, "/daily 25:99", "ru")
+    assert harness.api.texts(21)[-1].startswith(
+        "⚠️ '25:99' — не время; используйте ЧЧ:ММ, например 07:30 или 18:00\nИспользование: /daily"
+    )
+    await say(harness, 21, "/daily size 99", "es")
+    assert harness.api.texts(21)[-1].startswith(
+        "⚠️ el tamaño de la sesión debe ser un número entero de 1 a 20\nUso: /daily"
+    )
+    await say(harness, 21, "/timezone UTC+15", "en")
+    assert harness.api.texts(21)[-1].startswith(
+        "⚠️ 'UTC+15' is not a valid UTC offset (UTC-12 … UTC+14)\nUsage: /timezone"
+    )
