@@ -66,8 +66,6 @@ async def _prefs(context: TutorContext, user_id: int) -> LanguagePrefs:
 
 async def language_command(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
-    tg_user = update.effective_user
-    assert tg_user is not None
     args = context.args or []
     if not args:
         prefs = await _prefs(context, user.user_id)

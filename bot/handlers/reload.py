@@ -36,7 +36,7 @@ class ReloadOutcome:
     def ok(self) -> bool:
         return not self.problems
 
-    def render(self) -> str:
+    def message(self) -> str:
         if self.problems:
             return render.reload_failed(self.problems)
         return render.reload_done(self.decks, self.items, self.added, self.removed)
@@ -68,7 +68,7 @@ async def reload_command(update: Update, context: TutorContext) -> None:
         return
     outcome = await reload_bank(context.services)
     _log(outcome, f"/reload by {user.id}")
-    await reply(update, outcome.render())
+    await reply(update, outcome.message())
 
 
 async def reload_on_signal(application: Application[Any, Any, Any, Any, BotData, Any]) -> None:
@@ -79,7 +79,7 @@ async def reload_on_signal(application: Application[Any, Any, Any, Any, BotData,
         return
     for admin_id in sorted(application.bot_data.services.settings.admin_user_ids):
         try:
-            await application.bot.send_message(admin_id, outcome.render(), parse_mode="HTML")
+            await application.bot.send_message(admin_id, outcome.message(), parse_mode="HTML")
         except (Forbidden, BadRequest) as error:  # never started the bot, or blocked it
             log.warning("could not tell admin %s about the refused reload: %s", admin_id, error)
 
