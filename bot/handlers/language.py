@@ -38,29 +38,30 @@ async def language_for_update(update: Update, context: TutorContext) -> str:
     chat = update.effective_chat
     if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
         return i18n.DEFAULT_LANGUAGE
-    prefs = await _prefs(context, user.id)
+    stored = await _stored_prefs(context, user.id)
     telegram = i18n.supported(user.language_code)
-    # Written only when it changes; an unregistered user is written once /start registers them.
-    changed = telegram is not None and telegram != prefs.telegram
-    if changed and await context.storage.languages.seen_on_telegram(user.id, telegram):
-        context.services.languages[user.id] = LanguagePrefs(prefs.chosen, telegram)
+    # Written for registered learners only, and only when it changed: most updates write nothing.
+    if stored is not None and telegram is not None and telegram != stored.telegram:
+        await context.storage.languages.seen_on_telegram(user.id, telegram)
+        context.services.languages[user.id] = LanguagePrefs(stored.chosen, telegram)
+    prefs = stored or LanguagePrefs()
     return i18n.pick_language(prefs.chosen, telegram or prefs.telegram)
 
 
 async def learner_language(context: TutorContext, user_id: int) -> str:
     """For jobs: the learner's language without an update to read Telegram's from."""
-    prefs = await _prefs(context, user_id)
+    prefs = await _stored_prefs(context, user_id) or LanguagePrefs()
     return i18n.pick_language(prefs.chosen, prefs.telegram)
 
 
-async def _prefs(context: TutorContext, user_id: int) -> LanguagePrefs:
+async def _stored_prefs(context: TutorContext, user_id: int) -> LanguagePrefs | None:
+    """What SQLite knows (read once per process); None for someone not registered."""
     cached = context.services.languages.get(user_id)
     if cached is not None:
         return cached
     stored = await context.storage.languages.get(user_id)
-    if stored is None:
-        return LanguagePrefs()  # not registered yet: nothing worth caching
-    context.services.languages[user_id] = stored
+    if stored is not None:
+        context.services.languages[user_id] = stored
     return stored
 
 
@@ -68,7 +69,7 @@ async def language_command(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
     args = context.args or []
     if not args:
-        prefs = await _prefs(context, user.user_id)
+        prefs = await _stored_prefs(context, user.user_id) or LanguagePrefs()
         await reply(
             update,
             render.language_current(i18n.current_language(), chosen=prefs.chosen is not None),
