@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck check-content bench clean
+.PHONY: run test lint typecheck check-content bench clean translations
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -29,6 +29,13 @@ test: $(VENV)/.installed-dev
 
 check-content: $(VENV)/.installed
 	$(BIN)/python -m bot check-content
+
+# After changing a text: extract the message ids, merge them into every .po (then translate
+# the new entries), and compile the .mo files the bot reads. tests/test_i18n.py checks all three.
+translations: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d bot/locale -D messages -w 100 --ignore-obsolete
+	$(BIN)/pybabel compile -d bot/locale -D messages --statistics
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/daily_fanout.py

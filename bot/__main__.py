@@ -1,5 +1,6 @@
-"""`python -m bot` runs the bot; `python -m bot check-content [DIR]` checks the decks;
-`python -m bot export-answers [--user ID] [--since DATE] FILE` writes answers as CSV."""
+"""`python -m bot` runs the bot; `check-content [DIR]` checks the decks; `import-deck FILE`
+writes a deck from CSV/TSV/Anki/Aiken/GIFT; `export-answers [--user ID] [--since DATE] FILE`
+writes answers as CSV."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.config import Settings
+from bot.content.importers import command as import_deck
 from bot.content.loader import ContentError, check_content
 from bot.logsafe import install_redaction
 
@@ -32,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--user", type=int, default=None, help="only this Telegram user id")
     export.add_argument("--since", type=_since, default=None, help="YYYY-MM-DD (UTC) or ISO time")
     export.add_argument("file", type=Path, help="CSV file to write; - for standard output")
+    importer = commands.add_parser(
+        "import-deck", help="write a YAML deck from CSV/TSV/Anki/Aiken/GIFT"
+    )
+    import_deck.add_arguments(importer)
     args = parser.parse_args(argv)
 
     if args.command == "check-content":
@@ -45,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             args.file,
             user_id=args.user,
             since=args.since,
+        )
+    if args.command == "import-deck":
+        return import_deck.run_import_deck(
+            args, Path(_setting_or_default("CONTENT_DIR", "content"))
         )
     return run_bot()
 

@@ -23,9 +23,11 @@ from bot.handlers import (
     export,
     forget,
     groupstats,
+    language,
     membership,
     prompts,
     quiz,
+    reload,
     reminders,
     review,
     start,
@@ -127,8 +129,13 @@ def build_application(
         groupstats,
         export,
         review,
+        reload,
+        language,
     ):
         application.add_handlers(module.handlers())
+    # Before every other handler: the language this update is answered in.
+    application.add_handler(language.language_handler(), group=language.BEFORE_ALL_HANDLERS)
+    application.add_handler(language.remember_language_handler(), group=language.AFTER_ALL_HANDLERS)
     application.add_handlers(start.fallback_handlers())
     application.add_error_handler(_on_error)
     return application
@@ -162,6 +169,8 @@ async def _post_init(application: TutorApplication) -> None:
     if pending:
         log.info("replaying %d updates left pending by the last run", len(pending))
     await services.storage.poll_intents.expire(services.clock.now() - POLL_INTENT_LIFETIME)
+    await start.register_translated_commands(application.bot)
+    reload.install_reload_signal(application)
     if application.job_queue is not None:
         context = TutorContext(application)
         await reminders.rebuild_daily_jobs(application.job_queue, context)
@@ -188,6 +197,7 @@ async def _post_stop(application: TutorApplication) -> None:
 
 
 async def _post_shutdown(application: TutorApplication) -> None:
+    reload.remove_reload_signal()
     # post_stop does not run when start-up was interrupted (a signal during post_init).
     await _queue(application).inbox.stop_flusher()
     await application.bot_data.services.storage.close()

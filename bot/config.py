@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 
@@ -28,6 +29,19 @@ class Settings(BaseSettings):
     new_items_per_day: int = Field(default=10, ge=0, le=200)
     # The lapse that makes a question a leech: its miss is followed by the worked solution.
     leech_lapses: int = Field(default=4, ge=2, le=50)
+
+    # Telegram user ids allowed to /reload the decks (comma-separated in the environment).
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part for part in value.replace(" ", "").split(",") if part]
+            if not all(part.isascii() and part.isdigit() for part in parts):
+                raise ValueError("must be Telegram user ids separated by commas, e.g. 123,456")
+            return frozenset(int(part) for part in parts)
+        return value
 
     @property
     def base_file_url(self) -> str:

@@ -1,4 +1,9 @@
-"""Every user-facing text: HTML-escaped, within Telegram's limits, one function per message."""
+"""Every user-facing text: HTML-escaped, within Telegram's limits, one function per message.
+
+Texts go through gettext (`bot.i18n`): the English text is the message id, placeholders are
+named (`{title}`), and values are escaped before they are put in. The language is the one set
+for the current update or job.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,13 @@ from datetime import datetime
 from html import escape
 
 from bot.content.models import CardItem, Deck, McqItem, PromptItem
+from bot.domain.daily import MAX_SESSION_SIZE, MIN_SESSION_SIZE
 from bot.domain.exam import ExamResult
 from bot.domain.group_report import GroupReport
+from bot.domain.inputs import echo
 from bot.domain.progress import Headline, ProgressReport
 from bot.domain.scoring import Standing
+from bot.i18n import LANGUAGES, N_, _, ngettext
 
 MESSAGE_LIMIT = 4096
 # What a reply quotes back of the user's own text (a deck name, an item id) at most.
@@ -39,102 +47,147 @@ class CommandHelp:
     description: str
 
 
+# Usage lines and descriptions are translated where they are shown (N_ only marks them).
 COMMANDS: tuple[CommandHelp, ...] = (
-    CommandHelp("start", "/start", "Register and see what this bot does"),
-    CommandHelp("help", "/help", "List every command"),
-    CommandHelp("decks", "/decks", "List decks and choose the one to study"),
-    CommandHelp("quiz", "/quiz [deck]", "Answer the next quiz question"),
-    CommandHelp("cards", "/cards [deck]", "Review flashcards"),
-    CommandHelp("prompt", "/prompt [deck]", "Explain a concept, then tick what you covered"),
-    CommandHelp("explain", "/explain [item id]", "Worked solution of the last or a given item"),
-    CommandHelp("test", "/test [deck]", "Ten questions, easy to hard, with a verdict"),
-    CommandHelp("stats", "/stats [text]", "Your progress as a picture (or as text)"),
-    CommandHelp("export", "/export", "Your answers as a CSV file"),
-    CommandHelp("daily", "/daily [HH:MM | off | size N]", "Daily revision time and length"),
-    CommandHelp("timezone", "/timezone [Europe/Berlin | UTC+2]", "Your time zone"),
-    CommandHelp("retention", "/retention [0.80-0.97]", "How much you aim to remember"),
-    CommandHelp("forget", "/forget", "Delete all your data"),
-    CommandHelp("challenge", "/challenge [questions] [seconds] [deck]", "Timed round in a group"),
-    CommandHelp("stopchallenge", "/stopchallenge", "Stop the group's running round"),
-    CommandHelp("leaderboard", "/leaderboard", "This week's and all-time group standings"),
+    CommandHelp("start", "/start", N_("Register and see what this bot does")),
+    CommandHelp("help", "/help", N_("List every command")),
+    CommandHelp("decks", "/decks", N_("List decks and choose the one to study")),
+    CommandHelp("quiz", N_("/quiz [deck]"), N_("Answer the next quiz question")),
+    CommandHelp("cards", N_("/cards [deck]"), N_("Review flashcards")),
     CommandHelp(
-        "groupstats", "/groupstats", "For group admins: the questions the group gets wrong"
+        "prompt", N_("/prompt [deck]"), N_("Explain a concept, then tick what you covered")
+    ),
+    CommandHelp(
+        "explain", N_("/explain [item id]"), N_("Worked solution of the last or a given item")
+    ),
+    CommandHelp("test", N_("/test [deck]"), N_("Ten questions, easy to hard, with a verdict")),
+    CommandHelp("stats", N_("/stats [text]"), N_("Your progress as a picture (or as text)")),
+    CommandHelp("export", "/export", N_("Your answers as a CSV file")),
+    CommandHelp("daily", N_("/daily [HH:MM | off | size N]"), N_("Daily revision time and length")),
+    CommandHelp("timezone", "/timezone [Europe/Berlin | UTC+2]", N_("Your time zone")),
+    CommandHelp("retention", "/retention [0.80-0.97]", N_("How much you aim to remember")),
+    CommandHelp("language", "/language [en | ru | es | auto]", N_("Language of my messages")),
+    CommandHelp("forget", "/forget", N_("Delete all your data")),
+    CommandHelp(
+        "challenge",
+        N_("/challenge [questions] [seconds] [deck]"),
+        N_("Timed round in a group"),
+    ),
+    CommandHelp("stopchallenge", "/stopchallenge", N_("Stop the group's running round")),
+    CommandHelp("leaderboard", "/leaderboard", N_("This week's and all-time group standings")),
+    CommandHelp(
+        "groupstats", "/groupstats", N_("For group admins: the questions the group gets wrong")
     ),
 )
+
+_DIFFICULTIES = {"easy": N_("easy"), "medium": N_("medium"), "hard": N_("hard")}
+_GRADES = {"again": N_("Again"), "hard": N_("Hard"), "good": N_("Good"), "easy": N_("Easy")}
+
+
+def command_description(entry: CommandHelp) -> str:
+    return _(entry.description)
 
 
 def usage(command: str) -> str:
     for entry in COMMANDS:
         if entry.command == command:
-            return f"Usage: {escape(entry.usage)} — {escape(entry.description.lower())}"
+            return _("Usage: {usage} — {description}").format(
+                usage=escape(_(entry.usage)), description=escape(_(entry.description).lower())
+            )
     raise KeyError(command)
 
 
+def grade_label(grade: str) -> str:
+    """An FSRS grade as a button label or in a sentence."""
+    return _(_GRADES[grade])
+
+
 def welcome(first_name: str, deck: Deck, daily_time: str | None, zone: str | None) -> str:
-    text = (
-        f"Hi {_name(first_name)}! I'm your study tutor.\n\n"
+    text = _(
+        "Hi {name}! I'm your study tutor.\n\n"
         "I send quiz questions, flashcards and explain-it prompts, remember every answer, "
         "and bring back what you are about to forget.\n\n"
-        f"Your deck: <b>{escape(deck.title)}</b> (change it with /decks).\n"
+        "Your deck: <b>{deck}</b> (change it with /decks).\n"
         "Try /quiz for a question, /cards for flashcards, or /test to check this topic."
-    )
+    ).format(name=_name(first_name), deck=escape(deck.title))
     if daily_time is not None:
-        text += (
-            f"\n\n⏰ Daily revision is on at {daily_time} {escape(zone or 'UTC')}. "
+        text += "\n\n" + _(
+            "⏰ Daily revision is on at {time} {zone}. "
             "Change it with /daily HH:MM, stop it with /daily off, "
             "set your zone with /timezone Europe/Berlin."
-        )
+        ).format(time=escape(daily_time), zone=escape(zone or "UTC"))
     return text
 
 
 def help_text() -> str:
-    lines = [f"{escape(entry.usage)} — {escape(entry.description)}" for entry in COMMANDS]
-    return "<b>Commands</b>\n" + "\n".join(lines)
+    lines = [f"{escape(_(entry.usage))} — {escape(_(entry.description))}" for entry in COMMANDS]
+    return _("<b>Commands</b>") + "\n" + "\n".join(lines)
 
 
 def unknown_command() -> str:
-    return "I don't know that command. Send /help to see what I can do."
+    return _("I don't know that command. Send /help to see what I can do.")
 
 
 def plain_text_hint() -> str:
-    return "I answer commands. Send /quiz for a question or /help for the list."
+    return _("I answer commands. Send /quiz for a question or /help for the list.")
 
 
 def unknown_deck(query: str, decks: Sequence[Deck]) -> str:
     ids = ", ".join(f"<code>{escape(deck.id)}</code>" for deck in decks)
-    return f"No deck called “{escape(shorten(query))}”. Decks: {ids}."
+    return _("No deck called “{query}”. Decks: {ids}.").format(
+        query=escape(shorten(query)), ids=ids
+    )
 
 
 def deck_list(decks: Sequence[Deck], progress: dict[str, int], active_deck_id: str) -> str:
-    lines = ["<b>Decks</b> (items seen / total)"]
+    lines = [_("<b>Decks</b> (items seen / total)")]
     for deck in decks:
         marker = "▶ " if deck.id == active_deck_id else ""
+        language = f" [{escape(deck.language)}]" if deck.language else ""
         lines.append(
-            f"{marker}<b>{escape(deck.title)}</b> <code>{escape(deck.id)}</code>: "
-            f"{len(deck.mcqs)} questions, {len(deck.cards)} cards, {len(deck.prompts)} prompts"
-            f" — {progress.get(deck.id, 0)}/{len(deck.items)} seen"
+            _(
+                "{marker}<b>{title}</b> <code>{id}</code>{language}: "
+                "{questions} questions, {cards} cards, {prompts} prompts — {seen}/{total} seen"
+            ).format(
+                marker=marker,
+                title=escape(deck.title),
+                id=escape(deck.id),
+                language=language,
+                questions=len(deck.mcqs),
+                cards=len(deck.cards),
+                prompts=len(deck.prompts),
+                seen=progress.get(deck.id, 0),
+                total=len(deck.items),
+            )
         )
-    lines.append("\nTap a deck to study it.")
+    lines.append("\n" + _("Tap a deck to study it."))
     return "\n".join(lines)
+
+
+def deck_chosen(deck: Deck) -> str:
+    return _("Now studying <b>{title}</b>. Send /quiz or /cards to begin.").format(
+        title=escape(deck.title)
+    )
 
 
 def deck_chosen_note(deck: Deck) -> str:
     """The short answer to the deck button (answerCallbackQuery allows 200 characters)."""
-    return shorten(f"Studying {deck.title}", 200)
+    return shorten(_("Studying {title}").format(title=deck.title), 200)
 
 
-def deck_chosen(deck: Deck) -> str:
-    return f"Now studying <b>{escape(deck.title)}</b>. Send /quiz or /cards to begin."
+_KINDS = {"questions": N_("questions"), "flashcards": N_("flashcards"), "prompts": N_("prompts")}
 
 
 def no_items(deck: Deck, kind: str) -> str:
-    return f"The deck <b>{escape(deck.title)}</b> has no {escape(kind)}. Try /decks."
+    return _("The deck <b>{title}</b> has no {kind}. Try /decks.").format(
+        title=escape(deck.title), kind=escape(_(_KINDS.get(kind, kind)))
+    )
 
 
 def answer_feedback(correct: bool, item: McqItem) -> str:
     if correct:
-        return "✅ Right!"
-    return f"❌ Not quite — the answer is <b>{escape(item.correct)}</b>."
+        return _("✅ Right!")
+    return _("❌ Not quite — the answer is <b>{answer}</b>.").format(answer=escape(item.correct))
 
 
 def card_front(card: CardItem, deck: Deck) -> str:
@@ -144,30 +197,54 @@ def card_front(card: CardItem, deck: Deck) -> str:
 def card_back(card: CardItem, deck: Deck) -> str:
     return (
         f"🃏 <i>{escape(deck.title)}</i>\n\n<b>{escape(card.front)}</b>\n\n{escape(card.back)}\n\n"
-        "How well did you know it?"
+        + _("How well did you know it?")
     )
 
 
 def card_graded(card: CardItem, deck: Deck, grade: str) -> str:
+    label = grade_label(grade) if grade in _GRADES else grade
     return (
         f"🃏 <i>{escape(deck.title)}</i>\n\n<b>{escape(card.front)}</b>\n\n{escape(card.back)}\n\n"
-        f"You said: <i>{escape(grade)}</i>"
+        + _("You said: <i>{grade}</i>").format(grade=escape(label))
     )
 
 
+def show_answer_button() -> str:
+    return _("Show answer")
+
+
+def prompt_done_button() -> str:
+    return _("Done")
+
+
+def next_button() -> str:
+    return _("Next ▶")
+
+
+def explain_button() -> str:
+    return _("Explain")
+
+
 def prompt_question(prompt: PromptItem, ticked: Sequence[bool]) -> str:
-    return (
-        f"💬 <b>Explain:</b> {escape(prompt.question)}\n\n"
-        f"<i>Think about:</i> {escape(prompt.think_about)}\n\n"
+    return _(
+        "💬 <b>Explain:</b> {question}\n\n"
+        "<i>Think about:</i> {think_about}\n\n"
         "Explain it in your own words (out loud or here), then tick the key concepts "
-        f"you covered and press Done. ({sum(ticked)}/{len(prompt.key_concepts)} ticked)"
+        "you covered and press Done. ({ticked}/{total} ticked)"
+    ).format(
+        question=escape(prompt.question),
+        think_about=escape(prompt.think_about),
+        ticked=sum(ticked),
+        total=len(prompt.key_concepts),
     )
 
 
 def prompt_result(prompt: PromptItem, ticked: Sequence[bool]) -> str:
     lines = [
-        f"💬 <b>Explain:</b> {escape(prompt.question)}\n",
-        f"You got <b>{sum(ticked)}/{len(prompt.key_concepts)}</b> concepts.",
+        _("💬 <b>Explain:</b> {question}").format(question=escape(prompt.question)) + "\n",
+        _("You got <b>{ticked}/{total}</b> concepts.").format(
+            ticked=sum(ticked), total=len(prompt.key_concepts)
+        ),
     ]
     lines += [
         f"{'✅' if hit else '▫️'} {escape(concept)}"
@@ -185,8 +262,10 @@ def explain_item(item: McqItem | CardItem | PromptItem) -> list[str]:
     else:
         blocks = [
             f"💬 <b>{escape(item.question)}</b>",
-            f"<i>Think about:</i> {escape(item.think_about)}",
-            "<b>Key concepts</b>\n" + "\n".join(f"• {escape(c)}" for c in item.key_concepts),
+            _("<i>Think about:</i> {think_about}").format(think_about=escape(item.think_about)),
+            _("<b>Key concepts</b>")
+            + "\n"
+            + "\n".join(f"• {escape(c)}" for c in item.key_concepts),
         ]
     return split_messages(blocks)
 
@@ -195,17 +274,21 @@ def _explain_mcq(item: McqItem) -> list[str]:
     blocks = [f"❓ <b>{escape(item.question)}</b>"]
     solution = item.solution
     if solution is None:
-        blocks.append(f"<b>Answer:</b> {escape(item.correct)}")
+        blocks.append(_("<b>Answer:</b> {answer}").format(answer=escape(item.correct)))
         blocks.append(escape(item.explanation))
         return blocks
     for number, step in enumerate(solution.steps, start=1):
-        blocks.append(f"<b>Step {number}: {escape(step.title)}</b>\n{escape(step.detail)}")
-    blocks.append(f"<b>Final answer:</b> {escape(solution.final_answer)}")
-    blocks.append(f"<b>Quick check:</b> {escape(solution.quick_check)}")
-    blocks.append(f"💡 <b>Hint:</b> {escape(solution.hint)}")
+        blocks.append(
+            _("<b>Step {number}: {title}</b>").format(number=number, title=escape(step.title))
+            + "\n"
+            + escape(step.detail)
+        )
+    blocks.append(_("<b>Final answer:</b> {answer}").format(answer=escape(solution.final_answer)))
+    blocks.append(_("<b>Quick check:</b> {check}").format(check=escape(solution.quick_check)))
+    blocks.append(_("💡 <b>Hint:</b> {hint}").format(hint=escape(solution.hint)))
     if solution.common_mistakes:
         mistakes = "\n".join(f"• {escape(m)}" for m in solution.common_mistakes)
-        blocks.append(f"<b>Common mistakes</b>\n{mistakes}")
+        blocks.append(_("<b>Common mistakes</b>") + "\n" + mistakes)
     return blocks
 
 
@@ -231,32 +314,33 @@ def split_messages(blocks: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[st
 
 
 def explain_usage_no_last() -> str:
-    return "Nothing to explain yet: answer a /quiz first, or send /explain &lt;item id&gt;."
+    return _("Nothing to explain yet: answer a /quiz first, or send /explain &lt;item id&gt;.")
 
 
 def unknown_item(item_id: str) -> str:
-    return f"No item with id <code>{escape(shorten(item_id))}</code>."
+    return _("No item with id <code>{id}</code>.").format(id=escape(shorten(item_id)))
 
 
 def exam_intro(deck: Deck, count: int) -> str:
-    return (
-        f"📝 <b>Test: {escape(deck.title)}</b>\n{count} questions from easy to hard. "
+    return _(
+        "📝 <b>Test: {title}</b>\n{count} questions from easy to hard. "
         "Answer each poll; the next one follows."
-    )
+    ).format(title=escape(deck.title), count=count)
 
 
 def exam_result(deck: Deck, result: ExamResult) -> str:
     lines = [
-        f"📝 <b>Test result: {escape(deck.title)}</b>",
-        f"Score: {result.right}/{result.total}",
+        _("📝 <b>Test result: {title}</b>").format(title=escape(deck.title)),
+        _("Score: {right}/{total}").format(right=result.right, total=result.total),
     ]
     for level in result.levels:
         if level.total:
-            lines.append(f"• {level.difficulty.value}: {level.right}/{level.total}")
-    verdict = "💪 Strong — this pattern is solid." if result.strong else "📚 Needs review."
-    lines.append(f"\n<b>Verdict:</b> {verdict}")
+            name = _(_DIFFICULTIES[level.difficulty.value])
+            lines.append(f"• {escape(name)}: {level.right}/{level.total}")
+    verdict = _("💪 Strong — this pattern is solid.") if result.strong else _("📚 Needs review.")
+    lines.append("\n" + _("<b>Verdict:</b> {verdict}").format(verdict=verdict))
     if result.missed:
-        lines.append("\nMissed (see /explain &lt;id&gt;):")
+        lines.append("\n" + _("Missed (see /explain &lt;id&gt;):"))
         lines += [f"• <code>{escape(item_id)}</code>" for item_id in result.missed]
     return "\n".join(lines)
 
@@ -274,18 +358,25 @@ def stats(
     answers: int, correct: int, seen: int, total: int, decks: Sequence[DeckLine], streak: int
 ) -> str:
     if answers == 0:
-        return "No answers yet. Send /quiz to start."
+        return _("No answers yet. Send /quiz to start.")
     lines = [
-        "📊 <b>Your stats</b>",
-        f"Answers: {answers}, accuracy {_percent(correct, answers)}",
-        f"Items seen: {seen}/{total}",
-        f"Streak: {streak} day{'s' if streak != 1 else ''}",
+        _("📊 <b>Your stats</b>"),
+        _("Answers: {answers}, accuracy {accuracy}").format(
+            answers=answers, accuracy=_percent(correct, answers)
+        ),
+        _("Items seen: {seen}/{total}").format(seen=seen, total=total),
+        ngettext("Streak: {count} day", "Streak: {count} days", streak).format(count=streak),
         "",
     ]
     for deck in decks:
         lines.append(
-            f"<b>{escape(deck.title)}</b>: {deck.answers} answers, "
-            f"{_percent(deck.correct, deck.answers)}, {deck.seen}/{deck.total} seen"
+            _("<b>{title}</b>: {answers} answers, {accuracy}, {seen}/{total} seen").format(
+                title=escape(deck.title),
+                answers=deck.answers,
+                accuracy=_percent(deck.correct, deck.answers),
+                seen=deck.seen,
+                total=deck.total,
+            )
         )
     return "\n".join(lines)
 
@@ -295,129 +386,192 @@ def _percent(part: int, whole: int) -> str:
 
 
 def forget_confirm() -> str:
-    return (
+    return _(
         "This deletes all your answers, progress and settings. It cannot be undone. Are you sure?"
     )
 
 
+def forget_yes_button() -> str:
+    return _("Yes, delete everything")
+
+
+def forget_cancel_button() -> str:
+    return _("Cancel")
+
+
 def forget_done() -> str:
-    return "All your data is deleted. Send /start to begin again."
+    return _("All your data is deleted. Send /start to begin again.")
 
 
 def forget_cancelled() -> str:
-    return "Nothing was deleted."
+    return _("Nothing was deleted.")
 
 
 def private_only(command: str) -> str:
-    return (
-        f"/{escape(command)} works in a private chat with me — open my profile and send it there."
-    )
+    return _(
+        "/{command} works in a private chat with me — open my profile and send it there."
+    ).format(command=escape(command))
 
 
 def daily_summary(right: int, total: int, streak: int) -> str:
     return (
-        f"🏁 <b>Revision done</b>: {right}/{total} right ({_percent(right, total)}).\n"
-        f"🔥 Streak: {streak} day{'s' if streak != 1 else ''}. See you tomorrow!"
+        _("🏁 <b>Revision done</b>: {right}/{total} right ({percent}).").format(
+            right=right, total=total, percent=_percent(right, total)
+        )
+        + "\n"
+        + ngettext(
+            "🔥 Streak: {count} day. See you tomorrow!",
+            "🔥 Streak: {count} days. See you tomorrow!",
+            streak,
+        ).format(count=streak)
     )
 
 
 def group_only(command: str) -> str:
-    return f"/{escape(command)} works in a group: add me to a group chat and send it there."
+    return _("/{command} works in a group: add me to a group chat and send it there.").format(
+        command=escape(command)
+    )
 
 
 def challenge_usage() -> str:
-    return (
+    return _(
         "Usage: /challenge [questions 1-20] [seconds 5-600] [deck] — "
         "e.g. <code>/challenge 5 20</code>"
     )
 
 
 def challenge_running(ends_at: datetime) -> str:
-    return f"A round is already running here; it ends at about {ends_at:%H:%M:%S} UTC."
+    return _("A round is already running here; it ends at about {time} UTC.").format(
+        time=f"{ends_at:%H:%M:%S}"
+    )
 
 
 def challenge_announce(deck: Deck, questions: int, seconds: int, starter: str) -> str:
-    return (
-        f"🏆 <b>Challenge!</b> {_name(starter)} started a round: {questions} question"
-        f"{'s' if questions != 1 else ''} from <b>{escape(deck.title)}</b>, {seconds} s each. "
-        "Faster right answers score more (500–1000 points)."
-    )
+    return ngettext(
+        "🏆 <b>Challenge!</b> {starter} started a round: {count} question from "
+        "<b>{title}</b>, {seconds} s each. Faster right answers score more (500–1000 points).",
+        "🏆 <b>Challenge!</b> {starter} started a round: {count} questions from "
+        "<b>{title}</b>, {seconds} s each. Faster right answers score more (500–1000 points).",
+        questions,
+    ).format(starter=_name(starter), count=questions, title=escape(deck.title), seconds=seconds)
 
 
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
 def challenge_results(deck: Deck, standings: Sequence[Standing], questions: int) -> str:
-    lines = [f"🏁 <b>Round over</b> — {escape(deck.title)}, {questions} questions"]
+    lines = [
+        _("🏁 <b>Round over</b> — {title}, {count} questions").format(
+            title=escape(deck.title), count=questions
+        )
+    ]
     if not standings:
-        lines.append("Nobody answered this time.")
+        lines.append(_("Nobody answered this time."))
     for standing in standings:
         medal = _MEDALS.get(standing.rank, f"{standing.rank}.")
         lines.append(
-            f"{medal} {_name(standing.first_name)} — {standing.right} right, "
-            f"<b>{standing.points}</b> pts"
+            _("{medal} {name} — {right} right, <b>{points}</b> pts").format(
+                medal=medal,
+                name=_name(standing.first_name),
+                right=standing.right,
+                points=standing.points,
+            )
         )
-    lines.append("\nStandings: /leaderboard")
+    lines.append("\n" + _("Standings: /leaderboard"))
     return "\n".join(lines)
 
 
 def no_running_challenge() -> str:
-    return "No round is running. Start one with /challenge."
+    return _("No round is running. Start one with /challenge.")
 
 
 def stop_refused() -> str:
-    return "Sorry, only the member who started this round or a group admin can stop it."
+    return _("Sorry, only the member who started this round or a group admin can stop it.")
 
 
 def leaderboard(
     week: Sequence[Standing], ever: Sequence[Standing], caller_id: int, size: int
 ) -> str:
-    lines = ["🏆 <b>Leaderboard</b>", "", "<b>This week</b>"]
+    lines = [_("🏆 <b>Leaderboard</b>"), "", _("<b>This week</b>")]
     lines += _board(week, caller_id, size)
-    lines += ["", "<b>All time</b>"]
+    lines += ["", _("<b>All time</b>")]
     lines += _board(ever, caller_id, size)
     return "\n".join(lines)
 
 
 def _board(standings: Sequence[Standing], caller_id: int, size: int) -> list[str]:
     if not standings:
-        return ["No answers yet."]
+        return [_("No answers yet.")]
     lines = [
-        f"{s.rank}. {_name(s.first_name)} — {s.points} pts ({s.right} right)"
+        _("{rank}. {name} — {points} pts ({right} right)").format(
+            rank=s.rank, name=_name(s.first_name), points=s.points, right=s.right
+        )
         for s in standings[:size]
     ]
     mine = next((s for s in standings if s.user_id == caller_id), None)
     if mine is not None and mine.rank > size:
-        lines.append(f"…\nYou: {mine.rank}. {_name(mine.first_name)} — {mine.points} pts")
+        lines.append(
+            "…\n"
+            + _("You: {rank}. {name} — {points} pts").format(
+                rank=mine.rank, name=_name(mine.first_name), points=mine.points
+            )
+        )
     return lines
 
 
 def group_intro() -> str:
-    return (
+    return _(
         "Hi, I'm Quiz Tutor! Start a timed quiz round with /challenge "
         "(e.g. <code>/challenge 5 20</code>) and see the standings with /leaderboard."
     )
 
 
 def group_nothing_to_explain() -> str:
-    return "No question has been asked here yet. Start one with /challenge."
+    return _("No question has been asked here yet. Start one with /challenge.")
 
 
 def group_explain_while_open() -> str:
-    return "No spoilers while the question is open — ask again when it closes."
+    return _("No spoilers while the question is open — ask again when it closes.")
 
 
 def bad_value(problem: str, usage_line: str) -> str:
     return f"⚠️ {escape(shorten(problem, PROBLEM_LIMIT))}\n{usage_line}"
 
 
+def not_a_time(typed: str) -> str:
+    """Plain text: bad_value() escapes it."""
+    return _("{typed} is not a time; use HH:MM, e.g. 07:30 or 18:00").format(typed=echo(typed))
+
+
+def bad_session_size() -> str:
+    return _("session size must be a whole number from {low} to {high}").format(
+        low=MIN_SESSION_SIZE, high=MAX_SESSION_SIZE
+    )
+
+
+def not_a_timezone(typed: str, *, offset: bool) -> str:
+    if offset:
+        return _("{typed} is not a valid UTC offset (UTC-12 … UTC+14)").format(typed=echo(typed))
+    return _("{typed} is not a time zone; try Europe/Berlin or UTC+2").format(typed=echo(typed))
+
+
+def something_went_wrong() -> str:
+    return _("Sorry, something went wrong on my side. Please try again.")
+
+
 def daily_intro(decks: Sequence[Deck], due: int, missed: int, size: int) -> str:
     """The daily prompt: which decks today's questions come from, and how many."""
     titles = " · ".join(escape(deck.title) for deck in decks)
     return (
-        f"⏰ <b>Daily revision</b> — {titles}\n"
-        f"{due} question{'s' if due != 1 else ''} due, {missed} missed recently. "
-        f"Here come {size}; each answer brings the next."
+        _("⏰ <b>Daily revision</b> — {title}").format(title=titles)
+        + "\n"
+        + ngettext(
+            "{due} question due, {missed} missed recently. Here come {size}; "
+            "each answer brings the next.",
+            "{due} questions due, {missed} missed recently. Here come {size}; "
+            "each answer brings the next.",
+            due,
+        ).format(due=due, missed=missed, size=size)
     )
 
 
@@ -425,26 +579,34 @@ def due_extras_button(cards: int, prompts: int) -> str:
     """One button under the summary for the flashcards and prompts due (≤ 64 chars)."""
     parts = []
     if cards:
-        parts.append(f"{cards} flashcard{'s' if cards != 1 else ''}")
+        parts.append(ngettext("{count} flashcard", "{count} flashcards", cards).format(count=cards))
     if prompts:
-        parts.append(f"{prompts} explain prompt{'s' if prompts != 1 else ''}")
-    return " and ".join(parts) + " due — review them"
+        parts.append(
+            ngettext("{count} explain prompt", "{count} explain prompts", prompts).format(
+                count=prompts
+            )
+        )
+    return _("{what} due — review them").format(what=_(" and ").join(parts))
 
 
 def review_done(count: int) -> str:
-    return f"🏁 <b>Review done</b>: {count} item{'s' if count != 1 else ''} reviewed."
+    return ngettext(
+        "🏁 <b>Review done</b>: {count} item reviewed.",
+        "🏁 <b>Review done</b>: {count} items reviewed.",
+        count,
+    ).format(count=count)
 
 
 def nothing_to_review() -> str:
-    return "Nothing else is due right now. 🎉"
+    return _("Nothing else is due right now. 🎉")
 
 
 def leech_notice(item: McqItem, lapses: int) -> str:
     """Said before the worked solution of a question the learner keeps missing."""
-    return (
-        f"🔁 Missed {lapses} times: <b>{escape(item.question)}</b>\n"
+    return _(
+        "🔁 Missed {lapses} times: <b>{question}</b>\n"
         "Here is the worked solution — read it through before it comes back."
-    )
+    ).format(lapses=lapses, question=escape(item.question))
 
 
 STATS_LEECHES_SHOWN = 10  # 10 questions of at most 300 characters stay within one message
@@ -454,61 +616,116 @@ def stats_leeches(questions: Sequence[McqItem]) -> str:
     """The /stats lines for leeches (questions missed again and again), or nothing."""
     if not questions:
         return ""
-    lines = ["", "🔁 <b>Keep missing</b> (worked solution: /explain id):"]
+    lines = ["", _("🔁 <b>Keep missing</b> (worked solution: /explain id):")]
     lines += [
         f"• {escape(item.question)} — <code>{escape(item.id)}</code>"
         for item in questions[:STATS_LEECHES_SHOWN]
     ]
     if len(questions) > STATS_LEECHES_SHOWN:
-        lines.append(f"…and {len(questions) - STATS_LEECHES_SHOWN} more")
+        lines.append(_("…and {count} more").format(count=len(questions) - STATS_LEECHES_SHOWN))
     return "\n".join(lines)
 
 
 def daily_off() -> str:
-    return "Daily revision is off. Turn it on with /daily HH:MM, e.g. /daily 08:30."
+    return _("Daily revision is off. Turn it on with /daily HH:MM, e.g. /daily 08:30.")
 
 
 def daily_setting(
     daily_time: str, zone: str, next_run: datetime, size: int, *, timezone_never_set: bool
 ) -> str:
-    text = (
-        f"⏰ Daily revision at <b>{daily_time}</b> ({escape(zone)}), {size} items per session.\n"
-        f"Next: {next_run:%a %d %b %H:%M}."
-    )
+    text = _(
+        "⏰ Daily revision at <b>{time}</b> ({zone}), {size} items per session.\n"
+        "Next: {next_run:%a %d %b %H:%M}."
+    ).format(time=escape(daily_time), zone=escape(zone), size=size, next_run=next_run)
     if timezone_never_set:
-        text += "\nTimes are in UTC: set your zone with /timezone Europe/Berlin (or UTC+2)."
+        text += "\n" + _("Times are in UTC: set your zone with /timezone Europe/Berlin (or UTC+2).")
     return text
 
 
 def timezone_current(zone: str | None) -> str:
     if zone is None:
-        return "Your time zone is not set, so times are UTC. " + usage("timezone")
-    return f"Your time zone: <b>{escape(shorten(zone))}</b>. " + usage("timezone")
+        return _("Your time zone is not set, so times are UTC.") + " " + usage("timezone")
+    return (
+        _("Your time zone: <b>{zone}</b>.").format(zone=escape(shorten(zone)))
+        + " "
+        + usage("timezone")
+    )
 
 
 def timezone_set(zone: str) -> str:
-    return f"Time zone set to <b>{escape(shorten(zone))}</b>."
+    return _("Time zone set to <b>{zone}</b>.").format(zone=escape(shorten(zone)))
 
 
 def retention_current(value: float) -> str:
-    return (
-        f"Desired retention: <b>{value:.2f}</b> — higher means more frequent reviews. "
+    return _(
+        "Desired retention: <b>{value}</b> — higher means more frequent reviews. "
         "Change it with /retention 0.80 … 0.97."
-    )
+    ).format(value=f"{value:.2f}")
 
 
 def button_expired() -> str:
     """The quiet answer to a button that is stale, already used, or not one the bot made."""
-    return "This button has expired."
+    return _("This button has expired.")
 
 
-# ---- progress pictures, the group report, the export ------------------------------------------
+# --- The learner's language (/language) ---
+
+
+def language_current(language: str, *, chosen: bool) -> str:
+    if chosen:
+        text = _("Language: <b>{name}</b> (your choice).")
+    else:
+        text = _("Language: <b>{name}</b> (from your Telegram settings).")
+    return text.format(name=escape(LANGUAGES[language])) + "\n" + usage("language")
+
+
+def language_set(language: str, *, chosen: bool) -> str:
+    if chosen:
+        text = _("Language set to <b>{name}</b>.")
+    else:
+        text = _("Language follows your Telegram settings again: <b>{name}</b>.")
+    return text.format(name=escape(LANGUAGES[language]))
+
+
+# --- Reloading the decks (/reload, SIGHUP) ---
+
+
+def reload_refused() -> str:
+    return _("Only the bot's admins can reload the decks.")
+
+
+def reload_done(decks: int, items: int, added: int, removed: int) -> str:
+    return _(
+        "✅ Decks reloaded: <b>{decks}</b> decks, <b>{items}</b> items "
+        "({added} new, {removed} removed). Open polls and sessions carry on."
+    ).format(decks=decks, items=items, added=added, removed=removed)
+
+
+def reload_failed(problems: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
+    """Every problem that fits in one message; the count of the rest at the end."""
+    head = _(
+        "⚠️ <b>Reload refused</b>: {count} problem(s) in the decks. "
+        "The decks in use have not changed."
+    ).format(count=len(problems))
+    more = _("… and {count} more")
+    lines = [head]
+    size = len(head)
+    for shown, problem in enumerate(problems):
+        line = f"• {escape(problem)}"
+        rest = len(problems) - shown - 1
+        # Leave room for the "… and N more" line that may follow.
+        reserve = len("\n" + more.format(count=len(problems))) if rest else 0
+        if size + 1 + len(line) + reserve > limit:
+            lines.append(more.format(count=len(problems) - shown))
+            break
+        lines.append(line)
+        size += 1 + len(line)
+    return "\n".join(lines)
+
+
+# --- Progress pictures, the group report, the export ---
 
 CAPTION_LIMIT = 1024
-
-
-def _counted(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def _share_text(share: float | None) -> str:
@@ -521,25 +738,33 @@ def _flat(text: str) -> str:
 
 
 def stats_nothing_yet() -> str:
-    return (
+    return _(
         "Nothing to show yet: your progress appears here once you have answered a few "
         "questions. Send /quiz to start."
     )
 
 
 def stats_usage() -> str:
-    return "Usage: /stats for the picture, /stats text for the same facts as text."
+    return _("Usage: /stats for the picture, /stats text for the same facts as text.")
 
 
 def stats_caption(headline: Headline) -> str:
     """The picture's caption: the headline facts, so it reads without the image."""
     return "\n".join(
         [
-            "📊 <b>Your progress</b>",
-            f"Answers: {headline.answers:,} · accuracy {_share_text(headline.accuracy)}",
-            f"Streak: {_counted(headline.streak, 'day')} · due today: {headline.due_today:,}",
-            f"Mastered: {headline.mastered:,}/{headline.items:,} items",
-            "/stats text gives these numbers as text.",
+            _("📊 <b>Your progress</b>"),
+            _("Answers: {answers} · accuracy {accuracy}").format(
+                answers=f"{headline.answers:,}", accuracy=_share_text(headline.accuracy)
+            ),
+            ngettext(
+                "Streak: {days} day · due today: {due}",
+                "Streak: {days} days · due today: {due}",
+                headline.streak,
+            ).format(days=headline.streak, due=f"{headline.due_today:,}"),
+            _("Mastered: {mastered}/{items} items").format(
+                mastered=f"{headline.mastered:,}", items=f"{headline.items:,}"
+            ),
+            _("/stats text gives these numbers as text."),
         ]
     )
 
@@ -548,9 +773,17 @@ def stats_progress(report: ProgressReport) -> str:
     """Lines for /stats text that the picture shows: due reviews, this week, mastery."""
     week = report.weeks[-1]
     lines = [
-        f"Due today: {report.headline.due_today:,}, next 7 days: {sum(report.forecast[1:8]):,}",
-        f"This week: {_counted(week.answers, 'answer')}, accuracy {_share_text(week.accuracy)}",
-        f"Mastered (recall ≥ 90%): {report.headline.mastered:,}/{report.headline.items:,}",
+        _("Due today: {today}, next 7 days: {week}").format(
+            today=f"{report.headline.due_today:,}", week=f"{sum(report.forecast[1:8]):,}"
+        ),
+        ngettext(
+            "This week: {count} answer, accuracy {accuracy}",
+            "This week: {count} answers, accuracy {accuracy}",
+            week.answers,
+        ).format(count=f"{week.answers:,}", accuracy=_share_text(week.accuracy)),
+        _("Mastered (recall ≥ 90%): {mastered}/{items}").format(
+            mastered=f"{report.headline.mastered:,}", items=f"{report.headline.items:,}"
+        ),
     ]
     lines += [
         f"  {escape(shorten(_flat(deck.title), 64))}: {deck.mastered}/{deck.total}"
@@ -560,29 +793,43 @@ def stats_progress(report: ProgressReport) -> str:
 
 
 def groupstats_refused() -> str:
-    return "Sorry, /groupstats is for the group's admins."
+    return _("Sorry, /groupstats is for the group's admins.")
 
 
 def groupstats_nothing_yet() -> str:
-    return "No challenge answers in this group yet. Start a round with /challenge."
+    return _("No challenge answers in this group yet. Start a round with /challenge.")
 
 
 def groupstats_caption(report: GroupReport, hardest: int = 3, names: int = 20) -> str:
     """Short summary under the group picture: the hardest questions, who has not played."""
     answers = sum(line.answers for line in report.questions)
     head = [
-        "👥 <b>Group report</b>",
-        f"{_counted(answers, 'challenge answer')} from {_counted(report.members, 'member')}, "
-        f"{_counted(len(report.questions), 'question')}.",
-        "Hardest:",
+        _("👥 <b>Group report</b>"),
+        _("{answers} from {members}, {questions}.").format(
+            answers=ngettext(
+                "{count} challenge answer", "{count} challenge answers", answers
+            ).format(count=f"{answers:,}"),
+            members=ngettext("{count} member", "{count} members", report.members).format(
+                count=f"{report.members:,}"
+            ),
+            questions=ngettext(
+                "{count} question", "{count} questions", len(report.questions)
+            ).format(count=len(report.questions)),
+        ),
+        _("Hardest:"),
     ]
     head += [
-        f"{rank}. {escape(shorten(_flat(line.question), 70))} — {_share_text(line.accuracy)} "
-        f"({line.members} of {report.members})"
+        _("{rank}. {question} — {accuracy} ({answered} of {members})").format(
+            rank=rank,
+            question=escape(shorten(_flat(line.question), 70)),
+            accuracy=_share_text(line.accuracy),
+            answered=line.members,
+            members=report.members,
+        )
         for rank, line in enumerate(report.questions[:hardest], start=1)
     ]
     if not report.absent:
-        return "\n".join([*head, "Everyone has played this week."])
+        return "\n".join([*head, _("Everyone has played this week.")])
     # Fewer names until it fits: the caption limit counts the text, tags and escapes count less.
     for shown in range(min(names, len(report.absent)), -1, -1):
         listed = ", ".join(
@@ -590,16 +837,24 @@ def groupstats_caption(report: GroupReport, hardest: int = 3, names: int = 20) -
         )
         rest = len(report.absent) - shown
         if rest:
-            listed += f"{', ' if listed else ''}and {rest} more"
-        text = "\n".join([*head, f"Not played this week ({len(report.absent)}): {listed}"])
+            more = _("and {count} more").format(count=rest)
+            listed += f"{', ' if listed else ''}{more}"
+        line = _("Not played this week ({count}): {names}").format(
+            count=len(report.absent), names=listed
+        )
+        text = "\n".join([*head, line])
         if len(text) <= CAPTION_LIMIT:
             return text
     return "\n".join(head)  # three questions of at most 70 characters always fit
 
 
 def export_caption(rows: int) -> str:
-    return f"Your answers: {_counted(rows, 'row')}, times in your time zone."
+    return ngettext(
+        "Your answers: {count} row, times in your time zone.",
+        "Your answers: {count} rows, times in your time zone.",
+        rows,
+    ).format(count=f"{rows:,}")
 
 
 def export_nothing_yet() -> str:
-    return "You have no answers to export yet. Send /quiz to start."
+    return _("You have no answers to export yet. Send /quiz to start.")

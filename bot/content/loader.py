@@ -16,6 +16,10 @@ from pydantic import ValidationError
 
 from bot.content.models import ContentBank, Deck
 
+# libyaml's safe loader when PyYAML was built with it: the same documents, parsed about ten
+# times faster, which keeps a live reload of large decks short.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class ContentProblem:
@@ -82,7 +86,7 @@ def _load_deck(
 ) -> tuple[dict[str, Any] | None, Deck | None, list[ContentProblem]]:
     name = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (OSError, UnicodeDecodeError) as error:
         return None, None, [ContentProblem(name, None, None, f"cannot be read: {error}")]
     except yaml.YAMLError as error:

@@ -182,6 +182,10 @@ class Deck(_Strict):
     description: Text
     # Decks are listed by (order, id); the first one is every learner's default.
     order: int = 100
+    # The language the deck is written in (an IETF tag such as "en" or "pt-BR"), shown in /decks.
+    language: (
+        Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] | None
+    ) = None
     items: list[Item] = Field(min_length=1)
 
     @property

@@ -20,6 +20,10 @@ class UnknownTimezoneError(ValueError):
     pass
 
 
+class InvalidUtcOffsetError(UnknownTimezoneError):
+    """Written as an offset (UTC+15, UTC+2:75), but no real offset."""
+
+
 def parse_timezone(name: str | None) -> tzinfo:
     """The zone for a stored or typed name; None (never set) means UTC."""
     if name is None or name.strip().upper() in ("UTC", "GMT", "Z"):
@@ -31,7 +35,7 @@ def parse_timezone(name: str | None) -> tzinfo:
         delta = timedelta(hours=hours, minutes=minutes)
         limit = timedelta(hours=14 if sign == "+" else 12)
         if minutes >= 60 or delta > limit:
-            raise UnknownTimezoneError(f"{echo(name)} is not a valid UTC offset (UTC-12 … UTC+14)")
+            raise InvalidUtcOffsetError(f"{echo(name)} is not a valid UTC offset (UTC-12 … UTC+14)")
         return timezone(-delta if sign == "-" else delta, f"UTC{sign}{hours:02d}:{minutes:02d}")
     if "/" not in text and text.upper() != text:
         raise UnknownTimezoneError(f"{echo(name)} is not a time zone; try Europe/Berlin or UTC+2")

@@ -12,10 +12,11 @@ from typing import Any, Protocol
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.config import Settings
-from bot.content.models import ContentBank
+from bot.content.models import CardItem, ContentBank, McqItem, PromptItem
 from bot.domain.clock import Clock
 from bot.handlers.daily_queue import DailyQueue
 from bot.storage import Storage
+from bot.storage.languages import LanguagePrefs
 
 SETTLE_SECONDS = 10.0
 
@@ -62,6 +63,22 @@ class Services:
     rng: random.Random = field(default_factory=random.Random)
     polls_in_flight: PollsInFlight = field(default_factory=PollsInFlight)
     daily_queue: DailyQueue = field(default_factory=DailyQueue)
+    # Items dropped by a reload, so answers to polls already sent are still graded.
+    retired_items: dict[str, McqItem | CardItem | PromptItem] = field(default_factory=dict)
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Learners' language preferences, read once per process (see bot/handlers/language.py).
+    languages: dict[int, LanguagePrefs] = field(default_factory=dict)
+
+    def swap_bank(self, bank: ContentBank) -> None:
+        """Replace the bank in one step; no await here, so no update sees half of it."""
+        old = self.bank
+        retired = {key: item for key, item in self.retired_items.items() if not bank.item(key)}
+        for deck in old.decks:
+            for item in deck.items:
+                if bank.item(item.id) is None:
+                    retired[item.id] = item
+        self.retired_items = retired
+        self.bank = bank
 
 
 class FailureSink(Protocol):
@@ -87,6 +104,7 @@ class TutorContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
         user_id: int | None = None,
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self._bank: ContentBank | None = None
 
     @property
     def services(self) -> Services:
@@ -98,7 +116,11 @@ class TutorContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any],
 
     @property
     def bank(self) -> ContentBank:
-        return self.bot_data.services.bank
+        """The bank as it was when this update (or job run) first looked: a reload in the
+        middle of a handler never mixes two banks in one reply."""
+        if self._bank is None:
+            self._bank = self.bot_data.services.bank
+        return self._bank
 
     @property
     def settings(self) -> Settings:

@@ -79,7 +79,13 @@ async def send_card(context: TutorContext, chat_id: int, card: CardItem) -> Mess
         render.card_front(card, deck),
         parse_mode=ParseMode.HTML,
         reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton("Show answer", callback_data=f"{CARD_SHOW}:{card.id}")]]
+            [
+                [
+                    InlineKeyboardButton(
+                        render.show_answer_button(), callback_data=f"{CARD_SHOW}:{card.id}"
+                    )
+                ]
+            ]
         ),
     )
     await context.storage.users.set_last_item(chat_id, card.id)
@@ -91,7 +97,8 @@ def card_grade_keyboard(card: CardItem) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    grade.value.title(), callback_data=f"{CARD_GRADE}:{grade.value}:{card.id}"
+                    render.grade_label(grade.value),
+                    callback_data=f"{CARD_GRADE}:{grade.value}:{card.id}",
                 )
                 for grade in Grade
             ]
@@ -122,7 +129,13 @@ def prompt_keyboard(prompt: PromptItem, ticked: list[bool]) -> InlineKeyboardMar
         ]
         for index, (concept, hit) in enumerate(zip(prompt.key_concepts, ticked, strict=True))
     ]
-    rows.append([InlineKeyboardButton("Done", callback_data=f"{PROMPT_DONE}:{mask}:{prompt.id}")])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                render.prompt_done_button(), callback_data=f"{PROMPT_DONE}:{mask}:{prompt.id}"
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -130,8 +143,8 @@ def after_answer_keyboard(item_id: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Next ▶", callback_data=QUIZ_NEXT),
-                InlineKeyboardButton("Explain", callback_data=f"{EXPLAIN}:{item_id}"),
+                InlineKeyboardButton(render.next_button(), callback_data=QUIZ_NEXT),
+                InlineKeyboardButton(render.explain_button(), callback_data=f"{EXPLAIN}:{item_id}"),
             ]
         ]
     )

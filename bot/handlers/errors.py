@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot import render
 from bot.handlers.context import TutorContext
 
 log = logging.getLogger(__name__)
@@ -16,8 +17,6 @@ async def on_error(update: object, context: TutorContext) -> None:
     log.error("error while handling update %r", update, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
-            await update.effective_message.reply_text(
-                "Sorry, something went wrong on my side. Please try again."
-            )
+            await update.effective_message.reply_text(render.something_went_wrong())
         except TelegramError:
             log.warning("could not tell the user about the error", exc_info=True)

@@ -19,8 +19,8 @@ async def forget(update: Update, context: TutorContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, delete everything", callback_data=f"{FORGET}:yes"),
-                InlineKeyboardButton("Cancel", callback_data=f"{FORGET}:no"),
+                InlineKeyboardButton(render.forget_yes_button(), callback_data=f"{FORGET}:yes"),
+                InlineKeyboardButton(render.forget_cancel_button(), callback_data=f"{FORGET}:no"),
             ]
         ]
     )
@@ -41,6 +41,7 @@ async def confirm(update: Update, context: TutorContext) -> None:
             return
         await context.storage.users.delete(query.from_user.id)
         # The learner's row, and with it their daily prompt time, is gone: nothing to unschedule.
+        context.services.languages.pop(query.from_user.id, None)  # the language went too
     elif not await edit_pressed_message(query, render.forget_cancelled()):
         return
     await query.answer()

@@ -22,7 +22,12 @@ from bot.handlers.buttons import expired, pressed
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, reply_html, send_quiz_poll
-from bot.handlers.study import choose_for, continue_session, record_answer
+from bot.handlers.study import (
+    choose_for,
+    continue_session,
+    record_answer,
+    record_ungradable_answer,
+)
 from bot.pipeline.faults import NotYet
 from bot.storage.records import SentPoll, User
 
@@ -167,10 +172,8 @@ async def adopt_poll(
 async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPoll) -> None:
     """Record one vote on a poll we sent, then give feedback or move the session on."""
     assert answer.user is not None
-    item = context.bank.item(sent.item_id)
-    if not isinstance(item, McqItem):
-        log.warning("poll %s refers to missing item %s", sent.poll_id, sent.item_id)
-        return
+    # An item removed by a reload is still graded with the content the poll was sent with.
+    item = context.bank.item(sent.item_id) or context.services.retired_items.get(sent.item_id)
     if any(not 0 <= option < len(sent.option_order) for option in answer.option_ids):
         log.warning(
             "poll %s: option ids %s out of range, answer from user %s ignored",
@@ -182,8 +185,19 @@ async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPol
     if not answer.option_ids:
         return  # a retracted vote: the first answer already counted
     chosen = sent.content_index(answer.option_ids[0])
-    correct = chosen == item.correct_index
     seconds = max(0.0, (context.clock.now() - sent.sent_at).total_seconds())
+    if not isinstance(item, McqItem):
+        log.warning("poll %s refers to missing item %s", sent.poll_id, sent.item_id)
+        await record_ungradable_answer(
+            context,
+            answer.user.id,
+            sent,
+            chosen,
+            seconds,
+            learner=(answer.user.first_name, answer.user.username),
+        )
+        return
+    correct = chosen == item.correct_index
     points = (
         challenge_points(correct, seconds, sent.open_period)
         if sent.context == PURPOSE_CHALLENGE and sent.open_period

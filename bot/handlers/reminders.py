@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, CommandHandler, JobQueue
 
-from bot import render
+from bot import i18n, render
 from bot.domain.daily import (
     DEFAULT_DAILY_TIME,
     InvalidDailyTimeError,
@@ -30,9 +30,15 @@ from bot.domain.daily import (
 from bot.domain.inputs import ascii_decimal
 from bot.domain.memory import validate_retention
 from bot.domain.planner import plan_daily
-from bot.domain.timezones import UnknownTimezoneError, canonical_name, parse_timezone
+from bot.domain.timezones import (
+    InvalidUtcOffsetError,
+    UnknownTimezoneError,
+    canonical_name,
+    parse_timezone,
+)
 from bot.handlers.common import active_deck, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
+from bot.handlers.language import learner_language
 from bot.handlers.study import SESSION_DAILY, continue_session
 from bot.handlers.today import decks_of, studied_questions
 from bot.storage.daily import DailyDue
@@ -149,7 +155,9 @@ async def prompt_if_due(context: TutorContext, learner: DailyDue, tick_time: dat
 async def prompt_learner(context: TutorContext, user_id: int) -> None:
     """Start today's revision session for one learner (at most once a local day)."""
     try:
-        await start_daily_session(context, user_id)
+        # A job has no update to take the language from: use the learner's own.
+        with i18n.language(await learner_language(context, user_id)):
+            await start_daily_session(context, user_id)
     except Forbidden:
         log.info("learner %s blocked the bot: marking inactive", user_id)
         await context.storage.users.set_active(user_id, False)
@@ -237,8 +245,11 @@ async def daily(update: Update, context: TutorContext) -> None:
         else:
             await reply(update, render.usage("daily"))
             return
-    except (InvalidDailyTimeError, ValueError) as error:
-        await reply(update, render.bad_value(str(error), render.usage("daily")))
+    except InvalidDailyTimeError:
+        await reply(update, render.bad_value(render.not_a_time(args[0]), render.usage("daily")))
+        return
+    except ValueError:
+        await reply(update, render.bad_value(render.bad_session_size(), render.usage("daily")))
         return
     user = await storage.users.get(user.user_id) or user
     if args:
@@ -257,7 +268,10 @@ async def timezone_command(update: Update, context: TutorContext) -> None:
     try:
         name = canonical_name(context.args[0])
     except UnknownTimezoneError as error:
-        await reply(update, render.bad_value(str(error), render.usage("timezone")))
+        problem = render.not_a_timezone(
+            context.args[0], offset=isinstance(error, InvalidUtcOffsetError)
+        )
+        await reply(update, render.bad_value(problem, render.usage("timezone")))
         return
     await context.storage.users.set_timezone(user.user_id, name)
     user = await context.storage.users.get(user.user_id) or user

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import render
+from bot import i18n, render
 from bot.handlers.buttons import expired
 from bot.handlers.common import active_deck, learner, reply
 from bot.handlers.context import TutorContext
@@ -38,7 +38,18 @@ async def plain_text(update: Update, context: TutorContext) -> None:
 
 
 def bot_commands() -> list[BotCommand]:
-    return [BotCommand(entry.command, entry.description) for entry in render.COMMANDS]
+    return [
+        BotCommand(entry.command, render.command_description(entry)) for entry in render.COMMANDS
+    ]
+
+
+async def register_translated_commands(bot: Bot) -> None:
+    """The command menu in each translated language (`setMyCommands` with `language_code`);
+    the default menu, for everyone else, is `bot_commands()` in the default language."""
+    for code in i18n.LANGUAGES:
+        if code != i18n.DEFAULT_LANGUAGE:
+            with i18n.language(code):
+                await bot.set_my_commands(bot_commands(), language_code=code)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -17,7 +17,7 @@ from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html, send_item
 from bot.handlers.due_extras import due_cards_and_prompts, extras_keyboard, next_prompt_for
 from bot.storage.answers import AnswerWrite
-from bot.storage.records import NewAnswer, Session, User
+from bot.storage.records import NewAnswer, SentPoll, Session, User
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,36 @@ async def record_answer(
     )
     recorded = await context.storage.answers.write(AnswerWrite(answer, decide, learner))
     return recorded.memory if recorded.stored else None
+
+
+async def record_ungradable_answer(
+    context: TutorContext,
+    user_id: int,
+    sent: SentPoll,
+    chosen: int,
+    seconds: float,
+    learner: tuple[str, str | None] | None = None,
+) -> bool:
+    """Keep an answer to a poll whose item this process no longer knows (removed from the
+    decks before a restart): the poll row gives the item id, the choice and the time, but
+    not which option was right, so it is stored as not correct and the memory is left alone."""
+    answer = NewAnswer(
+        user_id=user_id,
+        item_id=sent.item_id,
+        chat_id=sent.chat_id,
+        grade=Grade.AGAIN.value,
+        correct=False,
+        answered_at=context.clock.now(),
+        context=sent.context,
+        poll_id=sent.poll_id,
+        chosen_option=chosen,
+        seconds=seconds,
+        session_id=sent.session_id,
+    )
+    recorded = await context.storage.answers.write(
+        AnswerWrite(answer, lambda previous, retention: (Grade.AGAIN.value, None), learner)
+    )
+    return recorded.stored
 
 
 def session_items(context: TutorContext, deck_id: str, kinds: tuple[type, ...]) -> list[str]:

@@ -9,6 +9,7 @@ from bot.storage.challenges import ChallengeRepository
 from bot.storage.daily import DailyScheduleRepository
 from bot.storage.database import Database
 from bot.storage.inbox import InboxRepository
+from bot.storage.languages import LanguageRepository
 from bot.storage.polls import PollIntentRepository, PollRepository
 from bot.storage.progress import ProgressRepository
 from bot.storage.reviews import ReviewRepository
@@ -31,6 +32,7 @@ class Storage:
         self.challenges = ChallengeRepository(self.db)
         self.daily = DailyScheduleRepository(self.db)
         self.progress = ProgressRepository(self.db)
+        self.languages = LanguageRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()

@@ -41,7 +41,7 @@ class BotProcess:
             "LOG_LEVEL": "INFO",
             **self.extra_env,
         }
-        ready_before = len(self.server.requests_for("setMyCommands"))
+        ready_before = self._default_menus()
         # Each getUpdates bumps the fake's poll generation as it starts: counting them
         # (not reading allowed_updates, left set by an earlier process) shows that this
         # process finished start-up and is polling.
@@ -58,13 +58,18 @@ class BotProcess:
         # Ready: commands registered (post_init done) and the first long poll is waiting.
         self.server.wait_for(
             lambda: (
-                len(self.server.requests_for("setMyCommands")) > ready_before
-                and self.server._poll_generation > polls_before
+                self._default_menus() > ready_before and self.server._poll_generation > polls_before
             ),
             timeout=30,
             description="the bot to start polling",
         )
         return self
+
+    def _default_menus(self) -> int:
+        """setMyCommands calls for the default menu: the last step of start-up (the menus per
+        language are registered before it)."""
+        calls = self.server.requests_for("setMyCommands")
+        return sum(1 for call in calls if not call.params.get("language_code"))
 
     def stop(self, sig: int = signal.SIGTERM) -> str:
         assert self.process is not None

@@ -1,0 +1,99 @@
+"""The language every reply is rendered in, and /language to choose it.
+
+A handler in group -1 runs before every other one and sets the language for the update:
+in a private chat (or for a poll answer) the learner's /language choice, else Telegram's
+`language_code`; group chats, shared by many learners, use the default language.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import BaseHandler, CommandHandler, TypeHandler
+
+from bot import i18n, render
+from bot.handlers.common import learner, reply
+from bot.handlers.context import TutorContext
+from bot.storage.languages import LanguagePrefs
+
+AUTO = "auto"
+BEFORE_ALL_HANDLERS = -1
+AFTER_ALL_HANDLERS = 100
+
+
+async def apply_language(update: Update, context: TutorContext) -> None:
+    i18n.set_language(await language_for_update(update, context))
+
+
+async def remember_language(update: Update, context: TutorContext) -> None:
+    """After the handlers: a learner registered by this very update (their first /start) gets
+    Telegram's language stored now, so tomorrow's daily prompt already speaks it."""
+    user = update.effective_user
+    if user is not None and user.id not in context.services.languages:
+        await language_for_update(update, context)
+
+
+async def language_for_update(update: Update, context: TutorContext) -> str:
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
+        return i18n.DEFAULT_LANGUAGE
+    stored = await _stored_prefs(context, user.id)
+    telegram = i18n.supported(user.language_code)
+    # Written for registered learners only, and only when it changed: most updates write nothing.
+    if stored is not None and telegram is not None and telegram != stored.telegram:
+        await context.storage.languages.seen_on_telegram(user.id, telegram)
+        context.services.languages[user.id] = LanguagePrefs(stored.chosen, telegram)
+    prefs = stored or LanguagePrefs()
+    return i18n.pick_language(prefs.chosen, telegram or prefs.telegram)
+
+
+async def learner_language(context: TutorContext, user_id: int) -> str:
+    """For jobs: the learner's language without an update to read Telegram's from."""
+    prefs = await _stored_prefs(context, user_id) or LanguagePrefs()
+    return i18n.pick_language(prefs.chosen, prefs.telegram)
+
+
+async def _stored_prefs(context: TutorContext, user_id: int) -> LanguagePrefs | None:
+    """What SQLite knows (read once per process); None for someone not registered."""
+    cached = context.services.languages.get(user_id)
+    if cached is not None:
+        return cached
+    stored = await context.storage.languages.get(user_id)
+    if stored is not None:
+        context.services.languages[user_id] = stored
+    return stored
+
+
+async def language_command(update: Update, context: TutorContext) -> None:
+    user = await learner(update, context)
+    args = context.args or []
+    if not args:
+        prefs = await _stored_prefs(context, user.user_id) or LanguagePrefs()
+        await reply(
+            update,
+            render.language_current(i18n.current_language(), chosen=prefs.chosen is not None),
+        )
+        return
+    wanted = args[0].strip().lower()
+    if len(args) > 1 or (wanted != AUTO and wanted not in i18n.LANGUAGES):
+        await reply(update, render.usage("language"))
+        return
+    chosen = None if wanted == AUTO else wanted
+    await context.storage.languages.choose(user.user_id, chosen, context.clock.now())
+    context.services.languages.pop(user.user_id, None)
+    # Answer in the language just chosen.
+    i18n.set_language(await language_for_update(update, context))
+    await reply(update, render.language_set(i18n.current_language(), chosen=chosen is not None))
+
+
+def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
+    return [CommandHandler("language", language_command)]
+
+
+def language_handler() -> TypeHandler[Update, TutorContext, None]:
+    return TypeHandler(Update, apply_language)
+
+
+def remember_language_handler() -> TypeHandler[Update, TutorContext, None]:
+    return TypeHandler(Update, remember_language)

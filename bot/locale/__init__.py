@@ -1,0 +1,1 @@
+"""Compiled gettext catalogues, one folder per language (see bot/i18n.py)."""

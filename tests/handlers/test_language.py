@@ -1,0 +1,116 @@
+"""The learner's language through PTB: Telegram's language_code, /language (stored), groups in
+the default language, jobs in the learner's language, and the command menu per language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.handlers.start import bot_commands, register_translated_commands
+from tests.conftest import Harness
+from tests.handlers.test_reminders import tick
+
+GROUP = {"id": -1001, "type": "supergroup", "title": "Study group"}
+
+
+async def say(
+    harness: Harness, user_id: int, text: str, language_code: str | None, chat: Any = None
+) -> None:
+    """A message from a user whose Telegram app is set to `language_code`."""
+    server = harness.api.server
+    sender = server.user(user_id, "Олег", language_code=language_code)
+    chat = chat or {"id": user_id, "type": "private"}
+    update = server.push_message(
+        sender, text, chat_id=chat["id"], chat_type=chat["type"], chat_title=chat.get("title")
+    )
+    await harness.send({"message": update["message"]})
+
+
+async def vote(harness: Harness, user_id: int, poll: dict[str, Any], language_code: str) -> None:
+    server = harness.api.server
+    sender = server.user(user_id, "Олег", language_code=language_code)
+    update = server.push_poll_answer(sender, poll["id"], [poll["correct_option_ids"][0]])
+    await harness.send({"poll_answer": update["poll_answer"]})
+
+
+async def test_replies_follow_telegrams_language_even_before_start(harness: Harness) -> None:
+    await say(harness, 21, "/help", "ru")
+    assert harness.api.texts(21)[-1].startswith("Команды\n/start — Регистрация")
+    await say(harness, 22, "/help", "es-MX")
+    assert harness.api.texts(22)[-1].startswith("Comandos\n")
+    await say(harness, 23, "/help", "pt-br")  # not translated: English
+    assert harness.api.texts(23)[-1].startswith("Commands\n")
+    await say(harness, 24, "/help", None)
+    assert harness.api.texts(24)[-1].startswith("Commands\n")
+
+
+async def test_language_choice_is_stored_and_beats_telegrams(harness: Harness) -> None:
+    await say(harness, 21, "/start", "ru")
+    assert harness.api.texts(21)[-1].startswith("Привет, Олег!")
+    await say(harness, 21, "/language", "ru")
+    assert harness.api.texts(21)[-1].startswith("Язык: Русский (из настроек Telegram).")
+    await say(harness, 21, "/language es", "ru")
+    assert harness.api.texts(21)[-1] == "Idioma: Español."
+    prefs = await harness.services.storage.languages.get(21)
+    assert prefs is not None and (prefs.chosen, prefs.telegram) == ("es", "ru")
+    harness.services.languages.clear()  # what a restart forgets: the choice is in SQLite
+    await say(harness, 21, "/stats", "ru")
+    assert harness.api.texts(21)[-1].startswith("Aún no hay nada que mostrar")
+    await say(harness, 21, "/language klingon", "ru")
+    assert harness.api.texts(21)[-1].startswith("Uso: /language [en | ru | es | auto]")
+    await say(harness, 21, "/language auto", "ru")
+    assert harness.api.texts(21)[-1] == ("Язык снова следует настройкам Telegram: Русский.")
+    await say(harness, 21, "/language en", "ru")
+    assert harness.api.texts(21)[-1] == "Language set to English."
+
+
+async def test_quiz_feedback_and_buttons_in_the_learners_language(harness: Harness) -> None:
+    await say(harness, 21, "/quiz", "ru")
+    poll = harness.last_poll()["poll"]
+    await vote(harness, 21, poll, "ru")
+    feedback = harness.api.of("sendMessage")[-1]
+    assert feedback.result["text"] == "✅ Верно!"
+    buttons = [b["text"] for row in feedback.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["Дальше ▶", "Объяснить"]
+
+
+async def test_group_chats_use_the_default_language(harness: Harness) -> None:
+    await say(harness, 21, "/leaderboard", "ru", chat=GROUP)
+    assert harness.api.texts(GROUP["id"])[-1].startswith("🏆 Leaderboard")
+
+
+async def test_daily_prompt_job_speaks_the_learners_language(harness: Harness) -> None:
+    await say(harness, 31, "/start", "es")
+    harness.services.languages.clear()  # the job reads what SQLite remembers
+    harness.clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))  # the prompt's minute
+    await tick(harness)
+    assert any(text.startswith("⏰ Repaso diario") for text in harness.api.texts(31))
+
+
+async def test_command_menu_is_registered_per_language(harness: Harness) -> None:
+    await register_translated_commands(harness.app.bot)
+    await harness.app.bot.set_my_commands(bot_commands())  # the default menu, as post_init does
+    server = harness.api.server
+    english = {c["command"]: c["description"] for c in server.commands_for()}
+    russian = {c["command"]: c["description"] for c in server.commands_for(language_code="ru")}
+    spanish = {c["command"]: c["description"] for c in server.commands_for(language_code="es")}
+    assert english.keys() == russian.keys() == spanish.keys() >= {"quiz", "language"}
+    assert english["forget"] == "Delete all your data"
+    assert russian["forget"] == "Удалить все ваши данные"
+    assert spanish["forget"] == "Borrar todos tus datos"
+    assert "reload" not in english  # admins only: not in everyone's menu
+
+
+async def test_bad_values_are_explained_in_the_learners_language(harness: Harness) -> None:
+    await say(harness, 21, "/daily 25:99", "ru")
+    assert harness.api.texts(21)[-1].startswith(
+        "⚠️ '25:99' — не время; используйте ЧЧ:ММ, например 07:30 или 18:00\nИспользование: /daily"
+    )
+    await say(harness, 21, "/daily size 99", "es")
+    assert harness.api.texts(21)[-1].startswith(
+        "⚠️ el tamaño de la sesión debe ser un número entero de 1 a 20\nUso: /daily"
+    )
+    await say(harness, 21, "/timezone UTC+15", "en")
+    assert harness.api.texts(21)[-1].startswith(
+        "⚠️ 'UTC+15' is not a valid UTC offset (UTC-12 … UTC+14)\nUsage: /timezone"
+    )
