@@ -59,7 +59,7 @@ def to_db_time(moment: datetime) -> int:
 def from_db_time(value: int | str) -> datetime:
     """Read a stored time: milliseconds (as a number, or as digits in a TEXT column).
 
-    ISO-8601 text is what files written before migration 009 held; still read, for
+    ISO-8601 text is what files written before migration 008 held; still read, for
     rows a migration does not convert.
     """
     if isinstance(value, int):
@@ -78,9 +78,9 @@ def migrations() -> list[tuple[int, str, str]]:
             found.append((int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort()
     versions = [version for version, _, _ in found]
-    # Numbers are reserved per branch, so a branch may lack some; two files must never share one.
-    if len(set(versions)) != len(versions):
-        raise RuntimeError(f"two migrations share a number: {versions}")
+    # No gaps: a file at version N must have had every migration up to N applied.
+    if versions != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 001, 002, … without gaps: {versions}")
     return found
 
 

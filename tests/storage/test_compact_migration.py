@@ -1,4 +1,4 @@
-"""Migration 009 compacts times and indexes: a file at schema 8 with data reads back the same."""
+"""Migration 008 compacts times and indexes: a file at schema 7 with data reads back the same."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ T0 = datetime(2026, 10, 30, 21, 15, 7, 123456, tzinfo=UTC)
 
 
 def iso(moment: datetime) -> str:
-    """How times were stored before migration 009."""
+    """How times were stored before migration 008."""
     return moment.isoformat(timespec="microseconds")
 
 
@@ -26,7 +26,7 @@ def to_ms(moment: datetime) -> datetime:
 def old_file(path: Path) -> None:
     with sqlite3.connect(path) as db:
         for version, _, sql in migrations():
-            if version < 9:
+            if version < 8:
                 db.executescript(sql)
                 db.execute(f"PRAGMA user_version = {version}")
         db.execute(
@@ -77,7 +77,7 @@ async def test_an_old_file_reads_back_the_same_after_compaction(tmp_path: Path) 
     storage = Storage(path)
     await storage.open()
     try:
-        assert await storage.db.schema_version() >= 9
+        assert await storage.db.schema_version() >= 8
         user = await storage.users.get(7)
         assert user is not None and user.timezone == "Europe/Berlin"
         assert user.last_daily_date == "2026-10-30" and user.daily_time == "09:00"

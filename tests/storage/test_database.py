@@ -55,11 +55,11 @@ def latest_version() -> int:
     return int(migration_files()[-1][:3])
 
 
-def test_packaged_migrations_are_numbered_in_order_without_duplicates() -> None:
+def test_packaged_migrations_are_numbered_from_1_without_gaps() -> None:
     found = migrations()
     assert len(found) == len(migration_files()) >= 1
     versions = [version for version, _, _ in found]
-    assert versions == sorted(set(versions)) and versions[0] == 1
+    assert versions == list(range(1, len(found) + 1))
     assert [name for _, name, _ in found] == migration_files()
 
 

@@ -31,10 +31,8 @@ GROUP BY chat_id, user_id;
 -- ms(x) below is CAST(round((julianday(x) - 2440587.5) * 86400000.0) AS INTEGER):
 -- SQLite keeps julianday in whole milliseconds, so the result is exact. COALESCE keeps
 -- anything that is not a time (NULL, test placeholders) as it was.
--- (For the lead at merge: time columns of tables from migrations 004–007, e.g.
--- update_inbox.received_at/failed_at, poll_intents.created_at, parked_answers.received_at,
--- need the same UPDATE, and columns added to answers/review_state/sent_polls must be
--- carried into the copies below.)
+-- The inbox's, intents' and parked answers' times (migration 004) are converted too, and
+-- review_state's copy carries recall_predicted (migration 005).
 
 -- Small tables: converted in place. Their columns keep TEXT affinity, so the numbers are
 -- stored as 13 digits; all values are 13 digits until the year 2286, so text order is still
