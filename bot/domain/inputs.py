@@ -26,7 +26,11 @@ def ascii_decimal(text: str) -> float | None:
 
 
 def echo(text: str, limit: int = ECHO_LIMIT) -> str:
-    """`text` quoted for an error message, cut to `limit` characters with "…"."""
+    """`text` quoted for an error message, at most `limit` characters between the quotes
+    (cut with "…"); control and unprintable characters are shown escaped, and their escapes
+    count towards the limit (one character can take ten)."""
     if len(text) > limit:
         text = text[: limit - 1] + "…"
+    while len(repr(text)) > limit + 2 and len(text) > 1:
+        text = text[:-2] + "…"
     return repr(text)

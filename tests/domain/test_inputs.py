@@ -88,3 +88,9 @@ def test_any_zone_text_either_parses_or_is_refused(text: str) -> None:
         parse_timezone(text)
     except UnknownTimezoneError as error:
         assert len(str(error)) < 200
+
+
+def test_echo_counts_escapes_towards_its_limit() -> None:
+    unprintable = "\x1f\U00012544" * 40
+    assert len(echo(unprintable)) <= ECHO_LIMIT + 2
+    assert echo("Europe/Berlin") == "'Europe/Berlin'"
