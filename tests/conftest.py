@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from telegram import Update
 
 from bot.app import TutorApplication, build_application
@@ -21,6 +23,12 @@ from bot.domain.clock import ManualClock
 from bot.handlers.context import Services
 from bot.storage import Storage
 from tests.fakes.offline import BOT_USER, OfflineBotApi, OfflineRequest
+
+# Property tests draw the same examples on every run, so CI passes or fails on the code, not
+# on the draw; HYPOTHESIS_EXPLORE=1 draws new ones (run it to look for bugs).
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("explore" if os.environ.get("HYPOTHESIS_EXPLORE") == "1" else "repeatable")
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"
