@@ -29,6 +29,10 @@ async def remember_language(update: Update, context: TutorContext) -> None:
     """After the handlers: a learner registered by this very update (their first /start) gets
     Telegram's language stored now, so tomorrow's daily prompt already speaks it."""
     user = update.effective_user
+    # Registration happens through a command; a vote (thousands at once in a group round)
+    # must not cost a write each.
+    if update.message is None:
+        return
     if user is not None and user.id not in context.services.languages:
         await language_for_update(update, context)
 
@@ -38,10 +42,21 @@ async def language_for_update(update: Update, context: TutorContext) -> str:
     chat = update.effective_chat
     if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
         return i18n.DEFAULT_LANGUAGE
+    if update.poll_answer is not None:
+        poll = context.storage.polls.cached(update.poll_answer.poll_id)
+        if poll is not None and poll.chat_id != user.id:
+            return i18n.DEFAULT_LANGUAGE  # a vote in a group round: the group's language
     stored = await _stored_prefs(context, user.id)
     telegram = i18n.supported(user.language_code)
     # Written for registered learners only, and only when it changed: most updates write nothing.
-    if stored is not None and telegram is not None and telegram != stored.telegram:
+    # Not on a vote: a group round's thousands of votes would each be a write; the learner's
+    # next message or button press records it.
+    if (
+        stored is not None
+        and telegram is not None
+        and telegram != stored.telegram
+        and update.poll_answer is None
+    ):
         await context.storage.languages.seen_on_telegram(user.id, telegram)
         context.services.languages[user.id] = LanguagePrefs(stored.chosen, telegram)
     prefs = stored or LanguagePrefs()

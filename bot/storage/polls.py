@@ -54,6 +54,10 @@ class PollRepository:
         """True when the poll is stored and in memory (no database read)."""
         return poll_id in self._recent
 
+    def cached(self, poll_id: str) -> SentPoll | None:
+        """The poll if it is in memory; None says nothing about whether it is stored."""
+        return self._recent.get(poll_id)
+
     def forget_chat(self, chat_id: int) -> None:
         """The chat's polls were deleted (a learner's /forget)."""
         for poll_id in [key for key, poll in self._recent.items() if poll.chat_id == chat_id]:
