@@ -13,6 +13,11 @@ from bot.handlers.context import TutorContext
 log = logging.getLogger(__name__)
 
 
+class NotYet(Exception):
+    """A handler needs something a later update brings (e.g. a poll's vote): the update
+    pipeline treats it as transient and runs the handler again with backoff."""
+
+
 async def on_error(update: object, context: TutorContext) -> None:
     log.error("error while handling update %r", update, exc_info=context.error)
     if isinstance(update, Update) and update.effective_message is not None:

@@ -22,13 +22,13 @@ from bot.handlers.buttons import expired, pressed
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, reply_html, send_quiz_poll
+from bot.handlers.errors import NotYet
 from bot.handlers.study import (
     choose_for,
     continue_session,
     record_answer,
     record_ungradable_answer,
 )
-from bot.pipeline.faults import NotYet
 from bot.storage.records import SentPoll, User
 
 log = logging.getLogger(__name__)

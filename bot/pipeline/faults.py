@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from telegram.error import BadRequest, NetworkError, RetryAfter
 
+from bot.handlers.errors import NotYet
 from bot.storage.database import DatabaseBusyError, is_lock_error
-
-
-class NotYet(Exception):
-    """A handler needs something a later update brings (e.g. a poll's vote): retry it."""
 
 
 def is_transient(error: BaseException | None) -> bool:
