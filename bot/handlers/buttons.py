@@ -63,6 +63,49 @@ async def edit_pressed_message(
     return True
 
 
+# chat_data key: callback query id → the steps its handler already finished. A press whose
+# handler failed for a transient reason (a locked database, Telegram 5xx) is handled again
+# as the same update, with the same query id: it must carry on where it stopped, while a
+# second tap (another query id) still finds the message already edited and is refused.
+_PRESS_STEPS = "press_steps"
+_PRESSES_KEPT = 256
+
+
+class PressProgress:
+    """What one button press has done so far (in memory: a replay after a restart starts
+    over, which the edit-first guard turns into a quiet "expired")."""
+
+    def __init__(self, context: TutorContext, query: CallbackQuery) -> None:
+        chat_data = context.chat_data if context.chat_data is not None else {}
+        presses: dict[str, set[str]] = chat_data.setdefault(_PRESS_STEPS, {})
+        self._steps = presses.setdefault(query.id, set())
+        while len(presses) > _PRESSES_KEPT:
+            del presses[next(iter(presses))]
+
+    def done(self, step: str) -> bool:
+        return step in self._steps
+
+    def mark(self, step: str) -> None:
+        self._steps.add(step)
+
+
+async def edit_once(
+    context: TutorContext,
+    query: CallbackQuery,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> PressProgress | None:
+    """`edit_pressed_message`, but a retry of this very press carries on: the progress of
+    the press, or None for a second tap (answered as expired)."""
+    progress = PressProgress(context, query)
+    if progress.done("edited"):
+        return progress
+    if not await edit_pressed_message(query, text, reply_markup):
+        return None
+    progress.mark("edited")
+    return progress
+
+
 def _fields(data: str, prefix: str, count: int) -> list[str] | None:
     """`prefix:a:b` → ["a", "b"] when there are exactly `count` non-empty fields."""
     head, _, rest = data.partition(":")

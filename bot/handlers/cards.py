@@ -8,7 +8,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import render
 from bot.content.models import CardItem
 from bot.domain.memory import Grade
-from bot.handlers.buttons import edit_pressed_message, expired, grade_button, item_button, pressed
+from bot.handlers.buttons import (
+    edit_once,
+    edit_pressed_message,
+    expired,
+    grade_button,
+    item_button,
+    pressed,
+)
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import CARD_GRADE, CARD_SHOW, card_grade_keyboard, send_card
@@ -55,22 +62,28 @@ async def grade_card(update: Update, context: TutorContext) -> None:
     query, message, _ = press
     card, grade = graded.card, graded.grade
     user = await learner(update, context)
-    # Editing first removes the buttons, so a double tap cannot grade twice.
+    # Editing first removes the buttons, so a double tap cannot grade twice; a retry of this
+    # press (a transient failure below) carries on from the step it stopped at.
     graded_text = render.card_graded(card, context.bank.deck_of(card.id), grade.value)
-    if not await edit_pressed_message(query, graded_text):
+    progress = await edit_once(context, query, graded_text)
+    if progress is None:
         return
-    await query.answer()
+    if not progress.done("answered"):
+        await query.answer()
+        progress.mark("answered")
     session = await session_awaiting(context, user.user_id, card.id)
-    await record_answer(
-        context,
-        user_id=user.user_id,
-        item=card,
-        chat_id=message.chat.id,
-        correct=grade is not Grade.AGAIN,
-        grade=grade,
-        purpose=session.kind if session else PURPOSE_CARDS,
-        session_id=session.id if session else None,
-    )
+    if not progress.done("recorded"):
+        await record_answer(
+            context,
+            user_id=user.user_id,
+            item=card,
+            chat_id=message.chat.id,
+            correct=grade is not Grade.AGAIN,
+            grade=grade,
+            purpose=session.kind if session else PURPOSE_CARDS,
+            session_id=session.id if session else None,
+        )
+        progress.mark("recorded")
     if session is not None:
         await continue_session(context, session, message.chat.id)
         return

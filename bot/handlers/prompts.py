@@ -8,7 +8,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import render
 from bot.content.models import PromptItem
 from bot.domain.memory import grade_explain_prompt
-from bot.handlers.buttons import concepts_button, edit_pressed_message, expired, pressed
+from bot.handlers.buttons import (
+    concepts_button,
+    edit_once,
+    edit_pressed_message,
+    expired,
+    pressed,
+)
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import PROMPT_DONE, PROMPT_TOGGLE, prompt_keyboard, send_prompt
@@ -54,21 +60,27 @@ async def finish_prompt(update: Update, context: TutorContext) -> None:
     query, message, _ = press
     item, ticked = parsed.prompt, parsed.ticked
     user = await learner(update, context)
-    if not await edit_pressed_message(query, render.prompt_result(item, ticked)):
+    # As for cards: the edit guards against a double tap, a retry carries on where it stopped.
+    progress = await edit_once(context, query, render.prompt_result(item, ticked))
+    if progress is None:
         return
-    await query.answer()
+    if not progress.done("answered"):
+        await query.answer()
+        progress.mark("answered")
     grade = grade_explain_prompt(sum(ticked), len(ticked))
     session = await session_awaiting(context, user.user_id, item.id)
-    await record_answer(
-        context,
-        user_id=user.user_id,
-        item=item,
-        chat_id=message.chat.id,
-        correct=sum(ticked) * 2 >= len(ticked),
-        grade=grade,
-        purpose=session.kind if session else PURPOSE_PROMPT,
-        session_id=session.id if session else None,
-    )
+    if not progress.done("recorded"):
+        await record_answer(
+            context,
+            user_id=user.user_id,
+            item=item,
+            chat_id=message.chat.id,
+            correct=sum(ticked) * 2 >= len(ticked),
+            grade=grade,
+            purpose=session.kind if session else PURPOSE_PROMPT,
+            session_id=session.id if session else None,
+        )
+        progress.mark("recorded")
     if session is not None:
         await continue_session(context, session, message.chat.id)
 

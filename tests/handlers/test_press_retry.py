@@ -1,0 +1,67 @@
+"""A button press whose handler failed for a transient reason is handled again (the update
+pipeline retries the same update): it carries on where it stopped, and records once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.storage.answers import AnswerRepository
+from bot.storage.database import DatabaseBusyError
+from tests.conftest import Harness
+
+
+@pytest.fixture
+def first_write_fails(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The first answer write meets a database locked for longer than the bot waits."""
+    original = AnswerRepository.write
+    calls = {"failed": 0}
+
+    async def flaky(self: AnswerRepository, item: Any) -> Any:
+        if calls["failed"] == 0:
+            calls["failed"] += 1
+            raise DatabaseBusyError("database stayed locked for 120 s")
+        return await original(self, item)
+
+    monkeypatch.setattr(AnswerRepository, "write", flaky)
+    return calls
+
+
+async def test_a_card_grade_that_failed_is_recorded_by_its_retry_and_once(
+    harness: Harness, first_write_fails: dict[str, int]
+) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/cards")
+    front = harness.last_message_with_buttons()
+    await harness.press(ada, front, harness.buttons(front)["Show answer"])
+    back = harness.last_message_with_buttons()
+    server = harness.api.server
+    press = server.push_callback(server.user(11, "Ada"), back, harness.buttons(back)["Good"])
+    await harness.send({"callback_query": press["callback_query"]})
+    assert first_write_fails["failed"] == 1
+    assert await harness.services.storage.answers.for_user(11) == []  # not stored yet
+    await harness.send({"callback_query": press["callback_query"]})  # the pipeline's retry
+    answers = await harness.services.storage.answers.for_user(11)
+    assert [answer.correct for answer in answers] == [True]
+    assert harness.last_message_with_buttons()["message_id"] != back["message_id"]  # next card
+
+    # A second tap on the same (now graded) message is another press: refused, not recorded.
+    again = server.push_callback(server.user(11, "Ada"), back, harness.buttons(back)["Good"])
+    await harness.send({"callback_query": again["callback_query"]})
+    assert len(await harness.services.storage.answers.for_user(11)) == 1
+
+
+async def test_a_prompt_result_that_failed_is_recorded_by_its_retry(
+    harness: Harness, first_write_fails: dict[str, int]
+) -> None:
+    ada = harness.user(12)
+    await harness.command(ada, "/prompt")
+    message = harness.last_message_with_buttons()
+    done = next(data for text, data in harness.buttons(message).items() if text == "Done")
+    server = harness.api.server
+    press = server.push_callback(server.user(12, "Ada"), message, done)
+    await harness.send({"callback_query": press["callback_query"]})
+    assert await harness.services.storage.answers.for_user(12) == []
+    await harness.send({"callback_query": press["callback_query"]})
+    assert len(await harness.services.storage.answers.for_user(12)) == 1
