@@ -165,6 +165,7 @@ async def _post_init(application: TutorApplication) -> None:
     # Updates received before a crash or stop and not handled go first, in their order.
     pending = await queue.inbox.pending(application.bot)
     for update in pending:
+        services.replayed_updates.add(update.update_id)
         queue.put_pending(update)
     if pending:
         log.info("replaying %d updates left pending by the last run", len(pending))

@@ -8,6 +8,7 @@ content bank no longer has, or be forged. Each of those gets the same quiet answ
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -21,6 +22,7 @@ from bot.domain.memory import Grade
 from bot.handlers.context import TutorContext
 
 Item = McqItem | CardItem | PromptItem
+log = logging.getLogger(__name__)
 
 # Telegram refuses an edit that changes nothing: an earlier press already made it.
 _NOT_MODIFIED = "message is not modified"
@@ -91,19 +93,42 @@ class PressProgress:
 
 async def edit_once(
     context: TutorContext,
+    update: Update,
     query: CallbackQuery,
     text: str,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> PressProgress | None:
     """`edit_pressed_message`, but a retry of this very press carries on: the progress of
-    the press, or None for a second tap (answered as expired)."""
+    the press, or None for a second tap (answered as expired).
+
+    A press replayed after a crash finds its message already edited by its own first run
+    (the edit came before the answer was stored): it carries on too, so the answer is not
+    lost. Only a double tap left pending by the same crash could then count twice.
+    """
     progress = PressProgress(context, query)
     if progress.done("edited"):
         return progress
-    if not await edit_pressed_message(query, text, reply_markup):
-        return None
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=reply_markup)
+    except BadRequest as error:
+        if _NOT_MODIFIED not in error.message.lower():
+            raise
+        if update.update_id not in context.services.replayed_updates:
+            await query.answer(render.button_expired())
+            return None
     progress.mark("edited")
     return progress
+
+
+async def answer_press(context: TutorContext, update: Update, query: CallbackQuery) -> None:
+    """Acknowledge a press. One replayed after a restart is not answered again (it was, or
+    its spinner has long stopped; Telegram refuses answers to old queries)."""
+    if update.update_id in context.services.replayed_updates:
+        return
+    try:
+        await query.answer()
+    except BadRequest as error:
+        log.info("press %s not acknowledged: %s", query.id, error.message)
 
 
 def _fields(data: str, prefix: str, count: int) -> list[str] | None:

@@ -9,6 +9,7 @@ from bot import render
 from bot.content.models import CardItem
 from bot.domain.memory import Grade
 from bot.handlers.buttons import (
+    answer_press,
     edit_once,
     edit_pressed_message,
     expired,
@@ -65,11 +66,11 @@ async def grade_card(update: Update, context: TutorContext) -> None:
     # Editing first removes the buttons, so a double tap cannot grade twice; a retry of this
     # press (a transient failure below) carries on from the step it stopped at.
     graded_text = render.card_graded(card, context.bank.deck_of(card.id), grade.value)
-    progress = await edit_once(context, query, graded_text)
+    progress = await edit_once(context, update, query, graded_text)
     if progress is None:
         return
     if not progress.done("answered"):
-        await query.answer()
+        await answer_press(context, update, query)
         progress.mark("answered")
     session = await session_awaiting(context, user.user_id, card.id)
     if not progress.done("recorded"):

@@ -68,6 +68,8 @@ class Services:
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Learners' language preferences, read once per process (see bot/handlers/language.py).
     languages: dict[int, LanguagePrefs] = field(default_factory=dict)
+    # Updates left pending by the last run and handled again now (see bot/handlers/buttons.py).
+    replayed_updates: set[int] = field(default_factory=set)
 
     def swap_bank(self, bank: ContentBank) -> None:
         """Replace the bank in one step; no await here, so no update sees half of it."""

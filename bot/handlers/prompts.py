@@ -9,6 +9,7 @@ from bot import render
 from bot.content.models import PromptItem
 from bot.domain.memory import grade_explain_prompt
 from bot.handlers.buttons import (
+    answer_press,
     concepts_button,
     edit_once,
     edit_pressed_message,
@@ -61,11 +62,11 @@ async def finish_prompt(update: Update, context: TutorContext) -> None:
     item, ticked = parsed.prompt, parsed.ticked
     user = await learner(update, context)
     # As for cards: the edit guards against a double tap, a retry carries on where it stopped.
-    progress = await edit_once(context, query, render.prompt_result(item, ticked))
+    progress = await edit_once(context, update, query, render.prompt_result(item, ticked))
     if progress is None:
         return
     if not progress.done("answered"):
-        await query.answer()
+        await answer_press(context, update, query)
         progress.mark("answered")
     grade = grade_explain_prompt(sum(ticked), len(ticked))
     session = await session_awaiting(context, user.user_id, item.id)

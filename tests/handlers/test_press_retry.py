@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from telegram import Update
 
 from bot.storage.answers import AnswerRepository
 from bot.storage.database import DatabaseBusyError
@@ -65,3 +66,29 @@ async def test_a_prompt_result_that_failed_is_recorded_by_its_retry(
     assert await harness.services.storage.answers.for_user(12) == []
     await harness.send({"callback_query": press["callback_query"]})
     assert len(await harness.services.storage.answers.for_user(12)) == 1
+
+
+async def test_a_card_grade_replayed_after_a_crash_is_recorded(
+    harness: Harness, first_write_fails: dict[str, int]
+) -> None:
+    """The first run edited the message, then died before the answer was stored; the press
+    comes back from the inbox at start-up, with nothing of the first run in memory."""
+    ada = harness.user(13)
+    await harness.command(ada, "/cards")
+    front = harness.last_message_with_buttons()
+    await harness.press(ada, front, harness.buttons(front)["Show answer"])
+    back = harness.last_message_with_buttons()
+    server = harness.api.server
+    press = server.push_callback(server.user(13, "Ada"), back, harness.buttons(back)["Hard"])
+    data = {"update_id": 555, "callback_query": press["callback_query"]}
+    await harness.app.process_update(Update.de_json(data, harness.app.bot))
+    assert await harness.services.storage.answers.for_user(13) == []
+    harness.app.drop_chat_data(13)  # what the crash took with it
+    harness.services.replayed_updates.add(555)  # as post_init marks the inbox's pending rows
+    refused_before = len(server.errors)
+    await harness.app.process_update(Update.de_json(data, harness.app.bot))
+    assert len(await harness.services.storage.answers.for_user(13)) == 1
+    # Telegram refused the replay's edit (its first run made it): expected, not a failure.
+    [refusal] = server.errors[refused_before:]
+    assert "not modified" in refusal.response["description"]
+    server.errors.remove(refusal)
