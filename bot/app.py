@@ -106,7 +106,9 @@ def build_application(
             request or HTTPXRequest(connection_pool_size=1),
             inbox,
             # A `poll` update only matters for a poll whose sendPoll never answered.
-            ignorable=lambda raw: "poll" in raw and polls.is_known(str(raw["poll"].get("id"))),
+            ignorable=lambda raw: (
+                "poll" in raw and polls.cached(str(raw["poll"].get("id"))) is not None
+            ),
         )
     )
     application: TutorApplication = builder.build()

@@ -79,10 +79,6 @@ class UpdateInbox:
         """Still failing for a transient reason: left pending in SQLite for the next start."""
         self._in_flight.discard(update_id)
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._in_flight)
-
     async def flush(self) -> None:
         """Write everything noted so far; concurrent callers share one transaction."""
         async with self._flush_lock:

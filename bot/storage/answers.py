@@ -20,10 +20,10 @@ from datetime import datetime
 import aiosqlite
 
 from bot.domain.memory import DEFAULT_RETENTION, MemoryState
-from bot.storage.challenge_totals import add_challenge_answer, add_challenge_answers
+from bot.storage.challenge_totals import add_challenge_answers
 from bot.storage.database import Database, from_db_time, to_db_time
 from bot.storage.records import Answer, NewAnswer
-from bot.storage.reviews import memories_of, upsert_memories, upsert_memory
+from bot.storage.reviews import memories_of, upsert_memories
 from bot.storage.users import ensure_users, retentions_of
 
 log = logging.getLogger(__name__)
@@ -194,20 +194,13 @@ class AnswerRepository:
         return outcomes
 
     async def record(self, answer: NewAnswer, memory: MemoryState | None) -> bool:
-        """Store the answer and the memory state it produced in one transaction.
-
-        Returns False (and changes nothing) when this poll answer was already stored.
+        """Store an answer already graded, with the memory state it produced (the same group
+        commit as `write`). False (and nothing changed) when this poll answer was stored before.
         """
-        async with self._db.transaction() as db:
-            cursor = await db.execute(
-                _INSERT + " ON CONFLICT (poll_ref, user_id) DO NOTHING", _params(answer)
-            )
-            if cursor.rowcount != 1:
-                return False
-            await add_challenge_answer(db, answer)
-            if memory is not None:
-                await upsert_memory(db, answer.user_id, memory)
-            return True
+        recorded = await self.write(
+            AnswerWrite(answer, lambda previous, retention: (answer.grade, memory))
+        )
+        return recorded.stored
 
     async def for_session(self, user_id: int, session_id: int) -> list[Answer]:
         rows = await self._db.fetch_all(

@@ -34,20 +34,6 @@ def period_of(moment: datetime) -> str:
     return week_start(moment).date().isoformat()
 
 
-async def add_challenge_answer(db: aiosqlite.Connection, answer: NewAnswer) -> None:
-    """Inside the caller's transaction, right after the answer row was inserted."""
-    if answer.context != CHALLENGE:
-        return
-    values = (int(answer.correct), answer.points, answer.seconds or 0.0)
-    await db.executemany(
-        _ADD,
-        [
-            (answer.chat_id, period_of(answer.answered_at), answer.user_id, *values),
-            (answer.chat_id, ALL_TIME, answer.user_id, *values),
-        ],
-    )
-
-
 async def add_challenge_answers(db: aiosqlite.Connection, answers: Iterable[NewAnswer]) -> None:
     """A group commit's challenge answers, inside the caller's transaction."""
     rows = []

@@ -59,10 +59,3 @@ class InboxRepository:
             "SELECT update_id, payload FROM update_inbox WHERE failed_at IS NULL ORDER BY update_id"
         )
         return [InboxEntry(row["update_id"], row["payload"]) for row in rows]
-
-    async def failed(self) -> list[tuple[int, str]]:
-        rows = await self._db.fetch_all(
-            "SELECT update_id, error FROM update_inbox WHERE failed_at IS NOT NULL"
-            " ORDER BY update_id"
-        )
-        return [(row["update_id"], row["error"]) for row in rows]

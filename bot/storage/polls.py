@@ -50,10 +50,6 @@ class PollRepository:
         while len(self._recent) > CACHED_POLLS:
             self._recent.popitem(last=False)
 
-    def is_known(self, poll_id: str) -> bool:
-        """True when the poll is stored and in memory (no database read)."""
-        return poll_id in self._recent
-
     def cached(self, poll_id: str) -> SentPoll | None:
         """The poll if it is in memory; None says nothing about whether it is stored."""
         return self._recent.get(poll_id)
@@ -65,7 +61,7 @@ class PollRepository:
 
     async def add(self, poll: SentPoll) -> None:
         async with self._db.transaction() as db:
-            await _insert_poll(db, poll, replace=False)
+            await _insert_poll(db, poll)
         self.remember(poll)
 
     async def get(self, poll_id: str) -> SentPoll | None:
@@ -198,7 +194,7 @@ class PollIntentRepository:
     async def confirm(self, intent: PollIntent, poll: SentPoll) -> None:
         """Telegram answered sendPoll: the poll is stored and the intent is gone, atomically."""
         async with self._db.transaction() as db:
-            await _insert_poll(db, poll, replace=False)
+            await _insert_poll(db, poll)
             await db.execute("DELETE FROM poll_intents WHERE id = ?", (intent.id,))
         self._polls.remember(poll)
 
@@ -241,7 +237,7 @@ class PollIntentRepository:
                 return None
             intent = _intent(row)
             poll = intent.sent_poll(poll_id, 0, intent.created_at)
-            await _insert_poll(db, poll, replace=False)
+            await _insert_poll(db, poll)
             await db.execute("DELETE FROM poll_intents WHERE id = ?", (intent.id,))
         self._polls.remember(poll)
         return poll
@@ -282,10 +278,10 @@ class PollIntentRepository:
             return int(cursor.rowcount)
 
 
-async def _insert_poll(db: aiosqlite.Connection, poll: SentPoll, *, replace: bool) -> None:
-    conflict = "REPLACE" if replace else "IGNORE"
+async def _insert_poll(db: aiosqlite.Connection, poll: SentPoll) -> None:
+    """A poll already stored (a replayed send) stays as it was: answers refer to its key."""
     await db.execute(
-        f"INSERT OR {conflict} INTO sent_polls ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT OR IGNORE INTO sent_polls ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             poll.poll_id,
             poll.chat_id,

@@ -57,11 +57,6 @@ def _memory_params(user_id: int, memory: MemoryState) -> tuple[object, ...]:
     )
 
 
-async def upsert_memory(db: aiosqlite.Connection, user_id: int, memory: MemoryState) -> None:
-    """Write inside the caller's transaction (see AnswerRepository.record)."""
-    await db.execute(_UPSERT, _memory_params(user_id, memory))
-
-
 async def upsert_memories(
     db: aiosqlite.Connection, memories: Iterable[tuple[int, MemoryState]]
 ) -> None:
