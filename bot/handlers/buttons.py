@@ -98,29 +98,33 @@ async def edit_once(
     text: str,
     reply_markup: InlineKeyboardMarkup | None = None,
 ) -> PressProgress | None:
-    """`edit_pressed_message`, but a retry of this very press carries on: the progress of
-    the press, or None for a second tap (answered as expired).
+    """`edit_pressed_message`, then the press acknowledged; a retry of this very press
+    carries on: the progress of the press, or None for a second tap (answered as expired).
 
     A press replayed after a crash finds its message already edited by its own first run
     (the edit came before the answer was stored): it carries on too, so the answer is not
     lost. Only a double tap left pending by the same crash could then count twice.
     """
     progress = PressProgress(context, query)
-    if progress.done("edited"):
-        return progress
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=reply_markup)
-    except BadRequest as error:
-        if _NOT_MODIFIED not in error.message.lower():
-            raise
-        if update.update_id not in context.services.replayed_updates:
-            await query.answer(render.button_expired())
-            return None
-    progress.mark("edited")
+    if not progress.done("edited"):
+        try:
+            await query.edit_message_text(
+                text, parse_mode=ParseMode.HTML, reply_markup=reply_markup
+            )
+        except BadRequest as error:
+            if _NOT_MODIFIED not in error.message.lower():
+                raise
+            if update.update_id not in context.services.replayed_updates:
+                await query.answer(render.button_expired())
+                return None
+        progress.mark("edited")
+    if not progress.done("acknowledged"):
+        await _acknowledge(context, update, query)
+        progress.mark("acknowledged")
     return progress
 
 
-async def answer_press(context: TutorContext, update: Update, query: CallbackQuery) -> None:
+async def _acknowledge(context: TutorContext, update: Update, query: CallbackQuery) -> None:
     """Acknowledge a press. One replayed after a restart is not answered again (it was, or
     its spinner has long stopped; Telegram refuses answers to old queries)."""
     if update.update_id in context.services.replayed_updates:

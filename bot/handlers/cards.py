@@ -9,7 +9,6 @@ from bot import render
 from bot.content.models import CardItem
 from bot.domain.memory import Grade
 from bot.handlers.buttons import (
-    answer_press,
     edit_once,
     edit_pressed_message,
     expired,
@@ -20,7 +19,7 @@ from bot.handlers.buttons import (
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import CARD_GRADE, CARD_SHOW, card_grade_keyboard, send_card
-from bot.handlers.study import choose_for, continue_session, record_answer, session_awaiting
+from bot.handlers.study import choose_for, continue_session, record_self_graded
 
 PURPOSE_CARDS = "cards"
 
@@ -69,22 +68,16 @@ async def grade_card(update: Update, context: TutorContext) -> None:
     progress = await edit_once(context, update, query, graded_text)
     if progress is None:
         return
-    if not progress.done("answered"):
-        await answer_press(context, update, query)
-        progress.mark("answered")
-    session = await session_awaiting(context, user.user_id, card.id)
-    if not progress.done("recorded"):
-        await record_answer(
-            context,
-            user_id=user.user_id,
-            item=card,
-            chat_id=message.chat.id,
-            correct=grade is not Grade.AGAIN,
-            grade=grade,
-            purpose=session.kind if session else PURPOSE_CARDS,
-            session_id=session.id if session else None,
-        )
-        progress.mark("recorded")
+    session = await record_self_graded(
+        context,
+        progress,
+        user=user,
+        item=card,
+        chat_id=message.chat.id,
+        correct=grade is not Grade.AGAIN,
+        grade=grade,
+        purpose=PURPOSE_CARDS,
+    )
     if session is not None:
         await continue_session(context, session, message.chat.id)
         return

@@ -9,7 +9,6 @@ from bot import render
 from bot.content.models import PromptItem
 from bot.domain.memory import grade_explain_prompt
 from bot.handlers.buttons import (
-    answer_press,
     concepts_button,
     edit_once,
     edit_pressed_message,
@@ -19,7 +18,7 @@ from bot.handlers.buttons import (
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import PROMPT_DONE, PROMPT_TOGGLE, prompt_keyboard, send_prompt
-from bot.handlers.study import choose_for, continue_session, record_answer, session_awaiting
+from bot.handlers.study import choose_for, continue_session, record_self_graded
 
 PURPOSE_PROMPT = "prompt"
 
@@ -65,23 +64,16 @@ async def finish_prompt(update: Update, context: TutorContext) -> None:
     progress = await edit_once(context, update, query, render.prompt_result(item, ticked))
     if progress is None:
         return
-    if not progress.done("answered"):
-        await answer_press(context, update, query)
-        progress.mark("answered")
-    grade = grade_explain_prompt(sum(ticked), len(ticked))
-    session = await session_awaiting(context, user.user_id, item.id)
-    if not progress.done("recorded"):
-        await record_answer(
-            context,
-            user_id=user.user_id,
-            item=item,
-            chat_id=message.chat.id,
-            correct=sum(ticked) * 2 >= len(ticked),
-            grade=grade,
-            purpose=session.kind if session else PURPOSE_PROMPT,
-            session_id=session.id if session else None,
-        )
-        progress.mark("recorded")
+    session = await record_self_graded(
+        context,
+        progress,
+        user=user,
+        item=item,
+        chat_id=message.chat.id,
+        correct=sum(ticked) * 2 >= len(ticked),
+        grade=grade_explain_prompt(sum(ticked), len(ticked)),
+        purpose=PURPOSE_PROMPT,
+    )
     if session is not None:
         await continue_session(context, session, message.chat.id)
 

@@ -13,6 +13,7 @@ from bot.domain.exam import score_exam
 from bot.domain.memory import Grade, MemoryState, review
 from bot.domain.streaks import current_streak
 from bot.domain.timezones import local_date, parse_timezone
+from bot.handlers.buttons import PressProgress
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html, send_item
 from bot.handlers.due_extras import due_cards_and_prompts, extras_keyboard, next_prompt_for
@@ -103,6 +104,35 @@ async def record_ungradable_answer(
         AnswerWrite(answer, lambda previous, retention: (Grade.AGAIN.value, None), learner)
     )
     return recorded.stored
+
+
+async def record_self_graded(
+    context: TutorContext,
+    progress: PressProgress,
+    *,
+    user: User,
+    item: CardItem | PromptItem,
+    chat_id: int,
+    correct: bool,
+    grade: Grade,
+    purpose: str,
+) -> Session | None:
+    """A flashcard or prompt graded by the learner's press, recorded once per press (a retry
+    of the press skips it); the open session it belongs to, if any, to carry on with."""
+    session = await session_awaiting(context, user.user_id, item.id)
+    if not progress.done("recorded"):
+        await record_answer(
+            context,
+            user_id=user.user_id,
+            item=item,
+            chat_id=chat_id,
+            correct=correct,
+            grade=grade,
+            purpose=session.kind if session else purpose,
+            session_id=session.id if session else None,
+        )
+        progress.mark("recorded")
+    return session
 
 
 def session_items(context: TutorContext, deck_id: str, kinds: tuple[type, ...]) -> list[str]:
