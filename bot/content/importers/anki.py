@@ -13,7 +13,7 @@ import html
 import re
 from typing import Any
 
-from bot.content.importers.source import DIFFICULTIES, LineNote, Parsed, SourceItem
+from bot.content.importers.source import DIFFICULTIES, LineNote, Parsed, SourceItem, records
 
 _SEPARATORS = {
     "tab": "\t",
@@ -47,19 +47,7 @@ def parse_anki(text: str) -> Parsed:
     skip = {_column(headers, name, parsed) for name in ("guid", "notetype", "deck")} - {None}
     tags_column = _column(headers, "tags", parsed)
     reader = csv.reader(lines[first_note:], delimiter=separator)
-    ordinal = 0
-    while True:
-        line = first_note + reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            parsed.problems.append(LineNote(line, f"cannot be read: {error}"))
-            break
-        if not any(cell.strip() for cell in row):
-            continue
-        ordinal += 1
+    for line, ordinal, row in records(reader, first_note, parsed):
         tags = row[tags_column - 1] if tags_column and tags_column <= len(row) else ""
         fields = [
             cell

@@ -19,6 +19,7 @@ from bot.content.importers.source import (
     Parsed,
     SourceItem,
     default_explanation,
+    records,
 )
 
 _OPTION = re.compile(r"^option([0-9]{1,2}|[a-l])$")
@@ -54,19 +55,7 @@ def parse_delimited(text: str, delimiter: str) -> Parsed:
     columns, option_columns = _read_header(header, parsed)
     if parsed.problems:
         return parsed
-    ordinal = 0
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            parsed.problems.append(LineNote(line, f"cannot be read: {error}"))
-            break
-        if not any(cell.strip() for cell in row):
-            continue
-        ordinal += 1
+    for line, ordinal, row in records(reader, 0, parsed):
         if len(row) > len(header):
             parsed.problems.append(
                 LineNote(line, f"has {len(row)} cells but the header has {len(header)} columns")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,3 +46,23 @@ class Parsed:
 def default_explanation(correct: str) -> str:
     """Polls need an explanation; formats without one get the correct answer restated."""
     return f"Correct answer: {correct}"
+
+
+def records(reader: Any, first_line: int, parsed: Parsed) -> Iterator[tuple[int, int, list[str]]]:
+    """(input line, ordinal, cells) of every non-blank row a `csv.reader` gives, `first_line`
+    being the file line before the reader's first one; a row csv cannot read is a problem
+    and ends the file (what follows it cannot be trusted)."""
+    ordinal = 0
+    while True:
+        line = first_line + reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            parsed.problems.append(LineNote(line, f"cannot be read: {error}"))
+            return
+        if not any(cell.strip() for cell in row):
+            continue
+        ordinal += 1
+        yield line, ordinal, row
