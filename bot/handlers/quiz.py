@@ -114,6 +114,11 @@ async def poll_state(update: Update, context: TutorContext) -> None:
         return
     sent = await context.storage.polls.get(poll.id)
     if sent is None:
+        # Its sendPoll may be answering right now: let it store the poll with its chat
+        # rather than guess the chat from the unconfirmed sends of the same question.
+        await context.services.polls_in_flight.settled()
+        sent = await context.storage.polls.get(poll.id)
+    if sent is None:
         sent = await match_poll(context, poll)
         if sent is None:
             return
@@ -166,6 +171,10 @@ async def adopt_poll(
                 return None  # nothing to credit yet: a later update will say more
             raise NotYet(f"poll {poll.id} may be any of {len(chats)} sends; waiting for its vote")
         chat_id = next((chat for chat in chats if chat in voters), None)
+        if chat_id is None and all(chat > 0 for chat in chats):
+            # Private sends only, and none to a voter: none of them can be this poll.
+            log.warning("poll %s matches no send to its voters %s", poll.id, sorted(voters))
+            return None
     return await intents.adopt(poll.id, item_id, order, context.clock.now(), chat_id)
 
 

@@ -221,12 +221,25 @@ class PollIntentRepository:
         The poll's question names the item and its option texts the shuffle, which the
         intent recorded before sending; the stored poll then takes the intent's chat,
         purpose and session (its message id is unknown: 0).
+
+        A poll stored meanwhile (its sendPoll answered after the caller looked) is returned
+        as stored and no intent is touched: the intent left to match would be another
+        chat's failed send of the same question, and adopting it would credit this poll's
+        answers to that chat.
         """
         in_chat = "" if chat_id is None else " AND chat_id = ?"
         params: tuple[object, ...] = (item_id, json.dumps(list(option_order)))
         if chat_id is not None:
             params += (chat_id,)
         async with self._db.transaction() as db:
+            async with db.execute(
+                f"SELECT {_COLUMNS} FROM sent_polls WHERE poll_id = ?", (poll_id,)
+            ) as cursor:
+                stored = await cursor.fetchone()
+            if stored is not None:
+                poll = _poll(stored)
+                self._polls.remember(poll)
+                return poll
             async with db.execute(
                 f"SELECT {_INTENT_COLUMNS} FROM poll_intents WHERE item_id = ?"
                 f" AND option_order = ?{in_chat} ORDER BY created_at, id LIMIT 1",

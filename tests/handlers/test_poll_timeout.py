@@ -129,6 +129,32 @@ async def test_two_chats_sent_the_same_poll_the_vote_decides_whose_it_was(
     ) == [21]
 
 
+@pytest.mark.usefixtures("send_poll_times_out")
+async def test_a_vote_from_none_of_the_private_chats_is_not_credited_to_one_of_them(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Two private sends of the same question are unconfirmed and the only voter is
+    neither learner: guessing the oldest send would put a stranger's answer in Ada's chat."""
+    polls = {}
+    for user_id in (21, 22):
+        learner = harness.user(user_id)
+        await harness.command(learner, "/start")
+        harness.services.rng.seed(3)
+        await harness.command(learner, "/quiz")
+        polls[user_id] = harness.last_poll()["poll"]
+    poll = polls[22]
+    await harness.answer_poll(harness.user(23), poll["id"], poll["correct_option_ids"][0])
+    await harness.send({"poll": harness.api.server.get_poll(poll["id"])})
+
+    assert await harness.services.storage.polls.get(poll["id"]) is None
+    assert await harness.services.storage.answers.for_user(23) == []
+    assert any("matches no send" in r.getMessage() for r in caplog.records)
+    (item,) = harness.services.bank.questions_asking(poll["question"])
+    order = [item.options.index(option["text"]) for option in poll["options"]]
+    intents = harness.services.storage.poll_intents
+    assert await intents.unconfirmed_chats(item.id, order) == [21, 22]  # both still waiting
+
+
 def next_feedback_fails(monkeypatch: pytest.MonkeyPatch, method: str = "sendMessage") -> list[str]:
     """The next call of `method` gets a 502 from Telegram (not applied); later ones go through."""
     original = OfflineRequest.do_request

@@ -233,6 +233,25 @@ async def test_polls_for_session_in_sent_order(storage: Storage, clock: ManualCl
     assert [p.poll_id for p in polls] == ["early", "late"]
 
 
+async def test_adopting_a_poll_confirmed_meanwhile_keeps_it_and_the_other_chats_intent(
+    storage: Storage, clock: ManualClock
+) -> None:
+    """Bea's sendPoll answered after the `poll` update looked the poll up; Ada's failed send
+    of the same question in the same shuffle is the only intent left. Adopting must not
+    take Ada's intent and hand back Bea's poll in Ada's chat."""
+    now, intents = clock.now(), storage.poll_intents
+    await intents.add(21, "q1", [2, 0, 1], now, "quiz", None, None)  # Ada: 500, never arrived
+    bea = await intents.add(22, "q1", [2, 0, 1], now, "quiz", None, None)
+    await intents.confirm(bea, bea.sent_poll("p-bea", 35, now))
+
+    adopted = await intents.adopt("p-bea", "q1", [2, 0, 1], now)
+
+    assert adopted is not None and (adopted.chat_id, adopted.message_id) == (22, 35)
+    stored = await storage.polls.get("p-bea")
+    assert stored is not None and stored.chat_id == 22
+    assert await intents.unconfirmed_chats("q1", [2, 0, 1]) == [21]
+
+
 # --- answers and memory state -----------------------------------------------------
 
 
