@@ -266,7 +266,7 @@ async def follow_up(
     elif sent.session_id is not None and private:
         session = await context.storage.sessions.get(sent.session_id)
         if session is not None:
-            await continue_session(context, session, sent.chat_id)
+            await continue_session(context, session, sent.chat_id, answered=item.id)
 
 
 async def send_worked_solution(

@@ -157,10 +157,21 @@ async def choose_for(
     return context.bank.item(item_id) if item_id else None
 
 
-async def continue_session(context: TutorContext, session: Session, chat_id: int) -> None:
-    """Send the session's next item, or its summary when every item has been sent and answered."""
+async def continue_session(
+    context: TutorContext, session: Session, chat_id: int, *, answered: str | None = None
+) -> None:
+    """Send the session's next item, or its summary when every item has been sent and answered.
+
+    `answered`: the item whose answer moves the session on. Only the item sent last does:
+    an answer to an earlier one (a poll sent twice because its first send timed out, and
+    credited late) must not skip the question now being sent.
+    """
     current = await context.storage.sessions.get(session.id)
     if current is None or current.finished_at is not None:
+        return
+    if answered is not None and (
+        current.position == 0 or current.item_ids[current.position - 1] != answered
+    ):
         return
     next_item_id = current.next_item_id
     if next_item_id is None:

@@ -233,3 +233,48 @@ async def test_a_test_whose_next_question_failed_asks_it_on_retry(
     await harness.redeliver(last)
     assert [text for text in harness.api.texts(21) if "Test result" in text]
     assert "Score: 10/10" in harness.api.texts(21)[-1]
+
+
+async def test_an_answer_to_a_question_sent_twice_does_not_move_the_test_on_twice(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/test: question 2's send times out after it reached Ada, so the retry sends it again.
+    She answers the second copy (question 3 follows), then the first copy, credited through
+    Telegram's poll update: that answer is stored but the test waits for question 3, it
+    does not send question 4 on top of it."""
+    ada = harness.user(21)
+    await harness.command(ada, "/test")
+    session = await harness.services.storage.sessions.open_session(21, "test")
+    assert session is not None
+    first = harness.last_poll()["poll"]
+    original = OfflineRequest.do_request
+    timed_out: list[str] = []
+
+    async def delivered_then_timed_out_once(
+        self: OfflineRequest, url: str, *args: Any, **kw: Any
+    ) -> Any:
+        result = await original(self, url, *args, **kw)
+        if url.endswith("/sendPoll") and not timed_out:
+            timed_out.append(url)
+            raise TimedOut("read timeout")
+        return result
+
+    monkeypatch.setattr(OfflineRequest, "do_request", delivered_then_timed_out_once)
+    update = await harness.answer_poll(ada, first["id"], first["correct_option_ids"][0])
+    copy_one = harness.last_poll()["poll"]
+    await harness.redeliver(update)  # the pipeline's retry sends question 2 again
+    copy_two = harness.last_poll()["poll"]
+    assert timed_out and copy_one["question"] == copy_two["question"]
+    assert copy_one["id"] != copy_two["id"]
+
+    await harness.answer_poll(ada, copy_two["id"], copy_two["correct_option_ids"][0])
+    third = harness.last_poll()["poll"]
+    assert third["question"] == harness.services.bank.item(session.item_ids[2]).question
+    await harness.answer_poll(ada, copy_one["id"], copy_one["correct_option_ids"][0])
+    await harness.send({"poll": harness.api.server.get_poll(copy_one["id"])})
+
+    assert harness.last_poll()["poll"]["id"] == third["id"]  # still waiting for question 3
+    current = await harness.services.storage.sessions.get(session.id)
+    assert current is not None and current.position == 3
+    answers = await harness.services.storage.answers.for_user(21)
+    assert [answer.item_id for answer in answers].count(session.item_ids[1]) == 2
