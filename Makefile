@@ -33,8 +33,9 @@ check-content: $(VENV)/.installed
 # After changing a text: extract the message ids, merge them into every .po (then translate
 # the new entries), and compile the .mo files the bot reads. tests/test_i18n.py checks all three.
 translations: $(VENV)/.installed-dev
+	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o build/messages.pot .
-	$(BIN)/pybabel update -i build/messages.pot -d bot/locale -D messages -w 100 --ignore-obsolete
+	$(BIN)/pybabel update -i build/messages.pot -d bot/locale -D messages -w 100 --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d bot/locale -D messages --statistics
 
 bench: $(VENV)/.installed-dev

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from bot import i18n
 from bot.domain.group_report import GroupReport
 from bot.domain.progress import FORECAST_DAYS, HEATMAP_WEEKS, ProgressReport
+from bot.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -45,21 +47,39 @@ TITLE_SIZE = 16
 HEAT_BINS = (1, 5, 10, 20, 40)
 GROUP_QUESTIONS = 10
 LABEL_CHARS = 30  # per line; question labels take two lines
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Names from the catalogue, not strftime: the C locale the bot runs in speaks English only.
+_WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+_MONTHS = (
+    N_("Jan"),
+    N_("Feb"),
+    N_("Mar"),
+    N_("Apr"),
+    N_("May"),
+    N_("Jun"),
+    N_("Jul"),
+    N_("Aug"),
+    N_("Sep"),
+    N_("Oct"),
+    N_("Nov"),
+    N_("Dec"),
+)
 
 
 def progress_png(report: ProgressReport) -> bytes:
-    """The learner's progress picture: heatmap, weekly accuracy, forecast, mastery per deck."""
-    global _progress_figure
+    """The learner's progress picture: heatmap, weekly accuracy, forecast, mastery per deck.
+
+    In the language in force (`bot.i18n`; `asyncio.to_thread` carries it into the thread).
+    """
+    language = i18n.current_language()
     with _drawing:
-        figure = _progress_figure
+        figure = _progress_figures.get(language)
         if figure is None or figure.decks != len(report.mastery):
-            figure = _progress_figure = _ProgressFigure(len(report.mastery))
+            figure = _progress_figures[language] = _ProgressFigure(len(report.mastery))
         return figure.render(report)
 
 
 class _ProgressFigure:
-    """The /stats figure, built once and redrawn for each learner.
+    """The /stats figure, built once per language and redrawn for each learner.
 
     Building a figure's axes, ticks and artists costs about a third of a picture; from one
     learner to the next only data, labels and limits change, so those are updated in place
@@ -94,10 +114,16 @@ class _ProgressFigure:
         )
         heat.set_ylim(7, 0)
         # Only labelled ticks: every tick is several artists, and drawing time grows with them.
-        heat.set_yticks([row + 0.5 for row in range(0, 7, 2)], list(_WEEKDAYS[::2]))
+        heat.set_yticks([row + 0.5 for row in range(0, 7, 2)], [_(day) for day in _WEEKDAYS[::2]])
         heat.tick_params(length=0, labelsize=FONT_SIZE - 2)
         heat.set_title(
-            f"Answers per day · last {HEATMAP_WEEKS} weeks", loc="left", fontsize=TITLE_SIZE
+            ngettext(
+                "Answers per day · last {weeks} week",
+                "Answers per day · last {weeks} weeks",
+                HEATMAP_WEEKS,
+            ).format(weeks=HEATMAP_WEEKS),
+            loc="left",
+            fontsize=TITLE_SIZE,
         )
         for side in heat.spines.values():
             side.set_visible(False)
@@ -127,7 +153,9 @@ class _ProgressFigure:
         accuracy.set_ylim(0, 112)
         accuracy.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
         accuracy.set_xlim(-0.6, HEATMAP_WEEKS - 0.4)
-        accuracy.set_title("Accuracy per week (weeks from Monday)", loc="left", fontsize=TITLE_SIZE)
+        accuracy.set_title(
+            _("Accuracy per week (weeks from Monday)"), loc="left", fontsize=TITLE_SIZE
+        )
         _tidy(accuracy)
 
         days = range(FORECAST_DAYS)
@@ -138,7 +166,11 @@ class _ProgressFigure:
         forecast.set_xlim(-0.6, FORECAST_DAYS - 0.4)
         forecast.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         forecast.set_title(
-            f"Reviews due · next {FORECAST_DAYS} days", loc="left", fontsize=TITLE_SIZE
+            ngettext(
+                "Reviews due · next {days} day", "Reviews due · next {days} days", FORECAST_DAYS
+            ).format(days=FORECAST_DAYS),
+            loc="left",
+            fontsize=TITLE_SIZE,
         )
         _tidy(forecast)
 
@@ -160,7 +192,9 @@ class _ProgressFigure:
         mastery.set_yticks([])
         mastery.set_xlim(0, 100)
         mastery.set_xticks([0, 50, 100], ["0%", "50%", "100%"])
-        mastery.set_title("Mastered per deck (recall now ≥ 90%)", loc="left", fontsize=TITLE_SIZE)
+        mastery.set_title(
+            _("Mastered per deck (recall now ≥ 90%)"), loc="left", fontsize=TITLE_SIZE
+        )
         _tidy(mastery)
         mastery.spines["left"].set_visible(False)
 
@@ -194,7 +228,7 @@ class _ProgressFigure:
         self.background = self.canvas.copy_from_bbox(figure.bbox)
 
     def render(self, report: ProgressReport) -> bytes:
-        self.title.set_text(f"Your progress · {report.today.day} {report.today:%b %Y}")
+        self.title.set_text(_("Your progress · {date}").format(date=_day_month_year(report.today)))
         self._heatmap(report)
         self._weekly_accuracy(report)
         self._forecast(report)
@@ -203,7 +237,13 @@ class _ProgressFigure:
         ):
             bar.set_width(100 * deck.share)
             title.set_text(_drawable(deck.title, 48))
-            count.set_text(f"{deck.mastered}/{deck.total} items · {100 * deck.share:.0f}%")
+            count.set_text(
+                ngettext(
+                    "{mastered}/{total} item · {share}%",
+                    "{mastered}/{total} items · {share}%",
+                    deck.total,
+                ).format(mastered=deck.mastered, total=deck.total, share=f"{100 * deck.share:.0f}")
+            )
         self.canvas.restore_region(self.background)
         for artist in self.changing:
             self.figure.draw_artist(artist)
@@ -216,11 +256,13 @@ class _ProgressFigure:
         day_index = np.arange(HEATMAP_WEEKS * 7).reshape(HEATMAP_WEEKS, 7).T
         later = day_index > (report.today - report.heatmap_start).days
         self.mesh.set_array(np.ma.masked_array(counts, mask=later))
-        month_starts: dict[str, float] = {}
+        month_starts: dict[tuple[int, int], float] = {}
         for week in range(HEATMAP_WEEKS):
             start = report.heatmap_start + timedelta(weeks=week)
-            month_starts.setdefault(f"{start:%b %Y}", week + 0.5)
-        self.heat.set_xticks(list(month_starts.values()), [name[:3] for name in month_starts])
+            month_starts.setdefault((start.year, start.month), week + 0.5)
+        self.heat.set_xticks(
+            list(month_starts.values()), [_month(month) for _, month in month_starts]
+        )
 
     def _weekly_accuracy(self, report: ProgressReport) -> None:
         for bar, label, week in zip(
@@ -233,7 +275,10 @@ class _ProgressFigure:
         labelled = range(0, len(report.weeks), 3)
         self.accuracy.set_xticks(
             list(labelled),
-            [f"{report.weeks[week].start.day}\n{report.weeks[week].start:%b}" for week in labelled],
+            [
+                f"{report.weeks[week].start.day}\n{_month(report.weeks[week].start.month)}"
+                for week in labelled
+            ],
             fontsize=FONT_SIZE - 3,
         )
 
@@ -248,11 +293,14 @@ class _ProgressFigure:
         self.forecast.set_ylim(0, top * 1.25)
         labelled = range(0, FORECAST_DAYS, 2)
         dates = [report.today + timedelta(days=day) for day in labelled]
-        labels = ["today", *(f"{moment:%a}\n{moment.day}" for moment in dates[1:])]
+        labels = [
+            _("today"),
+            *(f"{_(_WEEKDAYS[moment.weekday()])}\n{moment.day}" for moment in dates[1:]),
+        ]
         self.forecast.set_xticks(list(labelled), labels, fontsize=FONT_SIZE - 3)
 
 
-_progress_figure: _ProgressFigure | None = None
+_progress_figures: dict[str, _ProgressFigure] = {}
 # One picture at a time: the figure is shared, and drawing holds the GIL for most of its
 # time anyway, so parallel threads would not finish sooner.
 _drawing = threading.Lock()
@@ -265,11 +313,15 @@ def group_png(report: GroupReport, title: str) -> bytes:
     figure = _figure(height=height)
     axes = figure.subplots()
     figure.subplots_adjust(left=0.47, right=0.83, top=1 - 1.25 / height, bottom=0.85 / height)
-    shown = (
-        f" ({len(lines)} of {len(report.questions)})" if len(lines) < len(report.questions) else ""
+    heading = (
+        _("Hardest questions ({shown} of {total})").format(
+            shown=len(lines), total=len(report.questions)
+        )
+        if len(lines) < len(report.questions)
+        else _("Hardest questions")
     )
     figure.suptitle(
-        f"Hardest questions{shown}\n{_drawable(title, 40)}",
+        f"{heading}\n{_drawable(title, 40)}" if title else heading,
         y=1 - 0.2 / height,
         fontsize=TITLE_SIZE + 1,
         weight="bold",
@@ -284,13 +336,16 @@ def group_png(report: GroupReport, title: str) -> bytes:
     axes.set_xlim(0, 100)
     axes.set_xticks([0, 50, 100], ["0%", "50%", "100%"])
     axes.set_xlabel(
-        f"right answers · members who answered, of {report.members}", fontsize=FONT_SIZE - 3
+        _("right answers · members who answered, of {members}").format(members=report.members),
+        fontsize=FONT_SIZE - 3,
     )
     for row, line, share in zip(rows, lines, shares, strict=True):
         axes.text(
             103,
             row,
-            f"{share:.0f}%\n{line.members} of {report.members}",
+            _("{share}%\n{answered} of {members}").format(
+                share=f"{share:.0f}", answered=line.members, members=report.members
+            ),
             va="center",
             fontsize=FONT_SIZE - 2,
             color=INK,
@@ -307,6 +362,14 @@ def blank_png(decks: int = 3) -> bytes:
     figure = _figure(height=_progress_height(decks))
     figure.subplots(4, 1)
     return _png(figure)
+
+
+def _month(month: int) -> str:
+    return _(_MONTHS[month - 1])
+
+
+def _day_month_year(day: date) -> str:
+    return _("{day} {month} {year}").format(day=day.day, month=_month(day.month), year=day.year)
 
 
 def _progress_height(decks: int) -> float:

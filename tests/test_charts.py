@@ -6,7 +6,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-from bot import charts
+from bot import charts, i18n
 from bot.domain.group_report import GroupReport, Member, QuestionTally, build_group_report
 from bot.domain.memory import Grade, review
 from bot.domain.progress import AnswerFact, DeckItems, ProgressReport, build_progress
@@ -81,26 +81,45 @@ def test_a_reused_figure_draws_exactly_what_a_fresh_one_draws() -> None:
         zone=UTC,
         now=NOW + timedelta(days=45),  # other months, other dates on every axis
     )
-    charts._progress_figure = None
+    charts._progress_figures.clear()
     fresh = charts.progress_png(quiet)
     charts.progress_png(busy)  # the cached figure now holds busy's bars, labels and ticks
     assert charts.progress_png(quiet) == fresh
-    charts._progress_figure = None
+    charts._progress_figures.clear()
     assert charts.progress_png(busy) == charts.progress_png(busy)
 
 
 def test_drawing_only_what_changes_gives_the_same_picture_as_a_full_draw() -> None:
     report = progress(AWKWARD)
-    charts._progress_figure = None
+    charts._progress_figures.clear()
     blitted = charts.progress_png(report)
-    figure = charts._progress_figure
+    figure = charts._progress_figures.get("en")
     assert figure is not None
     for artist in figure.changing:
         artist.set_animated(False)
     try:
         assert charts._png(figure.figure) == blitted
     finally:
-        charts._progress_figure = None
+        charts._progress_figures.clear()
+
+
+def test_the_pictures_speak_the_learners_language() -> None:
+    """Titles, axis labels, weekdays and months come from the catalogue (each language
+    has its own cached figure); Cyrillic is drawn without missing-glyph warnings."""
+    report = progress()
+    english = charts.progress_png(report)
+    with i18n.language("ru"):
+        russian = charts.progress_png(report)
+        group_russian = charts.group_png(group(3), "Класс")
+    assert russian.startswith(PNG_SIGNATURE) and russian != english
+    assert group_russian != charts.group_png(group(3), "Класс")
+    assert charts.progress_png(report) == english  # the English figure is untouched
+    assert set(charts._progress_figures) >= {"en", "ru"}
+    with i18n.language("ru"):
+        assert charts._day_month_year(NOW.date()) == "2 дек 2026"
+    with i18n.language("es"):
+        assert charts._day_month_year(NOW.date()) == "2 dic 2026"
+    assert charts._day_month_year(NOW.date()) == "2 Dec 2026"
 
 
 def test_drawable_replaces_glyphs_the_font_lacks_and_cuts_long_text() -> None:

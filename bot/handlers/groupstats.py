@@ -45,7 +45,7 @@ async def groupstats(update: Update, context: TutorContext) -> None:
         await reply(update, render.groupstats_nothing_yet())
         return
     await message.reply_chat_action(ChatAction.UPLOAD_PHOTO)
-    picture = await asyncio.to_thread(charts.group_png, report, chat.title or "this group")
+    picture = await asyncio.to_thread(charts.group_png, report, chat.title or "")
     await message.reply_photo(
         picture,
         filename="group-report.png",
