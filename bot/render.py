@@ -687,6 +687,26 @@ def language_set(language: str, *, chosen: bool) -> str:
     return text.format(name=escape(LANGUAGES[language]))
 
 
+def group_language_current(language: str, *, chosen: bool) -> str:
+    if chosen:
+        text = _("This group's language: <b>{name}</b> (chosen by an admin).")
+    else:
+        text = _("This group's language: <b>{name}</b> (the default).")
+    return text.format(name=escape(LANGUAGES[language])) + "\n" + usage("language")
+
+
+def group_language_set(language: str, *, chosen: bool) -> str:
+    if chosen:
+        text = _("This group's language is now <b>{name}</b>.")
+    else:
+        text = _("This group's language is back to the default: <b>{name}</b>.")
+    return text.format(name=escape(LANGUAGES[language]))
+
+
+def group_language_refused() -> str:
+    return _("Only the group's admins can change its language.")
+
+
 # --- Reloading the decks (/reload, SIGHUP) ---
 
 

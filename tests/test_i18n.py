@@ -237,6 +237,15 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "language_set": lambda: (
             render.language_set("es", chosen=True) + render.language_set("en", chosen=False)
         ),
+        "group_language_current": lambda: (
+            render.group_language_current("ru", chosen=True)
+            + render.group_language_current("en", chosen=False)
+        ),
+        "group_language_set": lambda: (
+            render.group_language_set("es", chosen=True)
+            + render.group_language_set("en", chosen=False)
+        ),
+        "group_language_refused": render.group_language_refused,
         "reload_refused": render.reload_refused,
         "reload_done": lambda: render.reload_done(4, 60, 2, 1),
         "reload_failed": lambda: render.reload_failed([f"<f{n}>.yaml: bad" for n in range(300)]),

@@ -22,6 +22,7 @@ from bot.domain.scoring import rank_tallies, week_start
 from bot.handlers.common import refuse_outside_group, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
+from bot.handlers.language import in_group_language
 from bot.pacing import bulk_sending
 from bot.storage.challenges import Challenge
 
@@ -111,6 +112,11 @@ async def advance_round(context: TutorContext, challenge_id: int) -> None:
     round_ = await context.storage.challenges.get(challenge_id)
     if round_ is None or round_.finished_at is not None:
         return
+    async with in_group_language(context, round_.chat_id):
+        await _advance(context, round_)
+
+
+async def _advance(context: TutorContext, round_: Challenge) -> None:
     item = context.bank.item(round_.next_item_id) if round_.next_item_id else None
     if round_.next_item_id is None or not isinstance(item, McqItem):
         await finish_round(context, round_)

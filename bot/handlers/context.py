@@ -68,6 +68,8 @@ class Services:
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Learners' language preferences, read once per process (see bot/handlers/language.py).
     languages: dict[int, LanguagePrefs] = field(default_factory=dict)
+    # Groups' languages (None: the default), read once per process per group.
+    group_languages: dict[int, str | None] = field(default_factory=dict)
     # Updates left pending by the last run and handled again now (see bot/handlers/buttons.py).
     replayed_updates: set[int] = field(default_factory=set)
 

@@ -2,23 +2,29 @@
 
 A handler in group -1 runs before every other one and sets the language for the update:
 in a private chat (or for a poll answer) the learner's /language choice, else Telegram's
-`language_code`; group chats, shared by many learners, use the default language.
+`language_code`. A group chat, shared by many learners, speaks the language one of its
+admins chose with /language there, else the default; so do the votes of its rounds and
+the round's own messages (`in_group_language`).
 """
 
 from __future__ import annotations
 
-from telegram import Update
+import contextlib
+from collections.abc import AsyncIterator
+
+from telegram import ChatMember, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, TypeHandler
 
 from bot import i18n, render
-from bot.handlers.common import learner, reply
+from bot.handlers.common import is_private, learner, reply
 from bot.handlers.context import TutorContext
 from bot.storage.languages import LanguagePrefs
 
 AUTO = "auto"
 BEFORE_ALL_HANDLERS = -1
 AFTER_ALL_HANDLERS = 100
+_ADMINS = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 
 
 async def apply_language(update: Update, context: TutorContext) -> None:
@@ -40,12 +46,14 @@ async def remember_language(update: Update, context: TutorContext) -> None:
 async def language_for_update(update: Update, context: TutorContext) -> str:
     user = update.effective_user
     chat = update.effective_chat
+    if chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return await group_language(context, chat.id)
     if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
         return i18n.DEFAULT_LANGUAGE
     if update.poll_answer is not None:
         poll = context.storage.polls.cached(update.poll_answer.poll_id)
         if poll is not None and poll.chat_id != user.id:
-            return i18n.DEFAULT_LANGUAGE  # a vote in a group round: the group's language
+            return await group_language(context, poll.chat_id)  # a vote in a group round
     stored = await _stored_prefs(context, user.id)
     telegram = i18n.supported(user.language_code)
     # Written for registered learners only, and only when it changed: most updates write nothing.
@@ -69,6 +77,21 @@ async def learner_language(context: TutorContext, user_id: int) -> str:
     return i18n.pick_language(prefs.chosen, prefs.telegram)
 
 
+async def group_language(context: TutorContext, chat_id: int) -> str:
+    """The group's chosen language, else the default (read once per process per group)."""
+    cache = context.services.group_languages
+    if chat_id not in cache:
+        cache[chat_id] = await context.storage.languages.for_group(chat_id)
+    return i18n.pick_language(cache[chat_id], None)
+
+
+@contextlib.asynccontextmanager
+async def in_group_language(context: TutorContext, chat_id: int) -> AsyncIterator[None]:
+    """Render in the group's language inside the block (a round's timer has no update)."""
+    with i18n.language(await group_language(context, chat_id)):
+        yield
+
+
 async def _stored_prefs(context: TutorContext, user_id: int) -> LanguagePrefs | None:
     """What SQLite knows (read once per process); None for someone not registered."""
     cached = context.services.languages.get(user_id)
@@ -81,6 +104,9 @@ async def _stored_prefs(context: TutorContext, user_id: int) -> LanguagePrefs | 
 
 
 async def language_command(update: Update, context: TutorContext) -> None:
+    if not is_private(update):
+        await group_language_command(update, context)
+        return
     user = await learner(update, context)
     args = context.args or []
     if not args:
@@ -100,6 +126,35 @@ async def language_command(update: Update, context: TutorContext) -> None:
     # Answer in the language just chosen.
     i18n.set_language(await language_for_update(update, context))
     await reply(update, render.language_set(i18n.current_language(), chosen=chosen is not None))
+
+
+async def group_language_command(update: Update, context: TutorContext) -> None:
+    """/language in a group: anyone may ask, only its admins may change it."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    args = context.args or []
+    if not args:
+        chosen = await group_language(context, chat.id)
+        stored = context.services.group_languages.get(chat.id)
+        await reply(update, render.group_language_current(chosen, chosen=stored is not None))
+        return
+    wanted = args[0].strip().lower()
+    if len(args) > 1 or (wanted != AUTO and wanted not in i18n.LANGUAGES):
+        await reply(update, render.usage("language"))
+        return
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    if member.status not in _ADMINS:
+        await reply(update, render.group_language_refused())
+        return
+    chosen_language = None if wanted == AUTO else wanted
+    await context.storage.languages.choose_for_group(chat.id, chosen_language)
+    context.services.group_languages[chat.id] = chosen_language
+    i18n.set_language(await group_language(context, chat.id))
+    await reply(
+        update,
+        render.group_language_set(i18n.current_language(), chosen=chosen_language is not None),
+    )
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -1,4 +1,5 @@
-"""Each learner's interface language: their /language choice and Telegram's language_code."""
+"""Interface languages: each learner's /language choice and Telegram's language_code, and
+each group's, chosen by its admins."""
 
 from __future__ import annotations
 
@@ -41,3 +42,22 @@ class LanguageRepository:
                 "UPDATE users SET telegram_language = ? WHERE user_id = ?", (language, user_id)
             )
             return cursor.rowcount == 1
+
+    async def for_group(self, chat_id: int) -> str | None:
+        """The language a group's admins chose; None: the default."""
+        row = await self._db.fetch_one(
+            "SELECT language FROM group_languages WHERE chat_id = ?", (chat_id,)
+        )
+        return str(row["language"]) if row else None
+
+    async def choose_for_group(self, chat_id: int, language: str | None) -> None:
+        """Store a group's language (None: back to the default)."""
+        async with self._db.transaction() as db:
+            if language is None:
+                await db.execute("DELETE FROM group_languages WHERE chat_id = ?", (chat_id,))
+            else:
+                await db.execute(
+                    "INSERT INTO group_languages (chat_id, language) VALUES (?, ?)"
+                    " ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language",
+                    (chat_id, language),
+                )

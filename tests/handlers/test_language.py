@@ -1,13 +1,21 @@
 """The learner's language through PTB: Telegram's language_code, /language (stored), groups in
-the default language, jobs in the learner's language, and the command menu per language."""
+the default language or their admins' choice, jobs in the learner's language, and the command
+menu per language."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.content.models import ContentBank
+from bot.domain.clock import ManualClock
 from bot.handlers.start import bot_commands, register_translated_commands
-from tests.conftest import Harness
+from tests.conftest import Harness, running_harness
+from tests.handlers.test_challenge import timer_fires
 from tests.handlers.test_reminders import tick
 
 GROUP = {"id": -1001, "type": "supergroup", "title": "Study group"}
@@ -77,6 +85,59 @@ async def test_quiz_feedback_and_buttons_in_the_learners_language(harness: Harne
 async def test_group_chats_use_the_default_language(harness: Harness) -> None:
     await say(harness, 21, "/leaderboard", "ru", chat=GROUP)
     assert harness.api.texts(GROUP["id"])[-1].startswith("🏆 Leaderboard")
+
+
+@pytest.fixture
+async def group_harness(
+    tmp_path: Path, clock: ManualClock, bank: ContentBank, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Harness]:
+    """Without the per-group cap (20 a minute, in real seconds): this group gets a dozen
+    messages."""
+    async with running_harness(
+        tmp_path, clock, bank, caplog, group_max_rate_per_minute=100_000
+    ) as running:
+        yield running
+
+
+async def test_a_group_admin_chooses_the_groups_language_for_every_member_and_its_rounds(
+    group_harness: Harness,
+) -> None:
+    """A Russian class: only an admin may switch the group to Russian; then the group's
+    replies, a round's questions-and-results messages sent by its timer, and the votes'
+    handling speak Russian whatever each member's app says; private chats keep each
+    learner's own language; `/language auto` returns the group to the default."""
+    harness = group_harness
+    group = GROUP["id"]
+    await say(harness, 21, "/language ru", "ru", chat=GROUP)
+    assert "admins" in harness.api.texts(group)[-1]  # refused, in the default language
+    await say(harness, 21, "/language", "en", chat=GROUP)
+    assert "(the default)" in harness.api.texts(group)[-1]
+
+    harness.api.set_admin(group, 21)
+    await say(harness, 21, "/language ru", "en", chat=GROUP)
+    assert harness.api.texts(group)[-1].startswith("Язык этой группы")
+    await say(harness, 22, "/leaderboard", "es", chat=GROUP)
+    assert harness.api.texts(group)[-1].startswith("🏆 Таблица лидеров")
+    await say(harness, 22, "/language", "es", chat=GROUP)
+    assert "Русский" in harness.api.texts(group)[-1]
+
+    await say(harness, 22, "/challenge 1 10", "es", chat=GROUP)
+    poll = harness.last_poll()["poll"]
+    await vote(harness, 22, poll, "es")
+    await timer_fires(harness, 12)
+    results = harness.api.texts(group)[-1]
+    assert results.startswith("🏁") and "Раунд окончен" in results, results
+
+    await say(harness, 22, "/help", "es")  # the member's own chat: their own language
+    assert harness.api.texts(22)[-1].startswith("Comandos\n")
+
+    # Stored: a restarted bot (an empty cache) still speaks Russian here.
+    harness.services.group_languages.clear()
+    await say(harness, 22, "/leaderboard", "en", chat=GROUP)
+    assert harness.api.texts(group)[-1].startswith("🏆 Таблица лидеров")
+    await say(harness, 21, "/language auto", "ru", chat=GROUP)
+    await say(harness, 22, "/leaderboard", "ru", chat=GROUP)
+    assert harness.api.texts(group)[-1].startswith("🏆 Leaderboard")
 
 
 async def test_daily_prompt_job_speaks_the_learners_language(harness: Harness) -> None:
