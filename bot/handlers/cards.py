@@ -74,6 +74,7 @@ async def grade_card(update: Update, context: TutorContext) -> None:
         user=user,
         item=card,
         chat_id=message.chat.id,
+        message_id=message.message_id,
         correct=grade is not Grade.AGAIN,
         grade=grade,
         purpose=PURPOSE_CARDS,

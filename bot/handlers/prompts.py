@@ -70,6 +70,7 @@ async def finish_prompt(update: Update, context: TutorContext) -> None:
         user=user,
         item=item,
         chat_id=message.chat.id,
+        message_id=message.message_id,
         correct=sum(ticked) * 2 >= len(ticked),
         grade=grade_explain_prompt(sum(ticked), len(ticked)),
         purpose=PURPOSE_PROMPT,

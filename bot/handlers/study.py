@@ -45,6 +45,7 @@ async def record_answer(
     session_id: int | None = None,
     points: int = 0,
     learner: tuple[str, str | None] | None = None,
+    message_id: int | None = None,
 ) -> MemoryState | None:
     """Store one answer and the memory state it leads to; None if it was a redelivery.
 
@@ -71,6 +72,7 @@ async def record_answer(
         seconds=seconds,
         session_id=session_id,
         points=points,
+        message_id=message_id,
     )
     recorded = await context.storage.answers.write(AnswerWrite(answer, decide, learner))
     return recorded.memory if recorded.stored else None
@@ -113,12 +115,14 @@ async def record_self_graded(
     user: User,
     item: CardItem | PromptItem,
     chat_id: int,
+    message_id: int,
     correct: bool,
     grade: Grade,
     purpose: str,
 ) -> Session | None:
-    """A flashcard or prompt graded by the learner's press, recorded once per press (a retry
-    of the press skips it); the open session it belongs to, if any, to carry on with."""
+    """A flashcard or prompt graded by the learner's press, recorded once per message (a
+    retry of the press, or a second press replayed after a crash, stores nothing more); the
+    open session it belongs to, if any, to carry on with."""
     session = await session_awaiting(context, user.user_id, item.id)
     if not progress.done("recorded"):
         await record_answer(
@@ -130,6 +134,7 @@ async def record_self_graded(
             grade=grade,
             purpose=session.kind if session else purpose,
             session_id=session.id if session else None,
+            message_id=message_id,
         )
         progress.mark("recorded")
     return session

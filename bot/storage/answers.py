@@ -50,7 +50,7 @@ class AnswerWrite:
 
 @dataclass(frozen=True)
 class Recorded:
-    stored: bool  # False: this poll answer was stored before (a redelivered update)
+    stored: bool  # False: stored before (a redelivered update, a graded message's 2nd press)
     memory: MemoryState | None = None
 
 
@@ -69,6 +69,7 @@ def _params(answer: NewAnswer) -> tuple[object, ...]:
         answer.context,
         answer.session_id,
         answer.points,
+        answer.message_id,
     )
 
 
@@ -81,8 +82,8 @@ _POLL_REF = (
 )
 _INSERT = (
     "INSERT INTO answers (user_id, item_id, chat_id, poll_ref, chosen_option, grade,"
-    " correct, answered_at, seconds, context, session_id, points)"
-    f" VALUES (?, ?, ?, {_POLL_REF}, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " correct, answered_at, seconds, context, session_id, points, message_id)"
+    f" VALUES (?, ?, ?, {_POLL_REF}, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _COLUMNS = "user_id, item_id, chat_id, correct, answered_at, context, session_id, seconds, points"
 
@@ -156,6 +157,14 @@ class AnswerRepository:
                     if item.answer.poll_id is not None
                 },
             )
+            graded = await _graded_messages(
+                db,
+                {
+                    (item.answer.chat_id, item.answer.message_id)
+                    for item in items
+                    if item.answer.message_id is not None
+                },
+            )
             retention = await retentions_of(db, {item.answer.user_id for item in items})
             memories = await memories_of(
                 db, {(item.answer.user_id, item.answer.item_id) for item in items}
@@ -171,6 +180,12 @@ class AnswerRepository:
                         outcomes.append(Recorded(stored=False))
                         continue
                     already.add(key)
+                if answer.message_id is not None:
+                    message = (answer.chat_id, answer.message_id)
+                    if message in graded:
+                        outcomes.append(Recorded(stored=False))
+                        continue
+                    graded.add(message)
                 pair = (answer.user_id, answer.item_id)
                 try:
                     grade, memory = item.decide(
@@ -248,6 +263,25 @@ class AnswerRepository:
             (user_id, to_db_time(since)),
         )
         return int(row[0]) if row else 0
+
+
+async def _graded_messages(
+    db: aiosqlite.Connection, keys: set[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Which of these (chat, message) card or prompt messages are graded already."""
+    found: set[tuple[int, int]] = set()
+    ordered = list(keys)
+    for start in range(0, len(ordered), _PAIRS_PER_QUERY):
+        chunk = ordered[start : start + _PAIRS_PER_QUERY]
+        values = ", ".join("(?, ?)" for _ in chunk)
+        rows = await db.execute_fetchall(
+            f"SELECT v.column1, v.column2 FROM (VALUES {values}) AS v CROSS JOIN answers a"
+            " ON a.chat_id = v.column1 AND a.message_id = v.column2"
+            " WHERE a.message_id IS NOT NULL",
+            [value for key in chunk for value in key],
+        )
+        found.update((int(row[0]), int(row[1])) for row in rows)
+    return found
 
 
 async def _stored_poll_answers(

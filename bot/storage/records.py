@@ -51,6 +51,7 @@ class NewAnswer:
     seconds: float | None = None
     session_id: int | None = None
     points: int = 0
+    message_id: int | None = None  # the card or prompt message graded (one grade each)
 
 
 @dataclass(frozen=True)

@@ -92,3 +92,45 @@ async def test_a_card_grade_replayed_after_a_crash_is_recorded(
     [refusal] = server.errors[refused_before:]
     assert "not modified" in refusal.response["description"]
     server.errors.remove(refusal)
+
+
+async def test_a_double_tap_replayed_after_a_crash_grades_the_card_once(
+    harness: Harness, first_write_fails: dict[str, int]
+) -> None:
+    """Ada tapped Good twice; the first run edited the card and died before storing it.
+    Both presses come back from the inbox, both find the message already edited (so neither
+    can tell it was the second tap), and the card message is still graded once."""
+    ada = harness.user(14)
+    await harness.command(ada, "/cards")
+    front = harness.last_message_with_buttons()
+    await harness.press(ada, front, harness.buttons(front)["Show answer"])
+    back = harness.last_message_with_buttons()
+    server = harness.api.server
+    taps = [
+        {
+            "update_id": update_id,
+            "callback_query": server.push_callback(
+                server.user(14, "Ada"), back, harness.buttons(back)["Good"]
+            )["callback_query"],
+        }
+        for update_id in (601, 602)
+    ]
+    await harness.app.process_update(Update.de_json(taps[0], harness.app.bot))
+    assert first_write_fails["failed"] == 1
+    assert await harness.services.storage.answers.for_user(14) == []
+    harness.app.drop_chat_data(14)  # what the crash took with it
+    harness.services.replayed_updates.update({601, 602})
+    refused_before = len(server.errors)
+    for tap in taps:
+        await harness.app.process_update(Update.de_json(tap, harness.app.bot))
+
+    answers = await harness.services.storage.answers.for_user(14)
+    assert [answer.correct for answer in answers] == [True]
+    memory = (await harness.services.storage.reviews.all_for(14))[answers[0].item_id]
+    assert memory.reps == 1
+    # Telegram refused both replays' edits (the first run made it): expected.
+    refusals = server.errors[refused_before:]
+    assert len(refusals) == 2
+    for refusal in refusals:
+        assert "not modified" in refusal.response["description"]
+        server.errors.remove(refusal)
