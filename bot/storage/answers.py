@@ -293,9 +293,13 @@ async def _stored_poll_answers(
     for start in range(0, len(ordered), _PAIRS_PER_QUERY):
         chunk = ordered[start : start + _PAIRS_PER_QUERY]
         values = ", ".join("(?, ?)" for _ in chunk)
+        # From the keys to the rows (CROSS JOIN fixes that order): two index searches per
+        # key. `(poll_id, user_id) IN (VALUES ...)` let SQLite scan every sent poll or every
+        # answer instead, 300 ms a batch with 2 M answers stored, growing with the file.
         rows = await db.execute_fetchall(
-            "SELECT s.poll_id, a.user_id FROM answers a JOIN sent_polls s ON s.id = a.poll_ref"
-            f" WHERE (s.poll_id, a.user_id) IN (VALUES {values})",
+            f"SELECT v.column1, v.column2 FROM (VALUES {values}) AS v"
+            " CROSS JOIN sent_polls s ON s.poll_id = v.column1"
+            " CROSS JOIN answers a ON a.poll_ref = s.id AND a.user_id = v.column2",
             [value for key in chunk for value in key],
         )
         found.update((str(row[0]), int(row[1])) for row in rows)
