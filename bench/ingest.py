@@ -10,11 +10,15 @@
 2. **Baselines**, same run, same machine, same schema and PRAGMAs (`bot.storage.Database`):
    aiosqlite inserting the same number of answer rows with one commit per row, and all
    of them in one transaction.
+3. With `--prefill N`, the bot runs are repeated on a database that already holds N
+   answers with their sent polls, memory states and learners (built as `bench/scale.py`
+   builds its file): ingestion must not slow down as the file grows, so the figure is
+   the ratio to the empty-database runs of the same invocation.
 
 The target (issue "Fast at scale", goal 1) is ≥ 3,000 answers/s at 5,000 members and at
 least 1.25× the one-commit-per-row baseline.
 
-Run: .venv/bin/python bench/ingest.py [--members 5000] [--repeat 1]
+Run: .venv/bin/python bench/ingest.py [--members 5000] [--repeat 1] [--prefill 2000000]
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -97,6 +102,19 @@ def _count(path: Path, sql: str, params: tuple[object, ...] = ()) -> int:
         return int(db.execute(sql, params).fetchone()[0] or 0)
 
 
+def prefilled(folder: Path, answers: int) -> Path:
+    """A database already holding `answers` answers (bench/scale.py's builder)."""
+    import scale
+
+    learners = max(1_000, answers // 100)
+    members = min(1_000, learners)
+    shape = scale.Shape(learners, answers, members, group_answers=min(answers, members * 50))
+    database = folder / "bot.sqlite3"
+    seconds = scale.build(database, shape)
+    print(f"prefilled: {answers:,} answers of {learners:,} learners in {seconds:.0f} s")
+    return database
+
+
 def bot_run(folder: Path, members: int) -> dict[str, float]:
     database = folder / "bot.sqlite3"
     with FakeTelegramServer(global_rate=None, group_rate_per_minute=None) as server:
@@ -167,6 +185,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=1, help="bot runs (best and worst shown)")
+    parser.add_argument(
+        "--prefill", type=int, default=0, help="also run on a database holding this many answers"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -177,6 +198,15 @@ def main() -> None:
             run_folder = folder / f"run{attempt}"
             run_folder.mkdir()
             runs.append(bot_run(run_folder, args.members))
+        full_runs = []
+        if args.prefill:
+            (folder / "template").mkdir()
+            template = prefilled(folder / "template", args.prefill)
+            for attempt in range(args.repeat):
+                run_folder = folder / f"full{attempt}"
+                run_folder.mkdir()
+                shutil.copy(template, run_folder / "bot.sqlite3")
+                full_runs.append(bot_run(run_folder, args.members))
     runs.sort(key=lambda run: run["rate"])
     rates = [run["rate"] for run in runs]
     print(
@@ -190,6 +220,13 @@ def main() -> None:
         f" x{rates[-1] / per_row:.2f} the one-commit-per-row baseline"
         " (targets: >= 3,000 answers/s and >= x1.25); none lost or double-counted"
     )
+    if full_runs:
+        full = sorted(run["rate"] for run in full_runs)
+        print(
+            f"bot on a database already holding {args.prefill:,} answers: {full[-1]:,.0f}"
+            f" answers/s (worst of {len(full)}: {full[0]:,.0f}); x{full[-1] / rates[-1]:.2f}"
+            " the empty-database runs above; none lost or double-counted"
+        )
 
 
 if __name__ == "__main__":
