@@ -11,7 +11,6 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import charts, render
 from bot.content.models import CardItem
 from bot.domain.group_report import build_group_report
-from bot.domain.scoring import week_start
 from bot.handlers.common import refuse_outside_group, reply
 from bot.handlers.context import TutorContext
 
@@ -39,7 +38,7 @@ async def groupstats(update: Update, context: TutorContext) -> None:
         tallies,
         questions,
         await progress.challenge_members(chat.id),
-        await progress.challenge_players_since(chat.id, week_start(context.clock.now())),
+        await progress.challenge_players_in_week(chat.id, context.clock.now()),
     )
     if report.empty:
         await reply(update, render.groupstats_nothing_yet())

@@ -1,4 +1,5 @@
-"""Running challenge totals per (group, period, member): written with each answer, read by boards.
+"""Running challenge totals, written with each answer: per (group, period, member), read by
+the boards, and per (group, question, member), read by /groupstats.
 
 Kept apart from `AnswerRepository.record` so that whatever shape the answer write
 takes (one row, or many in one group commit), it calls `add_challenge_answer`
@@ -25,6 +26,11 @@ _ADD = (
     " right = right + excluded.right, points = points + excluded.points,"
     " seconds = seconds + excluded.seconds"
 )
+_ADD_ITEM = (
+    "INSERT INTO challenge_item_totals (chat_id, item_id, user_id, answers, right)"
+    " VALUES (?, ?, ?, 1, ?) ON CONFLICT (chat_id, item_id, user_id) DO UPDATE SET"
+    " answers = answers + 1, right = right + excluded.right"
+)
 # Same order as bot.domain.scoring.rank_tallies.
 _ORDER = "t.points DESC, t.seconds, t.user_id"
 
@@ -37,14 +43,17 @@ def period_of(moment: datetime) -> str:
 async def add_challenge_answers(db: aiosqlite.Connection, answers: Iterable[NewAnswer]) -> None:
     """A group commit's challenge answers, inside the caller's transaction."""
     rows = []
+    item_rows = []
     for answer in answers:
         if answer.context != CHALLENGE:
             continue
         values = (int(answer.correct), answer.points, answer.seconds or 0.0)
         rows.append((answer.chat_id, period_of(answer.answered_at), answer.user_id, *values))
         rows.append((answer.chat_id, ALL_TIME, answer.user_id, *values))
+        item_rows.append((answer.chat_id, answer.item_id, answer.user_id, int(answer.correct)))
     if rows:
         await db.executemany(_ADD, rows)
+        await db.executemany(_ADD_ITEM, item_rows)
 
 
 async def board(

@@ -135,15 +135,6 @@ class ChallengeRepository:
     async def round_tallies(self, challenge_id: int) -> list[Tally]:
         return await self._tallies("a.context = 'challenge' AND a.session_id = ?", (challenge_id,))
 
-    async def group_tallies(self, chat_id: int, since: datetime | None = None) -> list[Tally]:
-        """Per-member totals of every challenge answer given in this group (since `since`)."""
-        condition = "a.context = 'challenge' AND a.chat_id = ?"
-        params: tuple[object, ...] = (chat_id,)
-        if since is not None:
-            condition += " AND a.answered_at >= ?"
-            params += (to_db_time(since),)
-        return await self._tallies(condition, params)
-
     async def leaderboard(
         self, chat_id: int, since: datetime | None, caller_id: int, size: int
     ) -> list[Standing]:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.domain.group_report import Member, QuestionTally
 from bot.domain.progress import AnswerFact
+from bot.storage.challenge_totals import ALL_TIME, period_of
 from bot.storage.database import Database, from_db_time, to_db_time
 
 EXPORT_BATCH = 5000
@@ -49,10 +50,10 @@ class ProgressRepository:
         return [AnswerFact(from_db_time(row[0]), bool(row[1])) for row in rows]
 
     async def challenge_tallies(self, chat_id: int) -> list[QuestionTally]:
-        """Per question: every challenge answer given in this group."""
+        """Per question: every challenge answer given in this group (running totals)."""
         rows = await self._db.fetch_all(
-            "SELECT item_id, COUNT(*), COALESCE(SUM(correct), 0), COUNT(DISTINCT user_id)"
-            " FROM answers WHERE chat_id = ? AND context = 'challenge' GROUP BY item_id",
+            "SELECT item_id, SUM(answers), SUM(right), COUNT(*) FROM challenge_item_totals"
+            " WHERE chat_id = ? GROUP BY item_id",
             (chat_id,),
         )
         return [QuestionTally(row[0], int(row[1]), int(row[2]), int(row[3])) for row in rows]
@@ -60,17 +61,17 @@ class ProgressRepository:
     async def challenge_members(self, chat_id: int) -> list[Member]:
         """Everyone who ever answered a challenge in this group (and was not forgotten since)."""
         rows = await self._db.fetch_all(
-            "SELECT u.user_id, u.first_name FROM users u WHERE u.user_id IN"
-            " (SELECT DISTINCT user_id FROM answers WHERE chat_id = ? AND context = 'challenge')",
-            (chat_id,),
+            "SELECT u.user_id, u.first_name FROM challenge_totals t"
+            " JOIN users u ON u.user_id = t.user_id WHERE t.chat_id = ? AND t.period = ?",
+            (chat_id, ALL_TIME),
         )
         return [Member(row[0], row[1]) for row in rows]
 
-    async def challenge_players_since(self, chat_id: int, since: datetime) -> set[int]:
+    async def challenge_players_in_week(self, chat_id: int, week: datetime) -> set[int]:
+        """Who answered a challenge in this group in the week (Monday, UTC) holding `week`."""
         rows = await self._db.fetch_all(
-            "SELECT DISTINCT user_id FROM answers WHERE chat_id = ? AND context = 'challenge'"
-            " AND answered_at >= ?",
-            (chat_id, to_db_time(since)),
+            "SELECT user_id FROM challenge_totals WHERE chat_id = ? AND period = ?",
+            (chat_id, period_of(week)),
         )
         return {int(row[0]) for row in rows}
 

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.domain.group_report import QuestionTally
 from bot.domain.scoring import Standing, Tally, rank_tallies, week_start
 from bot.storage import Storage
 from bot.storage.database import migrations, to_db_time
@@ -56,6 +57,27 @@ async def week_tallies(storage: Storage, chat_id: int, monday: datetime) -> list
     return [Tally(*row) for row in rows]
 
 
+async def all_time_tallies(storage: Storage, chat_id: int) -> list[Tally]:
+    """The reference for all time, summed straight from `answers`."""
+    rows = await storage.db.fetch_all(
+        "SELECT a.user_id, u.first_name, SUM(a.correct), SUM(a.points),"
+        " SUM(COALESCE(a.seconds, 0)) FROM answers a JOIN users u USING (user_id)"
+        " WHERE a.context = 'challenge' AND a.chat_id = ? GROUP BY a.user_id",
+        (chat_id,),
+    )
+    return [Tally(*row) for row in rows]
+
+
+async def question_tallies(storage: Storage, chat_id: int) -> list[QuestionTally]:
+    """/groupstats' reference: per question, straight from `answers`."""
+    rows = await storage.db.fetch_all(
+        "SELECT item_id, COUNT(*), SUM(correct), COUNT(DISTINCT user_id) FROM answers"
+        " WHERE context = 'challenge' AND chat_id = ? GROUP BY item_id ORDER BY item_id",
+        (chat_id,),
+    )
+    return [QuestionTally(*row) for row in rows]
+
+
 async def sent(storage: Storage, poll_id: str, chat_id: int, moment: datetime) -> None:
     """The challenge poll the answers are to (answers reference their sent poll)."""
     await storage.polls.add(SentPoll(poll_id, chat_id, 1, "x", (0, 1), moment, "challenge"))
@@ -81,12 +103,17 @@ async def test_boards_equal_the_sum_of_the_answers(storage: Storage) -> None:
     for now in (MONDAY - timedelta(seconds=1), MONDAY, MONDAY + timedelta(days=9)):
         for chat in (GROUP, OTHER):
             week = rank_tallies(await week_tallies(storage, chat, week_start(now)))
-            ever = rank_tallies(await storage.challenges.group_tallies(chat))
+            ever = rank_tallies(await all_time_tallies(storage, chat))
             for caller in [*rng.sample(users, 8), 999]:
                 got_week = await storage.challenges.leaderboard(chat, week_start(now), caller, 10)
                 got_ever = await storage.challenges.leaderboard(chat, None, caller, 10)
                 assert got_week == expected_board(week, caller, 10)
                 assert got_ever == expected_board(ever, caller, 10)
+    for chat in (GROUP, OTHER):
+        reference = await question_tallies(storage, chat)
+        assert reference, "the fixture has challenge answers in both groups"
+        got = sorted(await storage.progress.challenge_tallies(chat), key=lambda t: t.item_id)
+        assert got == reference
 
 
 async def test_the_caller_outside_the_top_gets_their_rank(storage: Storage) -> None:
@@ -156,7 +183,7 @@ async def test_migration_totals_the_answers_already_stored(tmp_path: Path) -> No
         assert await storage.db.schema_version() >= 8
         for since in (None, week_start(MONDAY - timedelta(days=3)), week_start(MONDAY)):
             tallies = (
-                await storage.challenges.group_tallies(GROUP)
+                await all_time_tallies(storage, GROUP)
                 if since is None
                 else await week_tallies(storage, GROUP, since)
             )
@@ -165,5 +192,8 @@ async def test_migration_totals_the_answers_already_stored(tmp_path: Path) -> No
             for caller in (1, 7, 20):
                 board = await storage.challenges.leaderboard(GROUP, since, caller, 10)
                 assert board == expected_board(expected, caller, 10)
+        # /groupstats' totals (migration 011) start from the answers already stored too.
+        got = sorted(await storage.progress.challenge_tallies(GROUP), key=lambda t: t.item_id)
+        assert got == await question_tallies(storage, GROUP) != []
     finally:
         await storage.close()

@@ -121,7 +121,7 @@ async def test_an_old_file_reads_back_the_same_after_compaction(tmp_path: Path) 
             )
         }
         assert not {"answers_chat", "review_state_due", "sent_polls_chat"} & indexes
-        assert {"answers_user", "answers_group", "sent_polls_group"} <= indexes
+        assert {"answers_user", "sent_polls_group"} <= indexes
         # Answers reference their sent poll by its integer key, not Telegram's long id.
         refs = await storage.db.fetch_all(
             "SELECT s.poll_id FROM answers a JOIN sent_polls s ON s.id = a.poll_ref ORDER BY a.id"

@@ -78,7 +78,7 @@ async def test_challenge_tallies_members_and_this_weeks_players(storage: Storage
     assert tallies == [QuestionTally("q1", 2, 1, 2), QuestionTally("q2", 1, 0, 1)]
     members = sorted(await storage.progress.challenge_members(GROUP), key=lambda m: m.user_id)
     assert members == [Member(1, "User 1"), Member(2, "User 2")]
-    assert await storage.progress.challenge_players_since(GROUP, NOW - timedelta(days=2)) == {2}
+    assert await storage.progress.challenge_players_in_week(GROUP, NOW) == {2}
 
 
 async def test_a_forgotten_member_leaves_the_group_report(storage: Storage) -> None:
