@@ -220,6 +220,12 @@ def _fill_group(
         " VALUES (?, ?, ?, ?, ?, ?)",
         [(GROUP, period, user, int(r), int(p), s) for (period, user), (r, p, s) in totals.items()],
     )
+    # /groupstats' totals, as migration 011 builds them from the answers already stored.
+    db.execute(
+        "INSERT INTO challenge_item_totals (chat_id, item_id, user_id, answers, right)"
+        " SELECT chat_id, item_id, user_id, COUNT(*), SUM(correct) FROM answers"
+        " WHERE context = 'challenge' GROUP BY chat_id, item_id, user_id"
+    )
 
 
 _INSERT_ANSWER = (

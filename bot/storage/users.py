@@ -154,6 +154,5 @@ class UserRepository:
         """Forget a learner: cascades to answers, memory state and sessions."""
         async with self._db.transaction() as db:
             await db.execute("DELETE FROM users WHERE user_id = ?", (user_id,))
-            # `chat_id > 0` lets SQLite use sent_polls_private (a private chat is the user's id).
-            await db.execute("DELETE FROM sent_polls WHERE chat_id = ? AND chat_id > 0", (user_id,))
+            await db.execute("DELETE FROM sent_polls WHERE chat_id = ?", (user_id,))
         self._on_forget(user_id)
