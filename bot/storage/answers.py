@@ -21,7 +21,7 @@ import aiosqlite
 
 from bot.domain.memory import DEFAULT_RETENTION, MemoryState
 from bot.storage.challenge_totals import add_challenge_answers
-from bot.storage.database import Database, from_db_time, to_db_time
+from bot.storage.database import Database, from_db_time, rows_for_pairs, to_db_time
 from bot.storage.records import Answer, NewAnswer
 from bot.storage.reviews import memories_of, upsert_memories
 from bot.storage.users import ensure_users, retentions_of
@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 # Answers per transaction: bounded so one batch never holds the write lock for long.
 MAX_BATCH = 1000
-_PAIRS_PER_QUERY = 500
 
 # Given the learner's memory of the item before this answer (None: first time) and their
 # desired retention: the grade to store and the memory state the answer leads to.
@@ -269,38 +268,24 @@ async def _graded_messages(
     db: aiosqlite.Connection, keys: set[tuple[int, int]]
 ) -> set[tuple[int, int]]:
     """Which of these (chat, message) card or prompt messages are graded already."""
-    found: set[tuple[int, int]] = set()
-    ordered = list(keys)
-    for start in range(0, len(ordered), _PAIRS_PER_QUERY):
-        chunk = ordered[start : start + _PAIRS_PER_QUERY]
-        values = ", ".join("(?, ?)" for _ in chunk)
-        rows = await db.execute_fetchall(
-            f"SELECT v.column1, v.column2 FROM (VALUES {values}) AS v CROSS JOIN answers a"
-            " ON a.chat_id = v.column1 AND a.message_id = v.column2"
-            " WHERE a.message_id IS NOT NULL",
-            [value for key in chunk for value in key],
-        )
-        found.update((int(row[0]), int(row[1])) for row in rows)
-    return found
+    rows = await rows_for_pairs(
+        db,
+        "SELECT v.column1, v.column2 FROM {pairs} CROSS JOIN answers a"
+        " ON a.chat_id = v.column1 AND a.message_id = v.column2 WHERE a.message_id IS NOT NULL",
+        keys,
+    )
+    return {(int(row[0]), int(row[1])) for row in rows}
 
 
 async def _stored_poll_answers(
     db: aiosqlite.Connection, keys: set[tuple[str, int]]
 ) -> set[tuple[str, int]]:
     """Which of these (poll, user) answers are stored already, inside the caller's transaction."""
-    found: set[tuple[str, int]] = set()
-    ordered = list(keys)
-    for start in range(0, len(ordered), _PAIRS_PER_QUERY):
-        chunk = ordered[start : start + _PAIRS_PER_QUERY]
-        values = ", ".join("(?, ?)" for _ in chunk)
-        # From the keys to the rows (CROSS JOIN fixes that order): two index searches per
-        # key. `(poll_id, user_id) IN (VALUES ...)` let SQLite scan every sent poll or every
-        # answer instead, 300 ms a batch with 2 M answers stored, growing with the file.
-        rows = await db.execute_fetchall(
-            f"SELECT v.column1, v.column2 FROM (VALUES {values}) AS v"
-            " CROSS JOIN sent_polls s ON s.poll_id = v.column1"
-            " CROSS JOIN answers a ON a.poll_ref = s.id AND a.user_id = v.column2",
-            [value for key in chunk for value in key],
-        )
-        found.update((str(row[0]), int(row[1])) for row in rows)
-    return found
+    rows = await rows_for_pairs(
+        db,
+        "SELECT v.column1, v.column2 FROM {pairs}"
+        " CROSS JOIN sent_polls s ON s.poll_id = v.column1"
+        " CROSS JOIN answers a ON a.poll_ref = s.id AND a.user_id = v.column2",
+        keys,
+    )
+    return {(str(row[0]), int(row[1])) for row in rows}

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -227,6 +227,33 @@ def _prepare_folder(path: Path | str) -> None:
     if Path(path).is_dir():
         raise DatabaseUnusableError(f"DATABASE_PATH {path}: is a directory, not a database file")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+# Keys per statement in `rows_for_pairs`: 1,000 parameters, well under SQLite's limit.
+PAIRS_PER_QUERY = 500
+
+
+async def rows_for_pairs(
+    db: aiosqlite.Connection, select: str, pairs: Collection[tuple[object, object]]
+) -> list[aiosqlite.Row]:
+    """Run `select` for many two-part keys at once, inside the caller's transaction.
+
+    `select` names the keys' list `v` (columns `v.column1`, `v.column2`) and has one
+    `{pairs}` where it starts: `SELECT ... FROM {pairs} CROSS JOIN t ON t.a = v.column1 ...`.
+    Starting from the keys (a CROSS JOIN keeps that order) makes each key one index search.
+    `(a, b) IN (VALUES ...)` reads the same but SQLite ran it as a scan of the whole table:
+    300 ms a batch with 2 M answers stored, growing with the file.
+    """
+    ordered = list(pairs)
+    rows: list[aiosqlite.Row] = []
+    for start in range(0, len(ordered), PAIRS_PER_QUERY):
+        chunk = ordered[start : start + PAIRS_PER_QUERY]
+        values = ", ".join("(?, ?)" for _ in chunk)
+        rows += await db.execute_fetchall(
+            select.format(pairs=f"(VALUES {values}) AS v"),
+            [value for pair in chunk for value in pair],
+        )
+    return rows
 
 
 async def check_database(path: Path | str) -> None:

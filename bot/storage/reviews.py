@@ -7,10 +7,8 @@ from collections.abc import Collection, Iterable
 import aiosqlite
 
 from bot.domain.memory import MemoryState
-from bot.storage.database import Database, from_db_time, to_db_time
+from bot.storage.database import Database, from_db_time, rows_for_pairs, to_db_time
 
-# Pairs per statement: two parameters each, far below SQLite's 32,766.
-_CHUNK = 500
 _COLUMNS = (
     "item_id, state, step, stability, difficulty, due, last_review, reps, lapses, recall_predicted"
 )
@@ -69,22 +67,13 @@ async def memories_of(
     db: aiosqlite.Connection, pairs: Collection[tuple[int, str]]
 ) -> dict[tuple[int, str], MemoryState]:
     """(user, item) → state for every pair that has one, read inside the caller's transaction."""
-    found: dict[tuple[int, str], MemoryState] = {}
-    ordered = list(pairs)
-    for start in range(0, len(ordered), _CHUNK):
-        chunk = ordered[start : start + _CHUNK]
-        values = ", ".join("(?, ?)" for _ in chunk)
-        # From the pairs to the rows (CROSS JOIN fixes that order): one key search each.
-        # `(user_id, item_id) IN (VALUES ...)` made SQLite scan the whole table (90 ms a
-        # batch at a million states, growing with the file).
-        rows = await db.execute_fetchall(
-            f"SELECT r.user_id, {_QUALIFIED} FROM (VALUES {values}) AS v"
-            " CROSS JOIN review_state r ON r.user_id = v.column1 AND r.item_id = v.column2",
-            [value for pair in chunk for value in pair],
-        )
-        for row in rows:
-            found[(row["user_id"], row["item_id"])] = _memory(row)
-    return found
+    rows = await rows_for_pairs(
+        db,
+        f"SELECT r.user_id, {_QUALIFIED} FROM {{pairs}}"
+        " CROSS JOIN review_state r ON r.user_id = v.column1 AND r.item_id = v.column2",
+        pairs,
+    )
+    return {(row["user_id"], row["item_id"]): _memory(row) for row in rows}
 
 
 class ReviewRepository:
