@@ -31,6 +31,36 @@ def stored(bot: BotProcess, poll_id: str) -> list[int]:
     return [row[0] for row in rows]
 
 
+def totals_match_answers(bot: BotProcess) -> list[str]:
+    """Where the running totals (written in the answers' own transaction) disagree with the
+    answers: a kill between the two writes would show here."""
+    with sqlite3.connect(bot.database) as db:
+        board = db.execute(
+            "SELECT t.user_id, t.right FROM challenge_totals t WHERE t.chat_id = ?"
+            " AND t.period = 'all' EXCEPT SELECT user_id, SUM(correct) FROM answers"
+            " WHERE chat_id = ? AND context = 'challenge' GROUP BY user_id",
+            (GROUP, GROUP),
+        ).fetchall()
+        items = db.execute(
+            "SELECT item_id, user_id, answers, right FROM challenge_item_totals"
+            " WHERE chat_id = ? EXCEPT SELECT item_id, user_id, COUNT(*), SUM(correct)"
+            " FROM answers WHERE chat_id = ? AND context = 'challenge'"
+            " GROUP BY item_id, user_id",
+            (GROUP, GROUP),
+        ).fetchall()
+        counts = db.execute(
+            "SELECT (SELECT COUNT(*) FROM challenge_totals WHERE chat_id = ? AND period = 'all'),"
+            " (SELECT SUM(answers) FROM challenge_item_totals WHERE chat_id = ?),"
+            " (SELECT COUNT(DISTINCT user_id) FROM answers WHERE chat_id = ?),"
+            " (SELECT COUNT(*) FROM answers WHERE chat_id = ?)",
+            (GROUP, GROUP, GROUP, GROUP),
+        ).fetchone()
+    problems = [f"leaderboard {row}" for row in board] + [f"question {row}" for row in items]
+    if counts[0] != counts[2] or counts[1] != counts[3]:
+        problems.append(f"rows: {counts}")
+    return problems
+
+
 def poll_stored(bot: BotProcess, poll_id: str) -> bool:
     with sqlite3.connect(bot.database) as db:
         row = db.execute("SELECT 1 FROM sent_polls WHERE poll_id = ?", (poll_id,)).fetchone()
@@ -98,3 +128,5 @@ def test_sigkill_at_any_moment_keeps_every_answer_exactly_once(
     before_each = [0, *stored_at_kill[:-1]]
     per_round = [b - a for a, b in zip(before_each, stored_at_kill, strict=True)]
     assert any(count < BURST for count in per_round), per_round
+    # ... and the leaderboard and /groupstats totals agree with them exactly.
+    assert totals_match_answers(bot) == []
