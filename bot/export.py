@@ -67,6 +67,10 @@ class AnswerCsv:
         return self._lines([OPERATOR_COLUMNS if self._with_user else LEARNER_COLUMNS])
 
     def batch(self, answers: Iterable[ExportedAnswer]) -> str:
+        return "".join(self.records(answers))
+
+    def records(self, answers: Iterable[ExportedAnswer]) -> list[str]:
+        """Each answer's CSV record (a quoted field may hold a line break: never split one)."""
         rows: list[tuple[object, ...]] = []
         for answer in answers:
             item = self._bank.item(answer.item_id)
@@ -85,13 +89,53 @@ class AnswerCsv:
             )
             rows.append((answer.user_id, *row) if self._with_user else row)
         self.rows += len(rows)
-        return self._lines(rows)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        records = []
+        for row in rows:
+            writer.writerow(row)
+            records.append(buffer.getvalue())
+            buffer.seek(0)
+            buffer.truncate()
+        return records
 
     @staticmethod
     def _lines(rows: Iterable[Iterable[object]]) -> str:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(rows)
         return buffer.getvalue()
+
+
+class CsvDocuments:
+    """Answers as CSV documents of at most `limit` bytes each (Telegram's upload limit for a
+    bot), each with the header, built batch by batch so the answers need not be held."""
+
+    def __init__(self, bank: ContentBank, limit: int) -> None:
+        self._csv = AnswerCsv(bank)
+        self._header = self._csv.header().encode("utf-8")
+        self._limit = limit
+        self._done: list[bytes] = []
+        self._current = bytearray(self._header)
+
+    @property
+    def rows(self) -> int:
+        return self._csv.rows
+
+    def add(self, answers: Iterable[ExportedAnswer]) -> None:
+        for record in self._csv.records(answers):
+            data = record.encode("utf-8")
+            if len(self._current) > len(self._header) and (
+                len(self._current) + len(data) > self._limit
+            ):
+                self._done.append(bytes(self._current))
+                self._current = bytearray(self._header)
+            self._current += data
+
+    def documents(self) -> list[bytes]:
+        """Every document, in answer order; none when there were no answers."""
+        if not self.rows:
+            return []
+        return [*self._done, bytes(self._current)]
 
 
 def answers_csv(bank: ContentBank, answers: Iterable[ExportedAnswer]) -> str:

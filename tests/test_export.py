@@ -6,8 +6,11 @@ import csv
 import io
 from datetime import UTC, datetime
 
+import pytest
+
+from bot import export
 from bot.content.models import CardItem, ContentBank, McqItem
-from bot.export import LEARNER_COLUMNS, OPERATOR_COLUMNS, AnswerCsv, answers_csv
+from bot.export import LEARNER_COLUMNS, OPERATOR_COLUMNS, AnswerCsv, CsvDocuments, answers_csv
 from bot.storage.progress import ExportedAnswer
 
 AT = datetime(2026, 7, 1, 21, 30, 15, 600000, tzinfo=UTC)
@@ -72,3 +75,29 @@ def test_operator_csv_leads_with_the_user_and_quotes_commas_and_newlines(
     assert tuple(row) == OPERATOR_COLUMNS
     assert (row["user_id"], row["item"]) == ("5", 'a,b\n"c"')
     assert document.rows == 1
+
+
+def test_documents_split_between_records_never_inside_one(
+    bank: ContentBank, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question may hold a line break (a quoted field): the split falls between
+    records, every document starts with the header, and a record longer than the limit
+    still goes out (alone) rather than being lost."""
+    card = next(item for deck in bank.decks for item in deck.items if isinstance(item, CardItem))
+    monkeypatch.setattr(export, "_question", lambda item: 'First line,\nsecond "line"')
+    answers = [exported(card.id, answer_id=n, chosen_option=None) for n in range(7)]
+    one = len(AnswerCsv(bank).records(answers[:1])[0].encode())
+    header = len(AnswerCsv(bank).header().encode())
+    documents = CsvDocuments(bank, header + 2 * one)
+    documents.add(answers[:4])
+    documents.add(answers[4:])
+    parts = documents.documents()
+    assert [len(rows(part.decode())) for part in parts] == [2, 2, 2, 1]
+    assert all(len(part) <= header + 2 * one for part in parts)
+    questions = [row["question"] for part in parts for row in rows(part.decode())]
+    assert questions == ['First line,\nsecond "line"'] * 7
+
+    tiny = CsvDocuments(bank, 10)
+    tiny.add(answers[:2])
+    assert [len(rows(part.decode())) for part in tiny.documents()] == [1, 1]
+    assert CsvDocuments(bank, 10).documents() == []

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 
 from telegram import Update
+from telegram.constants import FileSizeLimit
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import render
-from bot.export import answers_csv
+from bot.export import CsvDocuments
 from bot.handlers.common import learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
-from bot.storage.progress import ExportedAnswer
+
+# What a bot may upload as one document.
+DOCUMENT_LIMIT = int(FileSizeLimit.FILESIZE_UPLOAD)
 
 
 async def export(update: Update, context: TutorContext) -> None:
@@ -21,21 +24,25 @@ async def export(update: Update, context: TutorContext) -> None:
     if message is None:
         return
     user = await learner(update, context)
-    answers: list[ExportedAnswer] = []
+    # Batch by batch: a long history is held as CSV bytes, not as answer objects (several
+    # times larger), and split into documents Telegram accepts.
+    csv = CsvDocuments(context.bank, DOCUMENT_LIMIT)
     async for batch in context.storage.progress.export(user.user_id):
-        answers.extend(batch)
-    if not answers:
+        await asyncio.to_thread(csv.add, batch)
+    documents = csv.documents()
+    if not documents:
         await reply(update, render.export_nothing_yet())
         return
-    document = await asyncio.to_thread(answers_csv, context.bank, answers)
     today = context.clock.now().date()
-    await message.reply_document(
-        document.encode("utf-8"),
-        filename=f"quiz-tutor-answers-{today:%Y-%m-%d}.csv",
-        caption=render.export_caption(len(answers)),
-        parse_mode="HTML",
-        do_quote=False,
-    )
+    for number, document in enumerate(documents, start=1):
+        part = "" if len(documents) == 1 else f"-part{number}of{len(documents)}"
+        await message.reply_document(
+            document,
+            filename=f"quiz-tutor-answers-{today:%Y-%m-%d}{part}.csv",
+            caption=render.export_caption(csv.rows) if number == 1 else None,
+            parse_mode="HTML",
+            do_quote=False,
+        )
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -12,6 +12,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.export import LEARNER_COLUMNS, OPERATOR_COLUMNS
+from bot.handlers import export as export_handler
 from tests.conftest import Harness
 from tests.handlers.test_stats import database_counts, quiz_round
 
@@ -110,3 +111,28 @@ def test_operator_export_without_a_database_says_where_it_looked(
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "missing.sqlite3"))
     assert main(["export-answers", str(tmp_path / "out.csv")]) == 2
     assert "no database" in capsys.readouterr().err
+
+
+async def test_a_history_past_telegrams_upload_limit_comes_in_several_documents(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each document stays within the limit, has the header, and together they hold every
+    answer once, in order (the limit is made small here; Telegram's is 50 MB)."""
+    monkeypatch.setattr(export_handler, "DOCUMENT_LIMIT", 700)
+    ada = harness.user(11)
+    await quiz_round(harness, ada, 9)
+    await harness.command(ada, "/export")
+
+    calls = harness.api.of("sendDocument")
+    assert len(calls) > 2
+    rows: list[dict[str, str]] = []
+    for number, call in enumerate(calls, start=1):
+        upload = call.params["document"]
+        assert upload["filename"].endswith(f"-part{number}of{len(calls)}.csv")
+        assert len(upload["content"]) <= 700
+        reader = csv.DictReader(io.StringIO(upload["content"].decode("utf-8")))
+        assert tuple(reader.fieldnames or ()) == LEARNER_COLUMNS
+        rows += list(reader)
+    stored = await harness.services.storage.answers.for_user(11)
+    assert [row["item"] for row in rows] == [answer.item_id for answer in stored]
+    assert "9 rows" in calls[0].result["caption"]
