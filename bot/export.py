@@ -136,9 +136,3 @@ class CsvDocuments:
         if not self.rows:
             return []
         return [*self._done, bytes(self._current)]
-
-
-def answers_csv(bank: ContentBank, answers: Iterable[ExportedAnswer]) -> str:
-    """One learner's answers as a whole CSV document."""
-    document = AnswerCsv(bank)
-    return document.header() + document.batch(answers)

@@ -10,7 +10,7 @@ import pytest
 
 from bot import export
 from bot.content.models import CardItem, ContentBank, McqItem
-from bot.export import LEARNER_COLUMNS, OPERATOR_COLUMNS, AnswerCsv, CsvDocuments, answers_csv
+from bot.export import LEARNER_COLUMNS, OPERATOR_COLUMNS, AnswerCsv, CsvDocuments
 from bot.storage.progress import ExportedAnswer
 
 AT = datetime(2026, 7, 1, 21, 30, 15, 600000, tzinfo=UTC)
@@ -31,6 +31,14 @@ def exported(item_id: str, **overrides: object) -> ExportedAnswer:
         **overrides,
     }
     return ExportedAnswer(**values)  # type: ignore[arg-type]
+
+
+def answers_csv(bank: ContentBank, answers: list[ExportedAnswer]) -> str:
+    """One learner's whole CSV document, as /export's single document holds it."""
+    documents = CsvDocuments(bank, limit=10**9)
+    documents.add(answers)
+    (document,) = documents.documents()
+    return document.decode("utf-8")
 
 
 def rows(text: str) -> list[dict[str, str]]:
