@@ -17,6 +17,7 @@ from bot.domain.clock import Clock, SystemClock
 from bot.handlers import (
     cards,
     challenge,
+    common,
     decks,
     exam,
     explain,
@@ -179,7 +180,7 @@ async def _post_init(application: TutorApplication) -> None:
         await reminders.rebuild_daily_jobs(application.job_queue, context)
         await challenge.resume_rounds(application.job_queue, context)
     # Last: registering the commands is what tells the tests (and operators) we are up.
-    await application.bot.set_my_commands(start.bot_commands())
+    await application.bot.set_my_commands(common.bot_commands())
     queue.inbox.start_flusher()
     # Everything loaded so far (PTB, the content bank) lives for the whole process:
     # keep it out of the collector's sweeps, whose pauses would bunch up sends.

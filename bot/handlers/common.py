@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import BotCommand, Update
 from telegram.constants import ChatType, ParseMode
 
 from bot import render
@@ -69,3 +69,10 @@ async def refuse_outside_group(update: Update, command: str) -> bool:
         return False
     await reply(update, render.group_only(command))
     return True
+
+
+def bot_commands() -> list[BotCommand]:
+    """The command menu, in the language in force."""
+    return [
+        BotCommand(entry.command, render.command_description(entry)) for entry in render.COMMANDS
+    ]

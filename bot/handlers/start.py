@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import i18n, render
 from bot.handlers.buttons import expired
-from bot.handlers.common import active_deck, learner, reply
+from bot.handlers.common import active_deck, bot_commands, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.reminders import enable_default_daily
 
@@ -35,12 +35,6 @@ async def unknown_command(update: Update, context: TutorContext) -> None:
 
 async def plain_text(update: Update, context: TutorContext) -> None:
     await reply(update, render.plain_text_hint())
-
-
-def bot_commands() -> list[BotCommand]:
-    return [
-        BotCommand(entry.command, render.command_description(entry)) for entry in render.COMMANDS
-    ]
 
 
 async def register_translated_commands(bot: Bot) -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from bot.content.models import ContentBank
 from bot.domain.clock import ManualClock
-from bot.handlers.start import bot_commands, register_translated_commands
+from bot.handlers.common import bot_commands
+from bot.handlers.start import register_translated_commands
 from tests.conftest import Harness, running_harness
 from tests.handlers.test_challenge import timer_fires
 from tests.handlers.test_reminders import tick
@@ -107,7 +108,7 @@ async def test_a_group_admin_chooses_the_groups_language_for_every_member_and_it
     handling speak Russian whatever each member's app says; private chats keep each
     learner's own language; `/language auto` returns the group to the default."""
     harness = group_harness
-    group = GROUP["id"]
+    group, server = GROUP["id"], group_harness.api.server
     await say(harness, 21, "/language ru", "ru", chat=GROUP)
     assert "admins" in harness.api.texts(group)[-1]  # refused, in the default language
     await say(harness, 21, "/language", "en", chat=GROUP)
@@ -116,6 +117,10 @@ async def test_a_group_admin_chooses_the_groups_language_for_every_member_and_it
     harness.api.set_admin(group, 21)
     await say(harness, 21, "/language ru", "en", chat=GROUP)
     assert harness.api.texts(group)[-1].startswith("Язык этой группы")
+    # The group's own menu, which Telegram shows before each member's app language.
+    scope = {"type": "chat", "chat_id": group}
+    menu = {command["command"]: command["description"] for command in server.commands_for(scope)}
+    assert menu["quiz"] == "Ответить на следующий вопрос викторины"
     await say(harness, 22, "/leaderboard", "es", chat=GROUP)
     assert harness.api.texts(group)[-1].startswith("🏆 Таблица лидеров")
     await say(harness, 22, "/language", "es", chat=GROUP)
@@ -136,6 +141,7 @@ async def test_a_group_admin_chooses_the_groups_language_for_every_member_and_it
     await say(harness, 22, "/leaderboard", "en", chat=GROUP)
     assert harness.api.texts(group)[-1].startswith("🏆 Таблица лидеров")
     await say(harness, 21, "/language auto", "ru", chat=GROUP)
+    assert server.commands_for(scope) == []  # back to each member's own language
     await say(harness, 22, "/leaderboard", "ru", chat=GROUP)
     assert harness.api.texts(group)[-1].startswith("🏆 Leaderboard")
 
