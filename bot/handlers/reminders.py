@@ -10,7 +10,7 @@ caught up at the next start within `CATCH_UP_WINDOW`.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from telegram import Update
@@ -38,6 +38,7 @@ from bot.domain.timezones import (
 )
 from bot.handlers.common import active_deck, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
+from bot.handlers.errors import is_transient
 from bot.handlers.language import learner_language
 from bot.handlers.study import SESSION_DAILY, continue_session
 from bot.handlers.today import decks_of, studied_questions
@@ -47,6 +48,8 @@ from bot.storage.records import User
 log = logging.getLogger(__name__)
 
 RECENT_MISSES = timedelta(days=7)
+# A daily prompt that failed for a transient reason is tried again this much later.
+PROMPT_RETRY = timedelta(minutes=1)
 
 
 DAILY_TICK = "daily-tick"
@@ -140,20 +143,28 @@ async def prompt_if_due(context: TutorContext, learner: DailyDue, tick_time: dat
     in SQLite still stops a second prompt on the same local day.
     """
     zone = parse_timezone(learner.timezone)
-    if learner.active and missed_prompt_today(
+    following = None
+    owed = learner.active and missed_prompt_today(
         learner.daily_time, zone, tick_time, learner.last_daily_date
-    ):
-        await prompt_learner(context, learner.user_id)
+    )
+    if owed and not await prompt_learner(context, learner.user_id):
+        # Telegram or the database failed for a moment: due again at a later tick, as
+        # long as the catch-up window lasts (then `missed_prompt_today` says no).
+        following = context.clock.now() + PROMPT_RETRY
     if learner.next_prompt_at is not None:
         await context.storage.daily.advance(
             learner.user_id,
             learner.next_prompt_at,
-            next_prompt_at(learner.daily_time, zone, context.clock.now()),
+            following or next_prompt_at(learner.daily_time, zone, context.clock.now()),
         )
 
 
-async def prompt_learner(context: TutorContext, user_id: int) -> None:
-    """Start today's revision session for one learner (at most once a local day)."""
+async def prompt_learner(context: TutorContext, user_id: int) -> bool:
+    """Start today's revision session for one learner (at most once a local day).
+
+    False when it failed for a transient reason (Telegram's 5xx or a timeout, a locked
+    database) and nothing of it is kept: the caller tries again at a later tick.
+    """
     try:
         # A job has no update to take the language from: use the learner's own.
         with i18n.language(await learner_language(context, user_id)):
@@ -161,10 +172,16 @@ async def prompt_learner(context: TutorContext, user_id: int) -> None:
     except Forbidden:
         log.info("learner %s blocked the bot: marking inactive", user_id)
         await context.storage.users.set_active(user_id, False)
-    except TelegramError:
-        # RetryAfter was already retried by AIORateLimiter; one learner's failure
-        # must not stop anyone else's prompt, and tomorrow's still comes.
+    except Exception as error:
+        if is_transient(error):
+            log.warning("daily prompt for learner %s failed, will retry: %r", user_id, error)
+            return False
+        if not isinstance(error, TelegramError):
+            raise
+        # Telegram refused it for good; one learner's failure must not stop anyone else's
+        # prompt, and tomorrow's still comes.
         log.exception("daily prompt for learner %s failed", user_id)
+    return True
 
 
 async def start_daily_session(context: TutorContext, user_id: int) -> bool:
@@ -175,8 +192,29 @@ async def start_daily_session(context: TutorContext, user_id: int) -> bool:
     zone = parse_timezone(user.timezone)
     now = context.clock.now()
     local_now = now.astimezone(zone)
-    if not await context.storage.users.claim_daily(user_id, local_now.date().isoformat()):
+    today = local_now.date().isoformat()
+    if not await context.storage.users.claim_daily(user_id, today):
         return False  # today's prompt already went out
+    try:
+        return await _open_daily_session(context, user, now, zone)
+    except Exception as error:
+        if is_transient(error):
+            # Not sent (or not known to be): release the day, so the retry starts it again.
+            # A session opened meanwhile is closed; an answer to a poll of it that did
+            # arrive is still stored.
+            open_session = await context.storage.sessions.open_session(user_id, SESSION_DAILY)
+            if open_session is not None and open_session.started_at >= now:
+                await context.storage.sessions.finish(open_session.id, context.clock.now())
+            await context.storage.users.release_daily(user_id, today, user.last_daily_date)
+        raise
+
+
+async def _open_daily_session(
+    context: TutorContext, user: User, now: datetime, zone: tzinfo
+) -> bool:
+    user_id = user.user_id
+    local_now = now.astimezone(zone)
+    assert user.daily_time is not None
     deck = active_deck(context, user)
     memories = await context.storage.reviews.all_for(user_id)
     start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -150,6 +150,14 @@ class UserRepository:
             )
             return cursor.rowcount == 1
 
+    async def release_daily(self, user_id: int, local_date: str, before: str | None) -> None:
+        """Undo `claim_daily`: today's prompt could not be sent, so it may be tried again."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE users SET last_daily_date = ? WHERE user_id = ? AND last_daily_date = ?",
+                (before, user_id, local_date),
+            )
+
     async def delete(self, user_id: int) -> None:
         """Forget a learner: cascades to answers, memory state and sessions."""
         async with self._db.transaction() as db:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from telegram.error import NetworkError
 
 from bot.domain.memory import Grade
 from bot.handlers.context import TutorContext
@@ -10,6 +14,7 @@ from bot.handlers.reminders import daily_tick, rebuild_daily_jobs
 from bot.handlers.study import record_answer
 from bot.storage.database import from_db_time
 from tests.conftest import Harness
+from tests.fakes.offline import OfflineRequest
 
 
 async def next_prompt(harness: Harness, user_id: int) -> datetime | None:
@@ -331,3 +336,69 @@ async def test_retention_is_stored(harness: Harness) -> None:
     await harness.command(ada, "/retention 0.85")
     user = await harness.services.storage.users.get(11)
     assert user is not None and user.desired_retention == 0.85
+
+
+def next_call_fails(monkeypatch: pytest.MonkeyPatch, method: str) -> list[str]:
+    """The next call of `method` gets a 502 from Telegram (not applied); later ones go through."""
+    original = OfflineRequest.do_request
+    failed: list[str] = []
+
+    async def bad_gateway_once(self: OfflineRequest, url: str, *args: Any, **kw: Any) -> Any:
+        if url.endswith(f"/{method}") and not failed:
+            failed.append(url)
+            raise NetworkError("Bad Gateway")
+        return await original(self, url, *args, **kw)
+
+    monkeypatch.setattr(OfflineRequest, "do_request", bad_gateway_once)
+    return failed
+
+
+@pytest.mark.parametrize("failing", ["sendMessage", "sendPoll"])
+async def test_a_daily_prompt_telegram_failed_is_sent_a_minute_later(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """Telegram answers 502 to the intro, or to the session's first poll: the day is not
+    spent. The next minute's tick sends today's session, and it runs to its summary."""
+    ada = harness.user(11)
+    await harness.command(ada, "/start")
+    await harness.command(ada, "/daily size 2")
+    nine = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    harness.clock.set(nine)
+    failed = next_call_fails(monkeypatch, failing)
+    await tick(harness)
+    assert failed
+    assert harness.api.server.sent_polls(11) == []
+    assert await harness.services.storage.sessions.open_session(11, "daily") is None
+    assert await next_prompt(harness, 11) == nine + timedelta(minutes=1)
+
+    harness.clock.set(nine + timedelta(minutes=1))
+    await tick(harness)
+    assert intros(harness, 11) == (1 if failing == "sendMessage" else 2)
+    for _ in range(2):
+        poll = harness.last_poll()["poll"]
+        await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+    assert "Revision done" in harness.api.texts(11)[-1]
+    assert await next_prompt(harness, 11) == datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    # ... and only once today.
+    harness.clock.set(nine + timedelta(minutes=2))
+    await tick(harness)
+    assert intros(harness, 11) == (1 if failing == "sendMessage" else 2)
+
+
+async def test_a_daily_prompt_is_not_retried_past_the_catch_up_window(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/start")
+    nine = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    harness.clock.set(nine + timedelta(hours=3, minutes=-1))  # the window's last minute
+    assert await harness.services.storage.daily.advance(
+        11, datetime(2026, 11, 2, 9, 0, tzinfo=UTC), harness.clock.now()
+    )
+    next_call_fails(monkeypatch, "sendMessage")
+    await tick(harness)
+    assert intros(harness, 11) == 0
+    harness.clock.set(nine + timedelta(hours=3))
+    await tick(harness)
+    assert intros(harness, 11) == 0  # too late today: tomorrow's comes
+    assert await next_prompt(harness, 11) == datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
