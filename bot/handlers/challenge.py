@@ -22,6 +22,7 @@ from bot.domain.scoring import rank_tallies, week_start
 from bot.handlers.common import refuse_outside_group, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
+from bot.handlers.errors import is_transient
 from bot.handlers.language import in_group_language
 from bot.pacing import bulk_sending
 from bot.storage.challenges import Challenge
@@ -36,6 +37,8 @@ SECONDS_RANGE = (5, 600)
 # Slack after a poll's open period before the next question, so answers sent in
 # the last second still arrive before the round moves on.
 CLOSE_GRACE = timedelta(seconds=2)
+# A question or the results that Telegram failed to take (5xx, timeout) go again this much later.
+ROUND_RETRY = timedelta(seconds=5)
 LEADERBOARD_SIZE = 10
 _ADMINS = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 
@@ -137,6 +140,15 @@ async def _advance(context: TutorContext, round_: Challenge) -> None:
         log.info("removed from group %s: closing round %s", round_.chat_id, round_.id)
         await context.storage.challenges.finish(round_.id, now)
         return
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        # Not sent (or not known to be): the timer asks this question again shortly,
+        # instead of the round waiting forever for a timer nobody set.
+        log.warning("round %s: question not sent, retrying: %r", round_.id, error)
+        await context.storage.challenges.step_back(round_.id, round_.position + 1)
+        _schedule(context.job_queue, round_.id, ROUND_RETRY)
+        return
     _schedule(context.job_queue, round_.id, timedelta(seconds=round_.seconds) + CLOSE_GRACE)
 
 
@@ -173,11 +185,23 @@ async def finish_round(context: TutorContext, round_: Challenge) -> None:
     await context.storage.answers.flush()  # answers still in a group commit count too
     standings = rank_tallies(await context.storage.challenges.round_tallies(round_.id))
     deck = context.bank.deck(round_.deck_id) or context.bank.default_deck
-    await context.bot.send_message(
-        round_.chat_id,
-        render.challenge_results(deck, standings, questions=round_.position),
-        parse_mode="HTML",
-    )
+    try:
+        await context.bot.send_message(
+            round_.chat_id,
+            render.challenge_results(deck, standings, questions=round_.position),
+            parse_mode="HTML",
+        )
+    except Exception as error:
+        if not is_transient(error):
+            raise
+        # The results must still go out once: open the round again and try later. A round
+        # run to its end is retried by its timer; one stopped early (/stopchallenge) by
+        # the retry of that update, which finds it running and stops it again.
+        await context.storage.challenges.reopen(round_.id)
+        if round_.next_item_id is not None:
+            raise
+        log.warning("round %s: results not sent, retrying: %r", round_.id, error)
+        _schedule(context.job_queue, round_.id, ROUND_RETRY)
 
 
 async def stop_challenge(update: Update, context: TutorContext) -> None:

@@ -109,6 +109,22 @@ class ChallengeRepository:
             )
             return cursor.rowcount == 1
 
+    async def step_back(self, challenge_id: int, position: int) -> None:
+        """Undo the `claim_next_question` that reached `position`: its poll was not sent."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE challenges SET position = position - 1 WHERE id = ? AND position = ?"
+                " AND finished_at IS NULL",
+                (challenge_id, position),
+            )
+
+    async def reopen(self, challenge_id: int) -> None:
+        """Undo `finish`: the results could not be sent."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE challenges SET finished_at = NULL WHERE id = ?", (challenge_id,)
+            )
+
     async def finish(self, challenge_id: int, now: datetime) -> bool:
         """Close the round; True only for the one caller that closed it (one results message)."""
         async with self._db.transaction() as db:

@@ -6,8 +6,11 @@ import random
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from telegram.error import NetworkError
+
 from bot.app import build_application
-from bot.handlers.challenge import advance_round, resume_rounds
+from bot.handlers.challenge import advance_round, job_name, resume_rounds
 from bot.handlers.context import Services, TutorContext
 from bot.storage import Storage
 from tests.conftest import Harness
@@ -245,3 +248,92 @@ async def test_the_group_keeps_the_deck_it_last_chose(harness: Harness) -> None:
     assert "CI/CD fundamentals" in group_texts(harness)[-1] or any(
         "CI/CD fundamentals" in text for text in group_texts(harness)[-2:]
     )
+
+
+def next_call_fails(monkeypatch: pytest.MonkeyPatch, method: str) -> list[str]:
+    """The next call of `method` gets a 502 from Telegram (not applied)."""
+    original = OfflineRequest.do_request
+    failed: list[str] = []
+
+    async def bad_gateway_once(self: OfflineRequest, url: str, *args: Any, **kw: Any) -> Any:
+        if url.endswith(f"/{method}") and not failed:
+            failed.append(url)
+            raise NetworkError("Bad Gateway")
+        return await original(self, url, *args, **kw)
+
+    monkeypatch.setattr(OfflineRequest, "do_request", bad_gateway_once)
+    return failed
+
+
+def retry_timer_set(harness: Harness, challenge_id: int) -> bool:
+    assert harness.app.job_queue is not None
+    return bool(harness.app.job_queue.get_jobs_by_name(job_name(challenge_id)))
+
+
+async def test_a_question_telegram_failed_is_asked_again_not_skipped(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram answers 502 to the round's first poll: the round neither skips the
+    question nor stalls; the timer asks it again, and the round runs to its results."""
+    ann = harness.user(1, "Ann")
+    failed = next_call_fails(monkeypatch, "sendPoll")
+    await harness.command(ann, "/challenge 2 5", chat=GROUP)
+    assert failed
+    round_ = await harness.services.storage.challenges.running_in(GROUP["id"])
+    assert round_ is not None and round_.position == 0  # the question is still to ask
+    assert retry_timer_set(harness, round_.id)
+    assert harness.api.server.sent_polls(GROUP["id"]) == []
+
+    await advance_round(TutorContext(harness.app), round_.id)  # the retry timer fires
+    polls = harness.api.server.sent_polls(GROUP["id"])
+    assert len(polls) == 1
+    sent = await harness.services.storage.polls.get(polls[0]["poll"]["id"])
+    assert sent is not None and sent.item_id == round_.item_ids[0]
+    await answer_after(harness, ann, 1, True, polls[0]["poll"])
+    await timer_fires(harness)
+    await timer_fires(harness)
+    assert "Round over" in group_texts(harness)[-1]
+    assert len(harness.api.server.sent_polls(GROUP["id"])) == 2
+
+
+async def test_results_telegram_failed_are_posted_once_by_the_retry(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ann = harness.user(1, "Ann")
+    await harness.command(ann, "/challenge 1 5", chat=GROUP)
+    poll = harness.last_poll()["poll"]
+    await answer_after(harness, ann, 1, True, poll)
+    failed = next_call_fails(monkeypatch, "sendMessage")
+    await timer_fires(harness)  # the results' send fails
+    assert failed and not any("Round over" in text for text in group_texts(harness))
+    round_ = await harness.services.storage.challenges.running_in(GROUP["id"])
+    assert round_ is not None  # open again, so the results still go out
+    assert retry_timer_set(harness, round_.id)
+    await advance_round(TutorContext(harness.app), round_.id)  # the retry timer fires
+    await advance_round(TutorContext(harness.app), round_.id)  # a stray timer: nothing more
+    assert sum("Round over" in text for text in group_texts(harness)) == 1
+    assert await harness.services.storage.challenges.running_in(GROUP["id"]) is None
+
+
+async def test_a_stop_whose_results_failed_posts_them_when_retried(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/stopchallenge mid-round, and Telegram fails the results: the round is open again
+    (no question more is asked: no timer), and the pipeline's retry of the same update
+    stops it and posts the results once."""
+    ann = harness.user(1, "Ann")
+    await harness.command(ann, "/challenge 3 5", chat=GROUP)
+    polls_before = len(harness.api.server.sent_polls(GROUP["id"]))
+    server = harness.api.server
+    update = server.push_message(
+        server.user(1, "Ann"), "/stopchallenge", chat_id=GROUP["id"], chat_type="supergroup"
+    )
+    failed = next_call_fails(monkeypatch, "sendMessage")
+    await harness.send({"message": update["message"]})  # fails: the update is kept
+    assert failed
+    round_ = await harness.services.storage.challenges.running_in(GROUP["id"])
+    assert round_ is not None and not retry_timer_set(harness, round_.id)
+    await harness.send({"message": update["message"]})  # the pipeline's retry
+    assert sum("Round over" in text for text in group_texts(harness)) == 1
+    assert len(harness.api.server.sent_polls(GROUP["id"])) == polls_before
+    assert await harness.services.storage.challenges.running_in(GROUP["id"]) is None
