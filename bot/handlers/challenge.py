@@ -8,6 +8,7 @@ restart or a duplicate timer can neither skip a question nor post results twice.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -120,11 +121,20 @@ async def advance_round(context: TutorContext, challenge_id: int) -> None:
 
 
 async def _advance(context: TutorContext, round_: Challenge) -> None:
+    now = context.clock.now()
     item = context.bank.item(round_.next_item_id) if round_.next_item_id else None
+    while round_.next_item_id is not None and not isinstance(item, McqItem):
+        # Removed by a reload since the round began: dropped, the rest is still asked.
+        gone = round_.next_item_id
+        log.info("round %s: question %s no longer exists, dropped", round_.id, gone)
+        if not await context.storage.challenges.drop_question(round_.id, round_.position, gone):
+            return  # another timer moved the round on
+        kept = round_.item_ids[: round_.position] + round_.item_ids[round_.position + 1 :]
+        round_ = replace(round_, item_ids=kept)
+        item = context.bank.item(round_.next_item_id) if round_.next_item_id else None
     if round_.next_item_id is None or not isinstance(item, McqItem):
         await finish_round(context, round_)
         return
-    now = context.clock.now()
     if not await context.storage.challenges.claim_next_question(round_.id, round_.position, now):
         return
     try:

@@ -109,6 +109,18 @@ class ChallengeRepository:
             )
             return cursor.rowcount == 1
 
+    async def drop_question(self, challenge_id: int, position: int, item_id: str) -> bool:
+        """Compare-and-set: take the question at `position` out of the round (its item is
+        gone), so the round's count and end time stay true to what is asked."""
+        async with self._db.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE challenges SET item_ids = json_remove(item_ids, '$[' || ? || ']')"
+                " WHERE id = ? AND position = ? AND finished_at IS NULL"
+                " AND json_extract(item_ids, '$[' || ? || ']') = ?",
+                (position, challenge_id, position, position, item_id),
+            )
+            return cursor.rowcount == 1
+
     async def step_back(self, challenge_id: int, position: int) -> None:
         """Undo the `claim_next_question` that reached `position`: its poll was not sent."""
         async with self._db.transaction() as db:

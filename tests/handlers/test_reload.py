@@ -18,6 +18,7 @@ from bot.handlers.context import TutorContext
 from bot.handlers.reload import reload_bank
 from tests.conftest import CONTENT_DIR, Harness, make_settings
 from tests.fakes.html_check import parse_html
+from tests.handlers.test_challenge import GROUP, answer_after, group_texts, timer_fires
 
 ADMIN = 99
 SAMPLES = Path(__file__).resolve().parents[1] / "content" / "samples"
@@ -242,3 +243,26 @@ def test_admin_user_ids_come_comma_separated_from_the_environment(
     monkeypatch.setenv("ADMIN_USER_IDS", "@admin")
     with pytest.raises(ValueError, match="Telegram user ids separated by commas"):
         make_settings(tmp_path)
+
+
+async def test_a_round_whose_next_question_was_removed_asks_the_rest(
+    harness: Harness, content: Path
+) -> None:
+    """A reload removes the question a running round would ask next: the round drops it
+    and asks the one after, and its results count the questions really asked."""
+    ann = harness.user(1, "Ann")
+    await harness.command(ann, "/challenge 3 5", chat=GROUP)
+    round_ = await harness.services.storage.challenges.running_in(GROUP["id"])
+    assert round_ is not None
+    await answer_after(harness, ann, 1, True, harness.last_poll()["poll"])
+    remove_item(content, round_.item_ids[1])
+    assert (await reload_bank(harness.services)).ok
+
+    await timer_fires(harness)
+    asked = await harness.services.storage.polls.get(harness.last_poll()["poll"]["id"])
+    assert asked is not None and asked.item_id == round_.item_ids[2]
+    await answer_after(harness, ann, 1, True, harness.last_poll()["poll"])
+    await timer_fires(harness)
+    results = group_texts(harness)[-1]
+    assert "Round over" in results and "2 questions" in results
+    assert "Ann — 2 right" in results
