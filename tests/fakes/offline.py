@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -115,3 +116,19 @@ class OfflineRequest(BaseRequest):
                 "httpx.RemoteProtocolError: Server disconnected without sending a response."
             )
         return outcome.status, json.dumps(outcome.body).encode()
+
+
+def fail_next_call(monkeypatch: pytest.MonkeyPatch, method: str) -> list[str]:
+    """The next call of `method` gets a 502 from Telegram (not applied); later ones go
+    through. The list returned holds the failed call's URL once it has happened."""
+    original = OfflineRequest.do_request
+    failed: list[str] = []
+
+    async def bad_gateway_once(self: OfflineRequest, url: str, *args: Any, **kw: Any) -> Any:
+        if url.endswith(f"/{method}") and not failed:
+            failed.append(url)
+            raise NetworkError("Bad Gateway")
+        return await original(self, url, *args, **kw)
+
+    monkeypatch.setattr(OfflineRequest, "do_request", bad_gateway_once)
+    return failed

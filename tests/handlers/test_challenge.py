@@ -7,14 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from telegram.error import NetworkError
 
 from bot.app import build_application
 from bot.handlers.challenge import advance_round, job_name, resume_rounds
 from bot.handlers.context import Services, TutorContext
 from bot.storage import Storage
 from tests.conftest import Harness
-from tests.fakes.offline import OfflineRequest
+from tests.fakes.offline import OfflineRequest, fail_next_call
 
 GROUP = {"id": -1001, "type": "supergroup", "title": "Study group"}
 
@@ -250,21 +249,6 @@ async def test_the_group_keeps_the_deck_it_last_chose(harness: Harness) -> None:
     )
 
 
-def next_call_fails(monkeypatch: pytest.MonkeyPatch, method: str) -> list[str]:
-    """The next call of `method` gets a 502 from Telegram (not applied)."""
-    original = OfflineRequest.do_request
-    failed: list[str] = []
-
-    async def bad_gateway_once(self: OfflineRequest, url: str, *args: Any, **kw: Any) -> Any:
-        if url.endswith(f"/{method}") and not failed:
-            failed.append(url)
-            raise NetworkError("Bad Gateway")
-        return await original(self, url, *args, **kw)
-
-    monkeypatch.setattr(OfflineRequest, "do_request", bad_gateway_once)
-    return failed
-
-
 def retry_timer_set(harness: Harness, challenge_id: int) -> bool:
     assert harness.app.job_queue is not None
     return bool(harness.app.job_queue.get_jobs_by_name(job_name(challenge_id)))
@@ -276,7 +260,7 @@ async def test_a_question_telegram_failed_is_asked_again_not_skipped(
     """Telegram answers 502 to the round's first poll: the round neither skips the
     question nor stalls; the timer asks it again, and the round runs to its results."""
     ann = harness.user(1, "Ann")
-    failed = next_call_fails(monkeypatch, "sendPoll")
+    failed = fail_next_call(monkeypatch, "sendPoll")
     await harness.command(ann, "/challenge 2 5", chat=GROUP)
     assert failed
     round_ = await harness.services.storage.challenges.running_in(GROUP["id"])
@@ -303,7 +287,7 @@ async def test_results_telegram_failed_are_posted_once_by_the_retry(
     await harness.command(ann, "/challenge 1 5", chat=GROUP)
     poll = harness.last_poll()["poll"]
     await answer_after(harness, ann, 1, True, poll)
-    failed = next_call_fails(monkeypatch, "sendMessage")
+    failed = fail_next_call(monkeypatch, "sendMessage")
     await timer_fires(harness)  # the results' send fails
     assert failed and not any("Round over" in text for text in group_texts(harness))
     round_ = await harness.services.storage.challenges.running_in(GROUP["id"])
@@ -328,7 +312,7 @@ async def test_a_stop_whose_results_failed_posts_them_when_retried(
     update = server.push_message(
         server.user(1, "Ann"), "/stopchallenge", chat_id=GROUP["id"], chat_type="supergroup"
     )
-    failed = next_call_fails(monkeypatch, "sendMessage")
+    failed = fail_next_call(monkeypatch, "sendMessage")
     await harness.send({"message": update["message"]})  # fails: the update is kept
     assert failed
     round_ = await harness.services.storage.challenges.running_in(GROUP["id"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from telegram.error import NetworkError, TimedOut
+from telegram.error import TimedOut
 
 from tests.conftest import Harness
-from tests.fakes.offline import OfflineRequest
+from tests.fakes.offline import OfflineRequest, fail_next_call
 
 
 @pytest.fixture
@@ -155,21 +155,6 @@ async def test_a_vote_from_none_of_the_private_chats_is_not_credited_to_one_of_t
     assert await intents.unconfirmed_chats(item.id, order) == [21, 22]  # both still waiting
 
 
-def next_feedback_fails(monkeypatch: pytest.MonkeyPatch, method: str = "sendMessage") -> list[str]:
-    """The next call of `method` gets a 502 from Telegram (not applied); later ones go through."""
-    original = OfflineRequest.do_request
-    failed: list[str] = []
-
-    async def bad_gateway_once(self: OfflineRequest, url: str, *args: Any, **kw: Any) -> Any:
-        if url.endswith(f"/{method}") and not failed:
-            failed.append(url)
-            raise NetworkError("Bad Gateway")
-        return await original(self, url, *args, **kw)
-
-    monkeypatch.setattr(OfflineRequest, "do_request", bad_gateway_once)
-    return failed
-
-
 async def test_a_retry_after_the_feedback_failed_still_acknowledges_the_answer(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -177,7 +162,7 @@ async def test_a_retry_after_the_feedback_failed_still_acknowledges_the_answer(
     await harness.command(ada, "/start")
     await harness.command(ada, "/quiz")
     poll = harness.last_poll()["poll"]
-    failed = next_feedback_fails(monkeypatch)
+    failed = fail_next_call(monkeypatch, "sendMessage")
     update = await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
     assert failed and not any("Right!" in text for text in harness.api.texts(21))
     await harness.redeliver(update)  # the pipeline's retry of the same update
@@ -193,7 +178,7 @@ async def test_a_kept_answer_whose_feedback_failed_is_acknowledged_on_retry(
 ) -> None:
     poll = await quiz_whose_send_timed_out(harness)
     await harness.answer_poll(harness.user(21), poll["id"], poll["correct_option_ids"][0])
-    next_feedback_fails(monkeypatch)
+    fail_next_call(monkeypatch, "sendMessage")
     state = {"poll": harness.api.server.get_poll(poll["id"])}
     await harness.send(state)  # matched and credited; the feedback got a 502
     assert len(await stored_answers(harness)) == 1
@@ -213,7 +198,7 @@ async def test_a_test_whose_next_question_failed_asks_it_on_retry(
     session = await harness.services.storage.sessions.open_session(21, "test")
     assert session is not None
     first = harness.last_poll()["poll"]
-    failed = next_feedback_fails(monkeypatch, "sendPoll")
+    failed = fail_next_call(monkeypatch, "sendPoll")
     update = await harness.answer_poll(ada, first["id"], first["correct_option_ids"][0])
     assert failed and harness.last_poll()["poll"]["id"] == first["id"]  # nothing new sent
     await harness.redeliver(update)  # the pipeline's retry
@@ -227,7 +212,7 @@ async def test_a_test_whose_next_question_failed_asks_it_on_retry(
     for _ in range(8):
         await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
         poll = harness.last_poll()["poll"]
-    failed = next_feedback_fails(monkeypatch)
+    failed = fail_next_call(monkeypatch, "sendMessage")
     last = await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
     assert failed and not any("Test result" in text for text in harness.api.texts(21))
     await harness.redeliver(last)

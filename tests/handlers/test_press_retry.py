@@ -29,14 +29,19 @@ def first_write_fails(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return calls
 
 
+async def card_back(harness: Harness, learner: dict[str, Any]) -> dict[str, Any]:
+    """/cards, then Show answer: the card's back, with its grade buttons."""
+    await harness.command(learner, "/cards")
+    front = harness.last_message_with_buttons()
+    await harness.press(learner, front, harness.buttons(front)["Show answer"])
+    return harness.last_message_with_buttons()
+
+
 async def test_a_card_grade_that_failed_is_recorded_by_its_retry_and_once(
     harness: Harness, first_write_fails: dict[str, int]
 ) -> None:
     ada = harness.user(11)
-    await harness.command(ada, "/cards")
-    front = harness.last_message_with_buttons()
-    await harness.press(ada, front, harness.buttons(front)["Show answer"])
-    back = harness.last_message_with_buttons()
+    back = await card_back(harness, ada)
     server = harness.api.server
     press = server.push_callback(server.user(11, "Ada"), back, harness.buttons(back)["Good"])
     await harness.send({"callback_query": press["callback_query"]})
@@ -74,10 +79,7 @@ async def test_a_card_grade_replayed_after_a_crash_is_recorded(
     """The first run edited the message, then died before the answer was stored; the press
     comes back from the inbox at start-up, with nothing of the first run in memory."""
     ada = harness.user(13)
-    await harness.command(ada, "/cards")
-    front = harness.last_message_with_buttons()
-    await harness.press(ada, front, harness.buttons(front)["Show answer"])
-    back = harness.last_message_with_buttons()
+    back = await card_back(harness, ada)
     server = harness.api.server
     press = server.push_callback(server.user(13, "Ada"), back, harness.buttons(back)["Hard"])
     data = {"update_id": 555, "callback_query": press["callback_query"]}
@@ -101,10 +103,7 @@ async def test_a_double_tap_replayed_after_a_crash_grades_the_card_once(
     Both presses come back from the inbox, both find the message already edited (so neither
     can tell it was the second tap), and the card message is still graded once."""
     ada = harness.user(14)
-    await harness.command(ada, "/cards")
-    front = harness.last_message_with_buttons()
-    await harness.press(ada, front, harness.buttons(front)["Show answer"])
-    back = harness.last_message_with_buttons()
+    back = await card_back(harness, ada)
     server = harness.api.server
     taps = [
         {

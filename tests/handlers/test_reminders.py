@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from telegram.error import NetworkError
 
 from bot.domain.memory import Grade
 from bot.handlers.context import TutorContext
@@ -14,7 +12,7 @@ from bot.handlers.reminders import daily_tick, rebuild_daily_jobs
 from bot.handlers.study import record_answer
 from bot.storage.database import from_db_time
 from tests.conftest import Harness
-from tests.fakes.offline import OfflineRequest
+from tests.fakes.offline import fail_next_call
 
 
 async def next_prompt(harness: Harness, user_id: int) -> datetime | None:
@@ -338,21 +336,6 @@ async def test_retention_is_stored(harness: Harness) -> None:
     assert user is not None and user.desired_retention == 0.85
 
 
-def next_call_fails(monkeypatch: pytest.MonkeyPatch, method: str) -> list[str]:
-    """The next call of `method` gets a 502 from Telegram (not applied); later ones go through."""
-    original = OfflineRequest.do_request
-    failed: list[str] = []
-
-    async def bad_gateway_once(self: OfflineRequest, url: str, *args: Any, **kw: Any) -> Any:
-        if url.endswith(f"/{method}") and not failed:
-            failed.append(url)
-            raise NetworkError("Bad Gateway")
-        return await original(self, url, *args, **kw)
-
-    monkeypatch.setattr(OfflineRequest, "do_request", bad_gateway_once)
-    return failed
-
-
 @pytest.mark.parametrize("failing", ["sendMessage", "sendPoll"])
 async def test_a_daily_prompt_telegram_failed_is_sent_a_minute_later(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, failing: str
@@ -364,7 +347,7 @@ async def test_a_daily_prompt_telegram_failed_is_sent_a_minute_later(
     await harness.command(ada, "/daily size 2")
     nine = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     harness.clock.set(nine)
-    failed = next_call_fails(monkeypatch, failing)
+    failed = fail_next_call(monkeypatch, failing)
     await tick(harness)
     assert failed
     assert harness.api.server.sent_polls(11) == []
@@ -395,7 +378,7 @@ async def test_a_daily_prompt_is_not_retried_past_the_catch_up_window(
     assert await harness.services.storage.daily.advance(
         11, datetime(2026, 11, 2, 9, 0, tzinfo=UTC), harness.clock.now()
     )
-    next_call_fails(monkeypatch, "sendMessage")
+    fail_next_call(monkeypatch, "sendMessage")
     await tick(harness)
     assert intros(harness, 11) == 0
     harness.clock.set(nine + timedelta(hours=3))
