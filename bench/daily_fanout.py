@@ -44,6 +44,7 @@ from bot.domain.chooser import plan_session  # noqa: E402
 from bot.domain.memory import Grade, MemoryState, review  # noqa: E402
 from bot.domain.planner import plan_daily  # noqa: E402
 from bot.storage import Storage  # noqa: E402
+from bot.storage.database import to_db_time  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
 
 TELEGRAM_CAP = 30  # messages per second, overall
@@ -107,7 +108,7 @@ async def register_learners(database: Path, learners: int) -> None:
         now = datetime.now(UTC)
         daily_time = f"{now - timedelta(minutes=1):%H:%M}"
         async with storage.db.transaction() as db:
-            stamp = now.isoformat(timespec="microseconds")
+            stamp = to_db_time(now)
             await db.executemany(
                 "INSERT INTO users (user_id, first_name, daily_time, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?)",

@@ -27,36 +27,17 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from daily_fanout import register_learners  # noqa: E402
+
 from bot.handlers.delivery import QUIZ_NEXT  # noqa: E402
-from bot.storage import Storage  # noqa: E402
-from bot.storage.database import to_db_time  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
 
 LOOPER_BASE = 5_000_000
-
-
-async def register_due(database: Path, learners: int) -> None:
-    """Learners whose daily time passed a minute ago and who had no prompt today."""
-    storage = Storage(database)
-    await storage.open()
-    try:
-        now = datetime.now(UTC)
-        daily_time = f"{now - timedelta(minutes=1):%H:%M}"
-        async with storage.db.transaction() as db:
-            stamp = to_db_time(now)
-            await db.executemany(
-                "INSERT INTO users (user_id, first_name, daily_time, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [(10_000 + n, f"Learner {n}", daily_time, stamp, stamp) for n in range(learners)],
-            )
-    finally:
-        await storage.close()
 
 
 class Looper(threading.Thread):
@@ -121,7 +102,7 @@ def _answered_at(server: FakeTelegramServer, query_id: str) -> float | None:
 def phase(bulk: int, learners: int, think: float, seconds: float) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "bench.sqlite3"
-        asyncio.run(register_due(database, bulk))
+        asyncio.run(register_learners(database, bulk))
         with FakeTelegramServer(global_rate=30) as server:
             env = {
                 **os.environ,
