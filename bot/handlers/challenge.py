@@ -20,7 +20,7 @@ from bot import render
 from bot.content.models import McqItem
 from bot.domain.inputs import ascii_int
 from bot.domain.scoring import rank_tallies, week_start
-from bot.handlers.common import refuse_outside_group, reply
+from bot.handlers.common import is_group_admin, refuse_outside_group, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
 from bot.handlers.errors import is_transient
@@ -41,7 +41,6 @@ CLOSE_GRACE = timedelta(seconds=2)
 # A question or the results that Telegram failed to take (5xx, timeout) go again this much later.
 ROUND_RETRY = timedelta(seconds=5)
 LEADERBOARD_SIZE = 10
-_ADMINS = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 
 
 def job_name(challenge_id: int) -> str:
@@ -224,11 +223,9 @@ async def stop_challenge(update: Update, context: TutorContext) -> None:
     if round_ is None:
         await reply(update, render.no_running_challenge())
         return
-    if user.id != round_.started_by:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-        if member.status not in _ADMINS:
-            await reply(update, render.stop_refused())
-            return
+    if user.id != round_.started_by and not await is_group_admin(context, chat.id, user.id):
+        await reply(update, render.stop_refused())
+        return
     await finish_round(context, round_)
 
 

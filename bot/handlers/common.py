@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, ChatMember, Update
 from telegram.constants import ChatType, ParseMode
 
 from bot import render
@@ -76,3 +76,12 @@ def bot_commands() -> list[BotCommand]:
     return [
         BotCommand(entry.command, render.command_description(entry)) for entry in render.COMMANDS
     ]
+
+
+_ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
+
+
+async def is_group_admin(context: TutorContext, chat_id: int, user_id: int) -> bool:
+    """Whether Telegram says this member administers (or owns) the group."""
+    member = await context.bot.get_chat_member(chat_id, user_id)
+    return member.status in _ADMIN_STATUSES

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
-from telegram import ChatMember, Update
+from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import charts, render
 from bot.content.models import CardItem
 from bot.domain.group_report import build_group_report
-from bot.handlers.common import refuse_outside_group, reply
+from bot.handlers.common import is_group_admin, refuse_outside_group, reply
 from bot.handlers.context import TutorContext
-
-_ADMINS = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 
 
 async def groupstats(update: Update, context: TutorContext) -> None:
@@ -23,8 +21,7 @@ async def groupstats(update: Update, context: TutorContext) -> None:
         return
     if await refuse_outside_group(update, "groupstats"):
         return
-    member = await context.bot.get_chat_member(chat.id, user.id)
-    if member.status not in _ADMINS:
+    if not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.groupstats_refused())
         return
     progress = context.storage.progress

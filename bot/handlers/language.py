@@ -12,19 +12,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from telegram import BotCommandScopeChat, ChatMember, Update
+from telegram import BotCommandScopeChat, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, TypeHandler
 
 from bot import i18n, render
-from bot.handlers.common import bot_commands, is_private, learner, reply
+from bot.handlers.common import bot_commands, is_group_admin, is_private, learner, reply
 from bot.handlers.context import TutorContext
 from bot.storage.languages import LanguagePrefs
 
 AUTO = "auto"
 BEFORE_ALL_HANDLERS = -1
 AFTER_ALL_HANDLERS = 100
-_ADMINS = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 
 
 async def apply_language(update: Update, context: TutorContext) -> None:
@@ -143,8 +142,7 @@ async def group_language_command(update: Update, context: TutorContext) -> None:
     if len(args) > 1 or (wanted != AUTO and wanted not in i18n.LANGUAGES):
         await reply(update, render.usage("language"))
         return
-    member = await context.bot.get_chat_member(chat.id, user.id)
-    if member.status not in _ADMINS:
+    if not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.group_language_refused())
         return
     chosen_language = None if wanted == AUTO else wanted
