@@ -1,6 +1,6 @@
 """The /stats and /groupstats pictures: plain data in, PNG bytes out.
 
-Pure presentation, like render.py for texts: no SQL, no Telegram. Runs in a worker thread
+Pure presentation, like bot/render/ for texts: no SQL, no Telegram. Runs in a worker thread
 (`asyncio.to_thread`) with its own `Figure` and Agg canvas, never pyplot's global state; the
 /stats figure is kept between pictures and used by one thread at a time. matplotlib is
 imported on first use, not when the bot starts: the import takes about a second and most

@@ -278,7 +278,7 @@ def test_every_render_function_has_a_sample(bank: ContentBank) -> None:
     public = {
         name
         for name, value in inspect.getmembers(render, inspect.isfunction)
-        if value.__module__ == render.__name__ and not name.startswith("_")
+        if value.__module__.startswith(f"{render.__name__}.") and not name.startswith("_")
     }
     assert public == set(every_message(bank)), "add the new message to every_message()"
 

@@ -1,0 +1,115 @@
+"""Group challenge rounds and leaderboards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from bot.content.models import Deck
+from bot.domain.scoring import Standing
+from bot.i18n import _, ngettext
+from bot.render.base import (
+    _name,
+)
+
+
+def challenge_usage() -> str:
+    return _(
+        "Usage: /challenge [questions 1-20] [seconds 5-600] [deck] — "
+        "e.g. <code>/challenge 5 20</code>"
+    )
+
+
+def challenge_running(ends_at: datetime) -> str:
+    return _("A round is already running here; it ends at about {time} UTC.").format(
+        time=f"{ends_at:%H:%M:%S}"
+    )
+
+
+def challenge_announce(deck: Deck, questions: int, seconds: int, starter: str) -> str:
+    return ngettext(
+        "🏆 <b>Challenge!</b> {starter} started a round: {count} question from "
+        "<b>{title}</b>, {seconds} s each. Faster right answers score more (500–1000 points).",
+        "🏆 <b>Challenge!</b> {starter} started a round: {count} questions from "
+        "<b>{title}</b>, {seconds} s each. Faster right answers score more (500–1000 points).",
+        questions,
+    ).format(starter=_name(starter), count=questions, title=escape(deck.title), seconds=seconds)
+
+
+_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+def challenge_results(deck: Deck, standings: Sequence[Standing], questions: int) -> str:
+    lines = [
+        _("🏁 <b>Round over</b> — {title}, {count} questions").format(
+            title=escape(deck.title), count=questions
+        )
+    ]
+    if not standings:
+        lines.append(_("Nobody answered this time."))
+    for standing in standings:
+        medal = _MEDALS.get(standing.rank, f"{standing.rank}.")
+        lines.append(
+            _("{medal} {name} — {right} right, <b>{points}</b> pts").format(
+                medal=medal,
+                name=_name(standing.first_name),
+                right=standing.right,
+                points=standing.points,
+            )
+        )
+    lines.append("\n" + _("Standings: /leaderboard"))
+    return "\n".join(lines)
+
+
+def no_running_challenge() -> str:
+    return _("No round is running. Start one with /challenge.")
+
+
+def stop_refused() -> str:
+    return _("Sorry, only the member who started this round or a group admin can stop it.")
+
+
+def leaderboard(
+    week: Sequence[Standing], ever: Sequence[Standing], caller_id: int, size: int
+) -> str:
+    lines = [_("🏆 <b>Leaderboard</b>"), "", _("<b>This week</b>")]
+    lines += _board(week, caller_id, size)
+    lines += ["", _("<b>All time</b>")]
+    lines += _board(ever, caller_id, size)
+    return "\n".join(lines)
+
+
+def _board(standings: Sequence[Standing], caller_id: int, size: int) -> list[str]:
+    if not standings:
+        return [_("No answers yet.")]
+    lines = [
+        _("{rank}. {name} — {points} pts ({right} right)").format(
+            rank=s.rank, name=_name(s.first_name), points=s.points, right=s.right
+        )
+        for s in standings[:size]
+    ]
+    mine = next((s for s in standings if s.user_id == caller_id), None)
+    if mine is not None and mine.rank > size:
+        lines.append(
+            "…\n"
+            + _("You: {rank}. {name} — {points} pts").format(
+                rank=mine.rank, name=_name(mine.first_name), points=mine.points
+            )
+        )
+    return lines
+
+
+def group_intro() -> str:
+    return _(
+        "Hi, I'm Quiz Tutor! Start a timed quiz round with /challenge "
+        "(e.g. <code>/challenge 5 20</code>) and see the standings with /leaderboard."
+    )
+
+
+def group_nothing_to_explain() -> str:
+    return _("No question has been asked here yet. Start one with /challenge.")
+
+
+def group_explain_while_open() -> str:
+    return _("No spoilers while the question is open — ask again when it closes.")

@@ -1,0 +1,127 @@
+"""Daily revision: intro, summary, due extras, and its settings (/daily, /timezone, /retention)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from bot.content.models import Deck
+from bot.domain.daily import MAX_SESSION_SIZE, MIN_SESSION_SIZE
+from bot.domain.inputs import echo
+from bot.i18n import _, ngettext
+from bot.render.base import (
+    _percent,
+    shorten,
+)
+from bot.render.help import usage
+
+
+def daily_summary(right: int, total: int, streak: int) -> str:
+    return (
+        _("🏁 <b>Revision done</b>: {right}/{total} right ({percent}).").format(
+            right=right, total=total, percent=_percent(right, total)
+        )
+        + "\n"
+        + ngettext(
+            "🔥 Streak: {count} day. See you tomorrow!",
+            "🔥 Streak: {count} days. See you tomorrow!",
+            streak,
+        ).format(count=streak)
+    )
+
+
+def not_a_time(typed: str) -> str:
+    """Plain text: bad_value() escapes it."""
+    return _("{typed} is not a time; use HH:MM, e.g. 07:30 or 18:00").format(typed=echo(typed))
+
+
+def bad_session_size() -> str:
+    return _("session size must be a whole number from {low} to {high}").format(
+        low=MIN_SESSION_SIZE, high=MAX_SESSION_SIZE
+    )
+
+
+def not_a_timezone(typed: str, *, offset: bool) -> str:
+    if offset:
+        return _("{typed} is not a valid UTC offset (UTC-12 … UTC+14)").format(typed=echo(typed))
+    return _("{typed} is not a time zone; try Europe/Berlin or UTC+2").format(typed=echo(typed))
+
+
+def daily_intro(decks: Sequence[Deck], due: int, missed: int, size: int) -> str:
+    """The daily prompt: which decks today's questions come from, and how many."""
+    titles = " · ".join(escape(deck.title) for deck in decks)
+    return (
+        _("⏰ <b>Daily revision</b> — {title}").format(title=titles)
+        + "\n"
+        + ngettext(
+            "{due} question due, {missed} missed recently. Here come {size}; "
+            "each answer brings the next.",
+            "{due} questions due, {missed} missed recently. Here come {size}; "
+            "each answer brings the next.",
+            due,
+        ).format(due=due, missed=missed, size=size)
+    )
+
+
+def due_extras_button(cards: int, prompts: int) -> str:
+    """One button under the summary for the flashcards and prompts due (≤ 64 chars)."""
+    parts = []
+    if cards:
+        parts.append(ngettext("{count} flashcard", "{count} flashcards", cards).format(count=cards))
+    if prompts:
+        parts.append(
+            ngettext("{count} explain prompt", "{count} explain prompts", prompts).format(
+                count=prompts
+            )
+        )
+    return _("{what} due — review them").format(what=_(" and ").join(parts))
+
+
+def review_done(count: int) -> str:
+    return ngettext(
+        "🏁 <b>Review done</b>: {count} item reviewed.",
+        "🏁 <b>Review done</b>: {count} items reviewed.",
+        count,
+    ).format(count=count)
+
+
+def nothing_to_review() -> str:
+    return _("Nothing else is due right now. 🎉")
+
+
+def daily_off() -> str:
+    return _("Daily revision is off. Turn it on with /daily HH:MM, e.g. /daily 08:30.")
+
+
+def daily_setting(
+    daily_time: str, zone: str, next_run: datetime, size: int, *, timezone_never_set: bool
+) -> str:
+    text = _(
+        "⏰ Daily revision at <b>{time}</b> ({zone}), {size} items per session.\n"
+        "Next: {next_run:%a %d %b %H:%M}."
+    ).format(time=escape(daily_time), zone=escape(zone), size=size, next_run=next_run)
+    if timezone_never_set:
+        text += "\n" + _("Times are in UTC: set your zone with /timezone Europe/Berlin (or UTC+2).")
+    return text
+
+
+def timezone_current(zone: str | None) -> str:
+    if zone is None:
+        return _("Your time zone is not set, so times are UTC.") + " " + usage("timezone")
+    return (
+        _("Your time zone: <b>{zone}</b>.").format(zone=escape(shorten(zone)))
+        + " "
+        + usage("timezone")
+    )
+
+
+def timezone_set(zone: str) -> str:
+    return _("Time zone set to <b>{zone}</b>.").format(zone=escape(shorten(zone)))
+
+
+def retention_current(value: float) -> str:
+    return _(
+        "Desired retention: <b>{value}</b> — higher means more frequent reviews. "
+        "Change it with /retention 0.80 … 0.97."
+    ).format(value=f"{value:.2f}")
