@@ -14,6 +14,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import Settings
 from bot.content.loader import load_bank
 from bot.domain.clock import Clock, SystemClock
+from bot.flows.services import Services
 from bot.handlers import (
     cards,
     challenge,
@@ -34,7 +35,7 @@ from bot.handlers import (
     start,
     stats,
 )
-from bot.handlers.context import BotData, Services, TutorContext
+from bot.handlers.context import BotData, TutorContext
 from bot.handlers.errors import on_error
 from bot.pacing import paced_rate_limiter
 from bot.pipeline import (

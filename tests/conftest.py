@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.content.loader import load_bank
 from bot.content.models import ContentBank
 from bot.domain.clock import ManualClock
-from bot.handlers.context import Services
+from bot.flows.services import Services
 from bot.storage import Storage
 from tests.fakes.offline import BOT_USER, OfflineBotApi, OfflineRequest
 

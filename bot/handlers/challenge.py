@@ -20,10 +20,10 @@ from bot import render
 from bot.content.models import McqItem
 from bot.domain.inputs import ascii_int
 from bot.domain.scoring import rank_tallies, week_start
+from bot.failures import is_transient
 from bot.handlers.common import is_group_admin, refuse_outside_group, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
-from bot.handlers.errors import is_transient
 from bot.handlers.language import in_group_language
 from bot.pacing import bulk_sending
 from bot.storage.challenges import Challenge

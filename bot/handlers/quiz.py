@@ -18,11 +18,11 @@ from bot import render
 from bot.content.models import McqItem
 from bot.domain.memory import grade_quiz_answer, is_leech
 from bot.domain.scoring import challenge_points
+from bot.failures import NotYet
 from bot.handlers.buttons import expired, pressed
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, reply_html, send_quiz_poll
-from bot.handlers.errors import NotYet
 from bot.handlers.study import (
     choose_for,
     continue_session,

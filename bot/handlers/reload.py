@@ -18,8 +18,9 @@ from telegram.ext import Application, BaseHandler, CommandHandler
 
 from bot import render
 from bot.content.loader import ContentError, load_bank
+from bot.flows.services import Services
 from bot.handlers.common import reply
-from bot.handlers.context import BotData, Services, TutorContext
+from bot.handlers.context import BotData, TutorContext
 
 log = logging.getLogger(__name__)
 

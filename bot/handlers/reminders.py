@@ -36,9 +36,9 @@ from bot.domain.timezones import (
     canonical_name,
     parse_timezone,
 )
+from bot.failures import is_transient
 from bot.handlers.common import active_deck, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
-from bot.handlers.errors import is_transient
 from bot.handlers.language import learner_language
 from bot.handlers.study import SESSION_DAILY, continue_session
 from bot.handlers.today import decks_of, studied_questions

@@ -7,7 +7,7 @@ Telegram ─getUpdates/webhook─► DurableUpdateQueue (row in SQLite before th
 ```
 """
 
-from bot.handlers.errors import is_transient
+from bot.failures import is_transient
 from bot.pipeline.inbox import DurableUpdateQueue, InboxFirstRequest, UpdateInbox
 from bot.pipeline.processor import ChatOrderedProcessor
 

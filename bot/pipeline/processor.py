@@ -19,7 +19,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
-from bot.handlers.errors import is_transient
+from bot.failures import is_transient
 from bot.pipeline.inbox import UpdateInbox
 
 log = logging.getLogger(__name__)

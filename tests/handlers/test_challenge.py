@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from bot.app import build_application
+from bot.flows.services import Services
 from bot.handlers.challenge import advance_round, job_name, resume_rounds
-from bot.handlers.context import Services, TutorContext
+from bot.handlers.context import TutorContext
 from bot.storage import Storage
 from tests.conftest import Harness
 from tests.fakes.offline import OfflineRequest, fail_next_call

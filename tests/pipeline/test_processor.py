@@ -20,7 +20,7 @@ from telegram.request import RequestData
 from bot.app import TutorApplication, build_application
 from bot.content.models import ContentBank
 from bot.domain.clock import ManualClock
-from bot.handlers.context import Services
+from bot.flows.services import Services
 from bot.storage import Storage
 from tests.conftest import make_settings
 from tests.fakes.offline import OfflineBotApi, OfflineRequest
