@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from daily_fanout import register_learners  # noqa: E402
 
-from bot.handlers.delivery import QUIZ_NEXT  # noqa: E402
+from bot.handlers.callbacks import QuizNext  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
 
 LOOPER_BASE = 5_000_000
@@ -81,7 +81,7 @@ class Looper(threading.Thread):
             time.sleep(self.think)
             polls = server.poll_count(chat)
             started, pressed_wall = time.monotonic(), time.time()
-            pressed = server.push_callback(self.user, feedback, QUIZ_NEXT)
+            pressed = server.push_callback(self.user, feedback, QuizNext().pack())
             query_id = pressed["callback_query"]["id"]
             self._wait(lambda q=query_id: _answered_at(server, q), "answerCallbackQuery")
             answered = _answered_at(server, query_id)

@@ -8,17 +8,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import render
 from bot.content.models import CardItem
 from bot.domain.memory import Grade
-from bot.handlers.buttons import (
-    edit_once,
-    edit_pressed_message,
-    expired,
-    grade_button,
-    item_button,
-    pressed,
-)
+from bot.handlers.buttons import edit_once, edit_pressed_message
+from bot.handlers.callbacks import GradeCard, ShowCard, press_of
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
-from bot.handlers.delivery import CARD_GRADE, CARD_SHOW, card_grade_keyboard, send_card
+from bot.handlers.delivery import card_grade_keyboard, send_card
 from bot.handlers.study import choose_for, continue_session, record_self_graded
 
 PURPOSE_CARDS = "cards"
@@ -42,25 +36,21 @@ async def cards(update: Update, context: TutorContext) -> None:
 
 
 async def show_answer(update: Update, context: TutorContext) -> None:
-    press = pressed(update)
-    card = item_button(press[2], CARD_SHOW, context.bank) if press else None
-    if press is None or not isinstance(card, CardItem):
-        await expired(update, context)
+    press = await press_of(update, context, ShowCard)
+    if press is None:
         return
-    query = press[0]
+    query, card = press.query, press.data.card
     back = render.card_back(card, context.bank.deck_of(card.id))
     if await edit_pressed_message(query, back, card_grade_keyboard(card)):
         await query.answer()
 
 
 async def grade_card(update: Update, context: TutorContext) -> None:
-    press = pressed(update)
-    graded = grade_button(press[2], CARD_GRADE, context.bank) if press else None
-    if press is None or graded is None:
-        await expired(update, context)
+    press = await press_of(update, context, GradeCard)
+    if press is None:
         return
-    query, message, _ = press
-    card, grade = graded.card, graded.grade
+    query, message = press.query, press.message
+    card, grade = press.data.card, press.data.grade
     user = await learner(update, context)
     # Editing first removes the buttons, so a double tap cannot grade twice; a retry of this
     # press (a transient failure below) carries on from the step it stopped at.
@@ -90,6 +80,6 @@ async def grade_card(update: Update, context: TutorContext) -> None:
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
         CommandHandler("cards", cards),
-        CallbackQueryHandler(show_answer, pattern=rf"^{CARD_SHOW}:"),
-        CallbackQueryHandler(grade_card, pattern=rf"^{CARD_GRADE}:"),
+        CallbackQueryHandler(show_answer, pattern=ShowCard.pattern()),
+        CallbackQueryHandler(grade_card, pattern=GradeCard.pattern()),
     ]

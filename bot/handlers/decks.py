@@ -6,11 +6,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.handlers.buttons import deck_button, edit_pressed_message, expired, pressed
+from bot.handlers.buttons import edit_pressed_message
+from bot.handlers.callbacks import ChooseDeck, press_of
 from bot.handlers.common import active_deck, learner, refuse_outside_private
 from bot.handlers.context import TutorContext
-
-CHOOSE_DECK = "dk"
 
 
 async def decks(update: Update, context: TutorContext) -> None:
@@ -23,7 +22,7 @@ async def decks(update: Update, context: TutorContext) -> None:
     }
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(deck.title, callback_data=f"{CHOOSE_DECK}:{deck.id}")]
+            [InlineKeyboardButton(deck.title, callback_data=ChooseDeck(deck).pack())]
             for deck in context.bank.decks
         ]
     )
@@ -33,12 +32,10 @@ async def decks(update: Update, context: TutorContext) -> None:
 
 
 async def choose_deck(update: Update, context: TutorContext) -> None:
-    press = pressed(update)
-    deck = deck_button(press[2], CHOOSE_DECK, context.bank) if press else None
-    if press is None or deck is None:
-        await expired(update, context)
+    press = await press_of(update, context, ChooseDeck)
+    if press is None:
         return
-    query = press[0]
+    query, deck = press.query, press.data.deck
     user = await learner(update, context)
     await context.storage.users.set_active_deck(user.user_id, deck.id)
     if await edit_pressed_message(query, render.deck_chosen(deck)):
@@ -48,5 +45,5 @@ async def choose_deck(update: Update, context: TutorContext) -> None:
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
         CommandHandler("decks", decks),
-        CallbackQueryHandler(choose_deck, pattern=rf"^{CHOOSE_DECK}:"),
+        CallbackQueryHandler(choose_deck, pattern=ChooseDeck.pattern()),
     ]

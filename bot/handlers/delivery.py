@@ -6,6 +6,8 @@ poll is always shuffled, non-anonymous and stored the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode, PollType
 from telegram.error import BadRequest, Forbidden
@@ -13,16 +15,16 @@ from telegram.error import BadRequest, Forbidden
 from bot import render
 from bot.content.models import CardItem, McqItem, PromptItem
 from bot.domain.memory import Grade
+from bot.handlers.callbacks import (
+    ExplainItem,
+    FinishPrompt,
+    GradeCard,
+    QuizNext,
+    ShowCard,
+    TickConcept,
+)
 from bot.handlers.context import TutorContext
 from bot.storage.records import SentPoll
-
-# Callback data prefixes (each payload stays within Telegram's 64 bytes).
-CARD_SHOW = "cs"
-CARD_GRADE = "cg"
-PROMPT_TOGGLE = "pt"
-PROMPT_DONE = "pd"
-QUIZ_NEXT = "qn"
-EXPLAIN = "ex"
 
 
 async def send_quiz_poll(
@@ -82,7 +84,7 @@ async def send_card(context: TutorContext, chat_id: int, card: CardItem) -> Mess
             [
                 [
                     InlineKeyboardButton(
-                        render.show_answer_button(), callback_data=f"{CARD_SHOW}:{card.id}"
+                        render.show_answer_button(), callback_data=ShowCard(card).pack()
                     )
                 ]
             ]
@@ -98,7 +100,7 @@ def card_grade_keyboard(card: CardItem) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     render.grade_label(grade.value),
-                    callback_data=f"{CARD_GRADE}:{grade.value}:{card.id}",
+                    callback_data=GradeCard(grade, card).pack(),
                 )
                 for grade in Grade
             ]
@@ -118,13 +120,15 @@ async def send_prompt(context: TutorContext, chat_id: int, prompt: PromptItem) -
     return message
 
 
-def prompt_keyboard(prompt: PromptItem, ticked: list[bool]) -> InlineKeyboardMarkup:
-    mask = sum(1 << index for index, hit in enumerate(ticked) if hit)
+def prompt_keyboard(prompt: PromptItem, ticked: Sequence[bool]) -> InlineKeyboardMarkup:
+    def toggled(index: int) -> tuple[bool, ...]:
+        return tuple(hit != (position == index) for position, hit in enumerate(ticked))
+
     rows = [
         [
             InlineKeyboardButton(
                 f"{'✅' if hit else '▫️'} {concept}",
-                callback_data=f"{PROMPT_TOGGLE}:{mask ^ (1 << index)}:{prompt.id}",
+                callback_data=TickConcept(prompt, toggled(index)).pack(),
             )
         ]
         for index, (concept, hit) in enumerate(zip(prompt.key_concepts, ticked, strict=True))
@@ -132,19 +136,22 @@ def prompt_keyboard(prompt: PromptItem, ticked: list[bool]) -> InlineKeyboardMar
     rows.append(
         [
             InlineKeyboardButton(
-                render.prompt_done_button(), callback_data=f"{PROMPT_DONE}:{mask}:{prompt.id}"
+                render.prompt_done_button(),
+                callback_data=FinishPrompt(prompt, tuple(ticked)).pack(),
             )
         ]
     )
     return InlineKeyboardMarkup(rows)
 
 
-def after_answer_keyboard(item_id: str) -> InlineKeyboardMarkup:
+def after_answer_keyboard(item: McqItem) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(render.next_button(), callback_data=QUIZ_NEXT),
-                InlineKeyboardButton(render.explain_button(), callback_data=f"{EXPLAIN}:{item_id}"),
+                InlineKeyboardButton(render.next_button(), callback_data=QuizNext().pack()),
+                InlineKeyboardButton(
+                    render.explain_button(), callback_data=ExplainItem(item).pack()
+                ),
             ]
         ]
     )

@@ -17,9 +17,8 @@ from bot.domain.daily import MAX_SESSION_SIZE, next_prompt_at
 from bot.domain.memory import MemoryState, recall_probability
 from bot.domain.planner import is_due_by
 from bot.domain.timezones import parse_timezone
+from bot.handlers.callbacks import ReviewDue
 from bot.storage.records import User
-
-REVIEW_DUE = "rv"
 
 
 def next_prompt_for(user: User | None, now: datetime) -> datetime:
@@ -47,4 +46,4 @@ def extras_keyboard(due: list[CardItem | PromptItem]) -> InlineKeyboardMarkup | 
         return None
     cards = sum(1 for item in due if isinstance(item, CardItem))
     label = render.due_extras_button(cards, len(due) - cards)
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=REVIEW_DUE)]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=ReviewDue().pack())]])

@@ -6,11 +6,10 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.handlers.buttons import expired, item_button, pressed
+from bot.handlers.callbacks import ExplainItem, press_of
 from bot.handlers.challenge import group_item_to_explain
 from bot.handlers.common import is_private, learner, reply
 from bot.handlers.context import TutorContext
-from bot.handlers.delivery import EXPLAIN
 
 
 async def explain(update: Update, context: TutorContext) -> None:
@@ -43,17 +42,15 @@ async def send_explanation(update: Update, context: TutorContext, item_id: str) 
 
 
 async def explain_button(update: Update, context: TutorContext) -> None:
-    press = pressed(update)
-    item = item_button(press[2], EXPLAIN, context.bank) if press else None
-    if press is None or item is None:
-        await expired(update, context)
+    press = await press_of(update, context, ExplainItem)
+    if press is None:
         return
-    await press[0].answer()
-    await send_explanation(update, context, item.id)
+    await press.query.answer()
+    await send_explanation(update, context, press.data.item.id)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
         CommandHandler("explain", explain),
-        CallbackQueryHandler(explain_button, pattern=rf"^{EXPLAIN}:"),
+        CallbackQueryHandler(explain_button, pattern=ExplainItem.pattern()),
     ]

@@ -6,11 +6,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.handlers.buttons import edit_pressed_message, expired, pressed
+from bot.handlers.buttons import edit_pressed_message
+from bot.handlers.callbacks import ConfirmForget, press_of
 from bot.handlers.common import refuse_outside_private
 from bot.handlers.context import TutorContext
-
-FORGET = "fg"
 
 
 async def forget(update: Update, context: TutorContext) -> None:
@@ -19,8 +18,13 @@ async def forget(update: Update, context: TutorContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(render.forget_yes_button(), callback_data=f"{FORGET}:yes"),
-                InlineKeyboardButton(render.forget_cancel_button(), callback_data=f"{FORGET}:no"),
+                InlineKeyboardButton(
+                    render.forget_yes_button(), callback_data=ConfirmForget(confirmed=True).pack()
+                ),
+                InlineKeyboardButton(
+                    render.forget_cancel_button(),
+                    callback_data=ConfirmForget(confirmed=False).pack(),
+                ),
             ]
         ]
     )
@@ -31,12 +35,11 @@ async def forget(update: Update, context: TutorContext) -> None:
 
 
 async def confirm(update: Update, context: TutorContext) -> None:
-    press = pressed(update)
+    press = await press_of(update, context, ConfirmForget)
     if press is None:
-        await expired(update, context)
         return
-    query, _, data = press
-    if data.endswith(":yes"):
+    query = press.query
+    if press.data.confirmed:
         if not await edit_pressed_message(query, render.forget_done()):
             return
         await context.storage.users.delete(query.from_user.id)
@@ -50,5 +53,5 @@ async def confirm(update: Update, context: TutorContext) -> None:
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
         CommandHandler("forget", forget),
-        CallbackQueryHandler(confirm, pattern=rf"^{FORGET}:(yes|no)$"),
+        CallbackQueryHandler(confirm, pattern=ConfirmForget.pattern()),
     ]

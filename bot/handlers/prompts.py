@@ -8,16 +8,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import render
 from bot.content.models import PromptItem
 from bot.domain.memory import grade_explain_prompt
-from bot.handlers.buttons import (
-    concepts_button,
-    edit_once,
-    edit_pressed_message,
-    expired,
-    pressed,
-)
+from bot.handlers.buttons import edit_once, edit_pressed_message
+from bot.handlers.callbacks import FinishPrompt, TickConcept, press_of
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
-from bot.handlers.delivery import PROMPT_DONE, PROMPT_TOGGLE, prompt_keyboard, send_prompt
+from bot.handlers.delivery import prompt_keyboard, send_prompt
 from bot.handlers.study import choose_for, continue_session, record_self_graded
 
 PURPOSE_PROMPT = "prompt"
@@ -39,26 +34,22 @@ async def prompt(update: Update, context: TutorContext) -> None:
 
 
 async def toggle_concept(update: Update, context: TutorContext) -> None:
-    press = pressed(update)
-    parsed = concepts_button(press[2], PROMPT_TOGGLE, context.bank) if press else None
-    if press is None or parsed is None:
-        await expired(update, context)
+    press = await press_of(update, context, TickConcept)
+    if press is None:
         return
-    query = press[0]
-    item, ticked = parsed.prompt, parsed.ticked
+    query = press.query
+    item, ticked = press.data.prompt, press.data.ticked
     text = render.prompt_question(item, ticked)
     if await edit_pressed_message(query, text, prompt_keyboard(item, ticked)):
         await query.answer()
 
 
 async def finish_prompt(update: Update, context: TutorContext) -> None:
-    press = pressed(update)
-    parsed = concepts_button(press[2], PROMPT_DONE, context.bank) if press else None
-    if press is None or parsed is None:
-        await expired(update, context)
+    press = await press_of(update, context, FinishPrompt)
+    if press is None:
         return
-    query, message, _ = press
-    item, ticked = parsed.prompt, parsed.ticked
+    query, message = press.query, press.message
+    item, ticked = press.data.prompt, press.data.ticked
     user = await learner(update, context)
     # As for cards: the edit guards against a double tap, a retry carries on where it stopped.
     progress = await edit_once(context, update, query, render.prompt_result(item, ticked))
@@ -82,6 +73,6 @@ async def finish_prompt(update: Update, context: TutorContext) -> None:
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
         CommandHandler("prompt", prompt),
-        CallbackQueryHandler(toggle_concept, pattern=rf"^{PROMPT_TOGGLE}:"),
-        CallbackQueryHandler(finish_prompt, pattern=rf"^{PROMPT_DONE}:"),
+        CallbackQueryHandler(toggle_concept, pattern=TickConcept.pattern()),
+        CallbackQueryHandler(finish_prompt, pattern=FinishPrompt.pattern()),
     ]

@@ -19,10 +19,10 @@ from bot.content.models import McqItem
 from bot.domain.memory import grade_quiz_answer, is_leech
 from bot.domain.scoring import challenge_points
 from bot.failures import NotYet
-from bot.handlers.buttons import expired, pressed
+from bot.handlers.callbacks import QuizNext, press_of
 from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
 from bot.handlers.context import TutorContext
-from bot.handlers.delivery import QUIZ_NEXT, after_answer_keyboard, reply_html, send_quiz_poll
+from bot.handlers.delivery import after_answer_keyboard, reply_html, send_quiz_poll
 from bot.handlers.study import (
     choose_for,
     continue_session,
@@ -52,12 +52,10 @@ async def quiz(update: Update, context: TutorContext) -> None:
 
 
 async def next_question(update: Update, context: TutorContext) -> None:
-    press = pressed(update)
+    press = await press_of(update, context, QuizNext)
     if press is None:
-        await expired(update, context)
         return
-    query = press[0]
-    await query.answer()
+    await press.query.answer()
     # The button stays: removing it cost a paced send per question and told nobody anything.
     user = await learner(update, context)
     await send_next_question(
@@ -261,7 +259,7 @@ async def follow_up(
             sent.chat_id,
             render.answer_feedback(correct, item),
             parse_mode="HTML",
-            reply_markup=after_answer_keyboard(item.id),
+            reply_markup=after_answer_keyboard(item),
         )
     elif sent.session_id is not None and private:
         session = await context.storage.sessions.get(sent.session_id)
@@ -302,7 +300,7 @@ def _follow_up_owed(
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
         CommandHandler("quiz", quiz),
-        CallbackQueryHandler(next_question, pattern=rf"^{QUIZ_NEXT}$"),
+        CallbackQueryHandler(next_question, pattern=QuizNext.pattern()),
         PollAnswerHandler(poll_answer),
         PollHandler(poll_state),
     ]

@@ -6,10 +6,11 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
+from bot.handlers.callbacks import ReviewDue
 from bot.handlers.common import active_deck, learner
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html
-from bot.handlers.due_extras import REVIEW_DUE, due_cards_and_prompts, next_prompt_for
+from bot.handlers.due_extras import due_cards_and_prompts, next_prompt_for
 from bot.handlers.study import SESSION_REVIEW, continue_session
 
 
@@ -37,4 +38,4 @@ async def review_due(update: Update, context: TutorContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
-    return [CallbackQueryHandler(review_due, pattern=rf"^{REVIEW_DUE}$")]
+    return [CallbackQueryHandler(review_due, pattern=ReviewDue.pattern())]

@@ -6,7 +6,7 @@ from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import i18n, render
-from bot.handlers.buttons import expired
+from bot.handlers.callbacks import expired
 from bot.handlers.common import active_deck, bot_commands, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.reminders import enable_default_daily

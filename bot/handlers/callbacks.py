@@ -1,0 +1,228 @@
+"""Every kind of button the bot makes, as one typed class: prefix, packing, unpacking and the
+handler's pattern live together (in the spirit of aiogram's `CallbackData`).
+
+`callback_data` is at most 64 bytes: a two-letter prefix and a few `:`-separated fields (item
+ids are at most 40 characters by the deck schema). The formats are those buttons already sent
+carry, so a button in an old message keeps working.
+
+`press_of` is the one place a press is checked before any handler trusts it. Telegram only
+reports presses of buttons the bot made, but an update can still be stale (the same button
+pressed twice before the first press removed it), name an item the content bank no longer has,
+or be forged. Each of those gets the same quiet answer, "This button has expired.".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar, Generic, Self, TypeVar
+
+from telegram import CallbackQuery, Message, Update
+
+from bot import render
+from bot.content.models import CardItem, ContentBank, Deck, McqItem, PromptItem
+from bot.domain.inputs import ascii_int
+from bot.domain.memory import Grade
+from bot.handlers.context import TutorContext
+
+Item = McqItem | CardItem | PromptItem
+
+
+class CallbackData:
+    """One kind of button. Subclasses set `prefix` and `fields` (how many) and implement
+    `pack` and `_unpack` (the fields, each non-empty, to a value; None if they name nothing)."""
+
+    prefix: ClassVar[str]
+    fields: ClassVar[int] = 0
+
+    def pack(self) -> str:
+        return self.prefix
+
+    @classmethod
+    def pattern(cls) -> re.Pattern[str]:
+        """For `CallbackQueryHandler(pattern=…)`: this prefix, nothing else."""
+        return re.compile(rf"^{re.escape(cls.prefix)}(:|$)")
+
+    @classmethod
+    def unpack(cls, data: str, bank: ContentBank) -> Self | None:
+        head, _, rest = data.partition(":")
+        if head != cls.prefix:
+            return None
+        if cls.fields == 0:
+            return cls._unpack([], bank) if not rest and ":" not in data else None
+        parts = rest.split(":", cls.fields - 1)
+        if len(parts) != cls.fields or not all(parts):
+            return None
+        return cls._unpack(parts, bank)
+
+    @classmethod
+    def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
+        return cls()
+
+
+@dataclass(frozen=True)
+class QuizNext(CallbackData):
+    """Next question (under a /quiz answer's feedback)."""
+
+    prefix: ClassVar[str] = "qn"
+
+
+@dataclass(frozen=True)
+class ReviewDue(CallbackData):
+    """Review the flashcards and prompts due (under the daily summary)."""
+
+    prefix: ClassVar[str] = "rv"
+
+
+@dataclass(frozen=True)
+class ExplainItem(CallbackData):
+    prefix: ClassVar[str] = "ex"
+    fields: ClassVar[int] = 1
+    item: Item
+
+    def pack(self) -> str:
+        return f"{self.prefix}:{self.item.id}"
+
+    @classmethod
+    def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
+        item = bank.item(parts[0])
+        return cls(item) if item is not None else None
+
+
+@dataclass(frozen=True)
+class ShowCard(CallbackData):
+    """Turn a flashcard over."""
+
+    prefix: ClassVar[str] = "cs"
+    fields: ClassVar[int] = 1
+    card: CardItem
+
+    def pack(self) -> str:
+        return f"{self.prefix}:{self.card.id}"
+
+    @classmethod
+    def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
+        card = bank.item(parts[0])
+        return cls(card) if isinstance(card, CardItem) else None
+
+
+@dataclass(frozen=True)
+class GradeCard(CallbackData):
+    prefix: ClassVar[str] = "cg"
+    fields: ClassVar[int] = 2
+    grade: Grade
+    card: CardItem
+
+    def pack(self) -> str:
+        return f"{self.prefix}:{self.grade.value}:{self.card.id}"
+
+    @classmethod
+    def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
+        if parts[0] not in {grade.value for grade in Grade}:
+            return None
+        card = bank.item(parts[1])
+        return cls(Grade(parts[0]), card) if isinstance(card, CardItem) else None
+
+
+@dataclass(frozen=True)
+class _Concepts(CallbackData):
+    """`prefix:<mask>:<prompt id>`: which key concepts are ticked, as an ASCII bit mask."""
+
+    fields: ClassVar[int] = 2
+    prompt: PromptItem
+    ticked: tuple[bool, ...]
+
+    def pack(self) -> str:
+        mask = sum(1 << index for index, hit in enumerate(self.ticked) if hit)
+        return f"{self.prefix}:{mask}:{self.prompt.id}"
+
+    @classmethod
+    def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
+        mask, prompt = ascii_int(parts[0]), bank.item(parts[1])
+        if mask is None or not isinstance(prompt, PromptItem):
+            return None
+        count = len(prompt.key_concepts)
+        if mask >= 1 << count:
+            return None
+        return cls(prompt, tuple(bool(mask >> index & 1) for index in range(count)))
+
+
+@dataclass(frozen=True)
+class TickConcept(_Concepts):
+    """Tick or untick one concept: carries the ticks as they are after the press."""
+
+    prefix: ClassVar[str] = "pt"
+
+
+@dataclass(frozen=True)
+class FinishPrompt(_Concepts):
+    prefix: ClassVar[str] = "pd"
+
+
+@dataclass(frozen=True)
+class ChooseDeck(CallbackData):
+    prefix: ClassVar[str] = "dk"
+    fields: ClassVar[int] = 1
+    deck: Deck
+
+    def pack(self) -> str:
+        return f"{self.prefix}:{self.deck.id}"
+
+    @classmethod
+    def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
+        deck = bank.deck(parts[0])
+        return cls(deck) if deck is not None else None
+
+
+@dataclass(frozen=True)
+class ConfirmForget(CallbackData):
+    prefix: ClassVar[str] = "fg"
+    fields: ClassVar[int] = 1
+    confirmed: bool
+
+    def pack(self) -> str:
+        return f"{self.prefix}:{'yes' if self.confirmed else 'no'}"
+
+    @classmethod
+    def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
+        return cls(parts[0] == "yes") if parts[0] in {"yes", "no"} else None
+
+
+_Data = TypeVar("_Data", bound=CallbackData)
+
+
+@dataclass(frozen=True)
+class Press(Generic[_Data]):
+    query: CallbackQuery
+    message: Message
+    data: _Data
+
+
+def pressed(update: Update) -> tuple[CallbackQuery, Message, str] | None:
+    """The query, its message and its data when the press is one Telegram could report:
+    the message is still accessible and still carries a button with exactly this data."""
+    query = update.callback_query
+    if query is None or query.data is None or not isinstance(query.message, Message):
+        return None
+    markup = query.message.reply_markup
+    buttons = markup.inline_keyboard if markup else ()
+    if not any(button.callback_data == query.data for row in buttons for button in row):
+        return None
+    return query, query.message, query.data
+
+
+async def press_of(update: Update, context: TutorContext, kind: type[_Data]) -> Press[_Data] | None:
+    """The press, its message and its unpacked data; None (the press answered as expired)
+    when it is stale, forged, or names what the content bank no longer has."""
+    raw = pressed(update)
+    data = kind.unpack(raw[2], context.bank) if raw else None
+    if raw is None or data is None:
+        await expired(update, context)
+        return None
+    return Press(raw[0], raw[1], data)
+
+
+async def expired(update: Update, context: TutorContext) -> None:
+    """Answer a press nothing else took, or one that failed validation, quietly."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(render.button_expired())
