@@ -18,6 +18,7 @@ from bot.flows.services import Services
 from bot.handlers import (
     cards,
     challenge,
+    chat_rules,
     common,
     decks,
     exam,
@@ -137,6 +138,7 @@ def build_application(
         language,
     ):
         application.add_handlers(module.handlers())
+    application.add_handlers(chat_rules.wrong_chat_handlers())
     # Before every other handler: the language this update is answered in.
     application.add_handler(language.language_handler(), group=language.BEFORE_ALL_HANDLERS)
     application.add_handler(language.remember_language_handler(), group=language.AFTER_ALL_HANDLERS)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
 from bot.content.models import CardItem
 from bot.domain.memory import Grade
 from bot.handlers.buttons import edit_once, edit_pressed_message
 from bot.handlers.callbacks import GradeCard, ShowCard, press_of
-from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
+from bot.handlers.chat_rules import private_command
+from bot.handlers.common import deck_from_args, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import card_grade_keyboard, send_card
 from bot.handlers.study import choose_for, continue_session, record_self_graded
@@ -19,8 +20,6 @@ PURPOSE_CARDS = "cards"
 
 
 async def cards(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "cards"):
-        return
     user = await learner(update, context)
     deck = await deck_from_args(update, context, user)
     if deck is None:
@@ -79,7 +78,7 @@ async def grade_card(update: Update, context: TutorContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
-        CommandHandler("cards", cards),
+        private_command("cards", cards),
         CallbackQueryHandler(show_answer, pattern=ShowCard.pattern()),
         CallbackQueryHandler(grade_card, pattern=GradeCard.pattern()),
     ]

@@ -14,14 +14,15 @@ from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import BaseHandler, CommandHandler, JobQueue
+from telegram.ext import BaseHandler, JobQueue
 
 from bot import render
 from bot.content.models import McqItem
 from bot.domain.inputs import ascii_int
 from bot.domain.scoring import rank_tallies, week_start
 from bot.failures import is_transient
-from bot.handlers.common import is_group_admin, refuse_outside_group, reply
+from bot.handlers.chat_rules import group_command
+from bot.handlers.common import is_group_admin, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
 from bot.handlers.language import in_group_language
@@ -68,8 +69,6 @@ def _parse_args(args: list[str]) -> tuple[int, int, str | None] | None:
 async def challenge(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
-        return
-    if await refuse_outside_group(update, "challenge"):
         return
     parsed = _parse_args(context.args or [])
     if parsed is None:
@@ -217,8 +216,6 @@ async def stop_challenge(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    if await refuse_outside_group(update, "stopchallenge"):
-        return
     round_ = await context.storage.challenges.running_in(chat.id)
     if round_ is None:
         await reply(update, render.no_running_challenge())
@@ -232,8 +229,6 @@ async def stop_challenge(update: Update, context: TutorContext) -> None:
 async def leaderboard(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
-        return
-    if await refuse_outside_group(update, "leaderboard"):
         return
     now = context.clock.now()
     challenges = context.storage.challenges
@@ -285,7 +280,7 @@ async def group_item_to_explain(update: Update, context: TutorContext) -> str | 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
-        CommandHandler("challenge", challenge),
-        CommandHandler("stopchallenge", stop_challenge),
-        CommandHandler("leaderboard", leaderboard),
+        group_command("challenge", challenge),
+        group_command("stopchallenge", stop_challenge),
+        group_command("leaderboard", leaderboard),
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import BotCommand, ChatMember, Update
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatType
 
 from bot import render
 from bot.content.models import Deck
@@ -50,25 +50,6 @@ async def deck_from_args(update: Update, context: TutorContext, user: User) -> D
 
 def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
-
-
-async def refuse_outside_private(update: Update, context: TutorContext, command: str) -> bool:
-    """True (and a hint sent) when a private-only command is used in a group."""
-    if is_private(update):
-        return False
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(
-            render.private_only(command), parse_mode=ParseMode.HTML
-        )
-    return True
-
-
-async def refuse_outside_group(update: Update, command: str) -> bool:
-    """True (and a hint sent) when a group-only command is used in a private chat."""
-    if not is_private(update):
-        return False
-    await reply(update, render.group_only(command))
-    return True
 
 
 def bot_commands() -> list[BotCommand]:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
 from bot.handlers.buttons import edit_pressed_message
 from bot.handlers.callbacks import ChooseDeck, press_of
-from bot.handlers.common import active_deck, learner, refuse_outside_private
+from bot.handlers.chat_rules import private_command
+from bot.handlers.common import active_deck, learner
 from bot.handlers.context import TutorContext
 
 
 async def decks(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "decks"):
-        return
     user = await learner(update, context)
     seen = await context.storage.answers.totals_by_item(user.user_id)
     progress = {
@@ -44,6 +43,6 @@ async def choose_deck(update: Update, context: TutorContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
-        CommandHandler("decks", decks),
+        private_command("decks", decks),
         CallbackQueryHandler(choose_deck, pattern=ChooseDeck.pattern()),
     ]

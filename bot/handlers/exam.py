@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler
 
 from bot import render
 from bot.domain.exam import pick_exam
-from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
+from bot.handlers.chat_rules import private_command
+from bot.handlers.common import deck_from_args, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.study import SESSION_TEST, continue_session
 
 
 async def test_command(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "test"):
-        return
     user = await learner(update, context)
     deck = await deck_from_args(update, context, user)
     if deck is None:
@@ -31,4 +30,4 @@ async def test_command(update: Update, context: TutorContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
-    return [CommandHandler("test", test_command)]
+    return [private_command("test", test_command)]

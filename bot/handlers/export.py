@@ -6,11 +6,12 @@ import asyncio
 
 from telegram import Update
 from telegram.constants import FileSizeLimit
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler
 
 from bot import render
 from bot.export import CsvDocuments
-from bot.handlers.common import learner, refuse_outside_private, reply
+from bot.handlers.chat_rules import private_command
+from bot.handlers.common import learner, reply
 from bot.handlers.context import TutorContext
 
 # What a bot may upload as one document.
@@ -18,8 +19,6 @@ DOCUMENT_LIMIT = int(FileSizeLimit.FILESIZE_UPLOAD)
 
 
 async def export(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "export"):
-        return
     message = update.effective_message
     if message is None:
         return
@@ -46,4 +45,4 @@ async def export(update: Update, context: TutorContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
-    return [CommandHandler("export", export)]
+    return [private_command("export", export)]

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
 from bot.handlers.buttons import edit_pressed_message
 from bot.handlers.callbacks import ConfirmForget, press_of
-from bot.handlers.common import refuse_outside_private
+from bot.handlers.chat_rules import private_command
 from bot.handlers.context import TutorContext
 
 
 async def forget(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "forget"):
-        return
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -52,6 +50,6 @@ async def confirm(update: Update, context: TutorContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
-        CommandHandler("forget", forget),
+        private_command("forget", forget),
         CallbackQueryHandler(confirm, pattern=ConfirmForget.pattern()),
     ]

@@ -6,20 +6,19 @@ import asyncio
 
 from telegram import Update
 from telegram.constants import ChatAction
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler
 
 from bot import charts, render
 from bot.content.models import CardItem
 from bot.domain.group_report import build_group_report
-from bot.handlers.common import is_group_admin, refuse_outside_group, reply
+from bot.handlers.chat_rules import group_command
+from bot.handlers.common import is_group_admin, reply
 from bot.handlers.context import TutorContext
 
 
 async def groupstats(update: Update, context: TutorContext) -> None:
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None or user is None or message is None:
-        return
-    if await refuse_outside_group(update, "groupstats"):
         return
     if not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.groupstats_refused())
@@ -52,4 +51,4 @@ async def groupstats(update: Update, context: TutorContext) -> None:
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
-    return [CommandHandler("groupstats", groupstats)]
+    return [group_command("groupstats", groupstats)]

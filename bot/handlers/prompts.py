@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
 from bot.content.models import PromptItem
 from bot.domain.memory import grade_explain_prompt
 from bot.handlers.buttons import edit_once, edit_pressed_message
 from bot.handlers.callbacks import FinishPrompt, TickConcept, press_of
-from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
+from bot.handlers.chat_rules import private_command
+from bot.handlers.common import deck_from_args, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import prompt_keyboard, send_prompt
 from bot.handlers.study import choose_for, continue_session, record_self_graded
@@ -19,8 +20,6 @@ PURPOSE_PROMPT = "prompt"
 
 
 async def prompt(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "prompt"):
-        return
     user = await learner(update, context)
     deck = await deck_from_args(update, context, user)
     if deck is None:
@@ -72,7 +71,7 @@ async def finish_prompt(update: Update, context: TutorContext) -> None:
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
-        CommandHandler("prompt", prompt),
+        private_command("prompt", prompt),
         CallbackQueryHandler(toggle_concept, pattern=TickConcept.pattern()),
         CallbackQueryHandler(finish_prompt, pattern=FinishPrompt.pattern()),
     ]

@@ -9,7 +9,6 @@ from telegram import Poll, PollAnswer, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     PollAnswerHandler,
     PollHandler,
 )
@@ -20,7 +19,8 @@ from bot.domain.memory import grade_quiz_answer, is_leech
 from bot.domain.scoring import challenge_points
 from bot.failures import NotYet
 from bot.handlers.callbacks import QuizNext, press_of
-from bot.handlers.common import deck_from_args, learner, refuse_outside_private, reply
+from bot.handlers.chat_rules import private_command
+from bot.handlers.common import deck_from_args, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import after_answer_keyboard, reply_html, send_quiz_poll
 from bot.handlers.study import (
@@ -40,8 +40,6 @@ FOLLOW_UP_OWED = "follow_up_owed"
 
 
 async def quiz(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "quiz"):
-        return
     user = await learner(update, context)
     deck = await deck_from_args(update, context, user)
     if deck is None:
@@ -299,7 +297,7 @@ def _follow_up_owed(
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
-        CommandHandler("quiz", quiz),
+        private_command("quiz", quiz),
         CallbackQueryHandler(next_question, pattern=QuizNext.pattern()),
         PollAnswerHandler(poll_answer),
         PollHandler(poll_state),

@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import BaseHandler, CommandHandler, JobQueue
+from telegram.ext import BaseHandler, JobQueue
 
 from bot import i18n, render
 from bot.domain.daily import (
@@ -37,7 +37,8 @@ from bot.domain.timezones import (
     parse_timezone,
 )
 from bot.failures import is_transient
-from bot.handlers.common import active_deck, learner, refuse_outside_private, reply
+from bot.handlers.chat_rules import private_command
+from bot.handlers.common import active_deck, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.language import learner_language
 from bot.handlers.study import SESSION_DAILY, continue_session
@@ -266,8 +267,6 @@ def _describe(user: User, now: datetime) -> str:
 
 
 async def daily(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "daily"):
-        return
     user = await learner(update, context)
     args = context.args or []
     storage = context.storage
@@ -296,8 +295,6 @@ async def daily(update: Update, context: TutorContext) -> None:
 
 
 async def timezone_command(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "timezone"):
-        return
     user = await learner(update, context)
     if len(context.args or []) != 1:
         await reply(update, render.timezone_current(user.timezone))
@@ -318,8 +315,6 @@ async def timezone_command(update: Update, context: TutorContext) -> None:
 
 
 async def retention(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "retention"):
-        return
     user = await learner(update, context)
     if not context.args:
         await reply(update, render.retention_current(user.desired_retention))
@@ -346,7 +341,7 @@ async def enable_default_daily(context: TutorContext, user: User) -> User:
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     return [
-        CommandHandler("daily", daily),
-        CommandHandler("timezone", timezone_command),
-        CommandHandler("retention", retention),
+        private_command("daily", daily),
+        private_command("timezone", timezone_command),
+        private_command("retention", retention),
     ]

@@ -8,13 +8,14 @@ from datetime import datetime
 
 from telegram import Update
 from telegram.constants import ChatAction
-from telegram.ext import BaseHandler, CommandHandler
+from telegram.ext import BaseHandler
 
 from bot import charts, render
 from bot.content.models import ContentBank, McqItem
 from bot.domain.progress import DeckItems, ProgressReport, build_progress
 from bot.domain.timezones import parse_timezone
-from bot.handlers.common import learner, refuse_outside_private, reply
+from bot.handlers.chat_rules import private_command
+from bot.handlers.common import learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.study import STREAK_LOOKBACK
 from bot.storage import Storage
@@ -39,8 +40,6 @@ async def progress_report(
 
 
 async def stats(update: Update, context: TutorContext) -> None:
-    if await refuse_outside_private(update, context, "stats"):
-        return
     args = [arg.lower() for arg in context.args or []]
     if args not in ([], ["text"]):
         await reply(update, render.stats_usage())
@@ -104,4 +103,4 @@ async def stats_text(context: TutorContext, user: User, report: ProgressReport) 
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
-    return [CommandHandler("stats", stats)]
+    return [private_command("stats", stats)]

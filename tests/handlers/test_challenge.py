@@ -11,6 +11,7 @@ import pytest
 from bot.app import build_application
 from bot.flows.services import Services
 from bot.handlers.challenge import advance_round, job_name, resume_rounds
+from bot.handlers.chat_rules import GROUP_COMMANDS, PRIVATE_COMMANDS
 from bot.handlers.context import TutorContext
 from bot.storage import Storage
 from tests.conftest import Harness
@@ -173,8 +174,10 @@ async def test_leaderboard_week_and_all_time_without_leaks(harness: Harness) -> 
 
 async def test_private_only_commands_in_a_group_get_a_hint(harness: Harness) -> None:
     ann = harness.user(1, "Ann")
-    for command in ("/daily 08:00", "/forget", "/cards", "/quiz", "/stats"):
+    for command in ("/daily 08:00", *(f"/{name}" for name in PRIVATE_COMMANDS)):
+        sent_before = len(group_texts(harness))
         await harness.command(ann, command, chat=GROUP)
+        assert len(group_texts(harness)) == sent_before + 1, command
         assert "private chat" in group_texts(harness)[-1], command
 
 
@@ -197,7 +200,7 @@ async def test_bot_added_to_group_introduces_itself(harness: Harness) -> None:
 
 async def test_group_commands_in_a_private_chat_get_a_hint(harness: Harness) -> None:
     ann = harness.user(1, "Ann")
-    for command in ("/challenge", "/stopchallenge", "/leaderboard"):
+    for command in (f"/{name}" for name in GROUP_COMMANDS):
         await harness.command(ann, command)
         assert "works in a group" in harness.api.texts(1)[-1], command
     assert harness.api.of("sendPoll") == []
