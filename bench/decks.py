@@ -33,7 +33,8 @@ from bot.config import Settings  # noqa: E402
 from bot.content.importers import build_deck, dump_deck, parse  # noqa: E402
 from bot.content.loader import load_bank  # noqa: E402
 from bot.domain.clock import SystemClock  # noqa: E402
-from bot.handlers.context import Services  # noqa: E402
+from bot.domain.progress import DeckLine  # noqa: E402
+from bot.flows.services import Services  # noqa: E402
 from bot.handlers.reload import reload_bank  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 
@@ -113,7 +114,7 @@ def bench_render(repeat: int) -> None:
     def messages() -> None:
         render.welcome("Ada", deck, "09:00", "Europe/Berlin")
         render.deck_list(bank.decks, {}, deck.id)
-        render.stats(10, 7, 5, 40, [render.DeckLine("T", 10, 7, 5, 20)], streak=3)
+        render.stats(10, 7, 5, 40, [DeckLine("T", 10, 7, 5, 20)], streak=3)
         render.daily_summary(4, 5, 2)
 
     def timed(language: str) -> float:

@@ -21,7 +21,7 @@ from bot import i18n, render
 from bot.content.models import ContentBank, Deck
 from bot.domain.exam import score_exam
 from bot.domain.group_report import GroupReport, Member, QuestionLine
-from bot.domain.progress import DeckMastery, Headline, ProgressReport, WeekAccuracy
+from bot.domain.progress import DeckLine, DeckMastery, Headline, ProgressReport, WeekAccuracy
 from bot.domain.scoring import Standing
 from tests.fakes.html_check import parse_html, utf16_len
 
@@ -185,7 +185,7 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "exam_intro": lambda: render.exam_intro(deck, 10),
         "exam_result": lambda: render.exam_result(deck, exam),
         "stats": lambda: (
-            render.stats(10, 7, 5, 40, [render.DeckLine("<T>", 10, 7, 5, 20)], streak=2)
+            render.stats(10, 7, 5, 40, [DeckLine("<T>", 10, 7, 5, 20)], streak=2)
             + render.stats(0, 0, 0, 40, [], 0)
         ),
         "forget_confirm": render.forget_confirm,

@@ -34,6 +34,17 @@ class DeckItems:
 
 
 @dataclass(frozen=True)
+class DeckLine:
+    """One deck's line in /stats text: answers given, right, items seen of all."""
+
+    title: str
+    answers: int
+    correct: int
+    seen: int
+    total: int
+
+
+@dataclass(frozen=True)
 class DeckMastery:
     title: str
     mastered: int

@@ -8,15 +8,15 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import render
 from bot.content.models import CardItem
 from bot.domain.memory import Grade
+from bot.domain.purpose import Purpose
+from bot.flows.quiz import choose_for
 from bot.handlers.buttons import edit_once, edit_pressed_message
 from bot.handlers.callbacks import GradeCard, ShowCard, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import card_grade_keyboard, send_card
-from bot.handlers.study import choose_for, continue_session, record_self_graded
-
-PURPOSE_CARDS = "cards"
+from bot.handlers.sessions import continue_session, record_self_graded
 
 
 async def cards(update: Update, context: TutorContext) -> None:
@@ -26,7 +26,15 @@ async def cards(update: Update, context: TutorContext) -> None:
         return
     if context.args:
         await context.storage.users.set_active_deck(user.user_id, deck.id)
-    card = await choose_for(context, user, deck.id, (CardItem,))
+    card = await choose_for(
+        context.storage,
+        context.bank,
+        user,
+        deck.id,
+        (CardItem,),
+        context.clock.now(),
+        context.settings.new_items_per_day,
+    )
     if card is None:
         await reply(update, render.no_items(deck, "flashcards"))
         return
@@ -60,18 +68,26 @@ async def grade_card(update: Update, context: TutorContext) -> None:
     session = await record_self_graded(
         context,
         progress,
-        user=user,
+        user_id=user.user_id,
         item=card,
         chat_id=message.chat.id,
         message_id=message.message_id,
         correct=grade is not Grade.AGAIN,
         grade=grade,
-        purpose=PURPOSE_CARDS,
+        purpose=Purpose.CARDS,
     )
     if session is not None:
-        await continue_session(context, session, message.chat.id)
+        await continue_session(context, session.id, message.chat.id)
         return
-    next_card = await choose_for(context, user, context.bank.deck_of(card.id).id, (CardItem,))
+    next_card = await choose_for(
+        context.storage,
+        context.bank,
+        user,
+        context.bank.deck_of(card.id).id,
+        (CardItem,),
+        context.clock.now(),
+        context.settings.new_items_per_day,
+    )
     if isinstance(next_card, CardItem):
         await send_card(context, user.user_id, next_card)
 

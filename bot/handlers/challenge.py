@@ -19,6 +19,7 @@ from telegram.ext import BaseHandler, JobQueue
 from bot import render
 from bot.content.models import McqItem
 from bot.domain.inputs import ascii_int
+from bot.domain.purpose import Purpose
 from bot.domain.scoring import rank_tallies, week_start
 from bot.failures import is_transient
 from bot.handlers.chat_rules import group_command
@@ -31,7 +32,6 @@ from bot.storage.challenges import Challenge
 
 log = logging.getLogger(__name__)
 
-PURPOSE_CHALLENGE = "challenge"
 DEFAULT_QUESTIONS = 5
 DEFAULT_SECONDS = 20
 QUESTIONS_RANGE = (1, 20)
@@ -140,7 +140,7 @@ async def _advance(context: TutorContext, round_: Challenge) -> None:
             context,
             round_.chat_id,
             item,
-            purpose=PURPOSE_CHALLENGE,
+            purpose=Purpose.CHALLENGE,
             session_id=round_.id,
             open_period=round_.seconds,
         )

@@ -8,15 +8,15 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from bot import render
 from bot.content.models import PromptItem
 from bot.domain.memory import grade_explain_prompt
+from bot.domain.purpose import Purpose
+from bot.flows.quiz import choose_for
 from bot.handlers.buttons import edit_once, edit_pressed_message
 from bot.handlers.callbacks import FinishPrompt, TickConcept, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import prompt_keyboard, send_prompt
-from bot.handlers.study import choose_for, continue_session, record_self_graded
-
-PURPOSE_PROMPT = "prompt"
+from bot.handlers.sessions import continue_session, record_self_graded
 
 
 async def prompt(update: Update, context: TutorContext) -> None:
@@ -24,7 +24,15 @@ async def prompt(update: Update, context: TutorContext) -> None:
     deck = await deck_from_args(update, context, user)
     if deck is None:
         return
-    item = await choose_for(context, user, deck.id, (PromptItem,))
+    item = await choose_for(
+        context.storage,
+        context.bank,
+        user,
+        deck.id,
+        (PromptItem,),
+        context.clock.now(),
+        context.settings.new_items_per_day,
+    )
     if item is None:
         await reply(update, render.no_items(deck, "explain prompts"))
         return
@@ -57,16 +65,16 @@ async def finish_prompt(update: Update, context: TutorContext) -> None:
     session = await record_self_graded(
         context,
         progress,
-        user=user,
+        user_id=user.user_id,
         item=item,
         chat_id=message.chat.id,
         message_id=message.message_id,
         correct=sum(ticked) * 2 >= len(ticked),
         grade=grade_explain_prompt(sum(ticked), len(ticked)),
-        purpose=PURPOSE_PROMPT,
+        purpose=Purpose.PROMPT,
     )
     if session is not None:
-        await continue_session(context, session, message.chat.id)
+        await continue_session(context, session.id, message.chat.id)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

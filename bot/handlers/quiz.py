@@ -15,26 +15,19 @@ from telegram.ext import (
 
 from bot import render
 from bot.content.models import McqItem
-from bot.domain.memory import grade_quiz_answer, is_leech
-from bot.domain.scoring import challenge_points
+from bot.domain.purpose import Purpose
 from bot.failures import NotYet
+from bot.flows.quiz import Vote, choose_for, credit_vote
 from bot.handlers.callbacks import QuizNext, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import after_answer_keyboard, reply_html, send_quiz_poll
-from bot.handlers.study import (
-    choose_for,
-    continue_session,
-    record_answer,
-    record_ungradable_answer,
-)
+from bot.handlers.sessions import continue_session
 from bot.storage.records import SentPoll, User
 
 log = logging.getLogger(__name__)
 
-PURPOSE_QUIZ = "quiz"
-PURPOSE_CHALLENGE = "challenge"
 # chat_data key: (poll id, user id) of answers stored whose follow-up could not be sent.
 FOLLOW_UP_OWED = "follow_up_owed"
 
@@ -64,13 +57,21 @@ async def next_question(update: Update, context: TutorContext) -> None:
 async def send_next_question(
     update: Update, context: TutorContext, user: User, deck_id: str
 ) -> None:
-    item = await choose_for(context, user, deck_id, (McqItem,))
+    item = await choose_for(
+        context.storage,
+        context.bank,
+        user,
+        deck_id,
+        (McqItem,),
+        context.clock.now(),
+        context.settings.new_items_per_day,
+    )
     deck = context.bank.deck(deck_id) or context.bank.default_deck
     if item is None:
         await reply(update, render.no_items(deck, "questions"))
         return
     assert isinstance(item, McqItem)
-    await send_quiz_poll(context, user.user_id, item, purpose=PURPOSE_QUIZ)
+    await send_quiz_poll(context, user.user_id, item, purpose=Purpose.QUIZ)
 
 
 async def poll_answer(update: Update, context: TutorContext) -> None:
@@ -177,66 +178,28 @@ async def adopt_poll(
 async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPoll) -> None:
     """Record one vote on a poll we sent, then give feedback or move the session on."""
     assert answer.user is not None
-    # An item removed by a reload is still graded with the content the poll was sent with.
-    item = context.bank.item(sent.item_id) or context.services.retired_items.get(sent.item_id)
-    if any(not 0 <= option < len(sent.option_order) for option in answer.option_ids):
-        log.warning(
-            "poll %s: option ids %s out of range, answer from user %s ignored",
-            sent.poll_id,
-            list(answer.option_ids),
-            answer.user.id,
-        )
-        return
-    if not answer.option_ids:
-        return  # a retracted vote: the first answer already counted
-    chosen = sent.content_index(answer.option_ids[0])
-    seconds = max(0.0, (context.clock.now() - sent.sent_at).total_seconds())
-    if not isinstance(item, McqItem):
-        log.warning("poll %s refers to missing item %s", sent.poll_id, sent.item_id)
-        await record_ungradable_answer(
-            context,
-            answer.user.id,
-            sent,
-            chosen,
-            seconds,
-            learner=(answer.user.first_name, answer.user.username),
-        )
-        return
-    correct = chosen == item.correct_index
-    points = (
-        challenge_points(correct, seconds, sent.open_period)
-        if sent.context == PURPOSE_CHALLENGE and sent.open_period
-        else 0
+    services = context.services
+    credited = await credit_vote(
+        context.storage,
+        # An item removed by a reload is still graded with the content the poll was sent with.
+        lambda item_id: context.bank.item(item_id) or services.retired_items.get(item_id),
+        sent,
+        Vote(answer.user.id, answer.option_ids, (answer.user.first_name, answer.user.username)),
+        context.clock.now(),
+        context.settings.leech_lapses,
     )
-    stored = await record_answer(
-        context,
-        user_id=answer.user.id,
-        item=item,
-        chat_id=sent.chat_id,
-        correct=correct,
-        grade=lambda previous: grade_quiz_answer(correct, seconds, item.difficulty, previous),
-        purpose=sent.context,
-        poll_id=sent.poll_id,
-        chosen_option=chosen,
-        seconds=seconds,
-        session_id=sent.session_id,
-        points=points,
-        learner=(answer.user.first_name, answer.user.username),
-    )
+    if credited is None:
+        return
     key = (sent.poll_id, answer.user.id)
-    if stored is None and not _follow_up_owed(context, sent.chat_id, sent.poll_id, answer.user.id):
+    if not credited.newly_stored and not _follow_up_owed(
+        context, sent.chat_id, sent.poll_id, answer.user.id
+    ):
         return  # redelivered update: already handled
-    private = sent.chat_id == answer.user.id
     try:
         # A retry (nothing newly stored) owes only what follows; the notice is not repeated.
-        if (
-            stored is not None
-            and not correct
-            and private
-            and is_leech(stored, context.settings.leech_lapses)
-        ):
-            await send_worked_solution(context, sent.chat_id, item, stored.lapses)
-        await follow_up(context, private, sent, item, correct)
+        if credited.leech_lapses is not None:
+            await send_worked_solution(context, sent.chat_id, credited.item, credited.leech_lapses)
+        await follow_up(context, credited.private, sent, credited.item, credited.correct)
     except Exception:
         # The update is retried (Telegram 5xx, timeout) with the answer stored by then:
         # without this mark the retry would stop there, leaving the answer unacknowledged
@@ -252,7 +215,7 @@ async def follow_up(
     context: TutorContext, private: bool, sent: SentPoll, item: McqItem, correct: bool
 ) -> None:
     """What an answer leads to: feedback on a /quiz poll, a session's next item."""
-    if sent.context == PURPOSE_QUIZ:
+    if sent.context == Purpose.QUIZ:
         await context.bot.send_message(
             sent.chat_id,
             render.answer_feedback(correct, item),
@@ -260,9 +223,7 @@ async def follow_up(
             reply_markup=after_answer_keyboard(item),
         )
     elif sent.session_id is not None and private:
-        session = await context.storage.sessions.get(sent.session_id)
-        if session is not None:
-            await continue_session(context, session, sent.chat_id, answered=item.id)
+        await continue_session(context, sent.session_id, sent.chat_id, answered=item.id)
 
 
 async def send_worked_solution(

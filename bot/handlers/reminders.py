@@ -10,7 +10,7 @@ caught up at the next start within `CATCH_UP_WINDOW`.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import Update
@@ -21,15 +21,12 @@ from bot import i18n, render
 from bot.domain.daily import (
     DEFAULT_DAILY_TIME,
     InvalidDailyTimeError,
-    missed_prompt_today,
     next_prompt_at,
     parse_daily_time,
     parse_session_size,
-    pending_prompt_at,
 )
 from bot.domain.inputs import ascii_decimal
 from bot.domain.memory import validate_retention
-from bot.domain.planner import plan_daily
 from bot.domain.timezones import (
     InvalidUtcOffsetError,
     UnknownTimezoneError,
@@ -37,20 +34,17 @@ from bot.domain.timezones import (
     parse_timezone,
 )
 from bot.failures import is_transient
+from bot.flows import daily as daily_flow
+from bot.flows.daily import prompt_owed
 from bot.handlers.chat_rules import private_command
-from bot.handlers.common import active_deck, learner, reply
+from bot.handlers.common import learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.language import learner_language
-from bot.handlers.study import SESSION_DAILY, continue_session
-from bot.handlers.today import decks_of, studied_questions
+from bot.handlers.sessions import continue_session
 from bot.storage.daily import DailyDue
 from bot.storage.records import User
 
 log = logging.getLogger(__name__)
-
-RECENT_MISSES = timedelta(days=7)
-# A daily prompt that failed for a transient reason is tried again this much later.
-PROMPT_RETRY = timedelta(minutes=1)
 
 
 DAILY_TICK = "daily-tick"
@@ -60,15 +54,7 @@ TICK_SECONDS = 60
 
 
 async def schedule_daily(context: TutorContext, user: User) -> None:
-    """Store when the learner's next prompt is due (none when daily revision is off).
-
-    Called whenever /daily, /timezone or /start changes what that time is. The
-    minute tick finds it through an index, so there is no per-learner job to keep.
-    """
-    moment = None
-    if user.daily_time is not None:
-        moment = next_prompt_at(user.daily_time, parse_timezone(user.timezone), context.clock.now())
-    await context.storage.daily.set_next(user.user_id, moment)
+    await daily_flow.schedule(context.storage, user, context.clock.now())
 
 
 async def rebuild_daily_jobs(job_queue: JobQueue[Any], context: TutorContext) -> int:
@@ -78,21 +64,7 @@ async def rebuild_daily_jobs(job_queue: JobQueue[Any], context: TutorContext) ->
     here, once; every other learner costs nothing at start-up.
     """
     now = context.clock.now()
-    unscheduled = await context.storage.daily.unscheduled()
-    await context.storage.daily.set_many(
-        [
-            (
-                learner.user_id,
-                pending_prompt_at(
-                    learner.daily_time,
-                    parse_timezone(learner.timezone),
-                    now,
-                    learner.last_daily_date,
-                ),
-            )
-            for learner in unscheduled
-        ]
-    )
+    unscheduled = await daily_flow.schedule_unscheduled(context.storage, now)
     job_kwargs = {
         "id": DAILY_TICK,
         "replace_existing": True,
@@ -109,8 +81,8 @@ async def rebuild_daily_jobs(job_queue: JobQueue[Any], context: TutorContext) ->
         name=DAILY_TICK,
         job_kwargs=job_kwargs,
     )
-    log.info("daily tick scheduled; %d learners got their first prompt time", len(unscheduled))
-    return len(unscheduled)
+    log.info("daily tick scheduled; %d learners got their first prompt time", unscheduled)
+    return unscheduled
 
 
 async def daily_tick(context: TutorContext) -> int:
@@ -143,21 +115,10 @@ async def prompt_if_due(context: TutorContext, learner: DailyDue, tick_time: dat
     between leaves the learner due for the catch-up at the next start; `claim_daily`
     in SQLite still stops a second prompt on the same local day.
     """
-    zone = parse_timezone(learner.timezone)
-    following = None
-    owed = learner.active and missed_prompt_today(
-        learner.daily_time, zone, tick_time, learner.last_daily_date
-    )
-    if owed and not await prompt_learner(context, learner.user_id):
-        # Telegram or the database failed for a moment: due again at a later tick, as
-        # long as the catch-up window lasts (then `missed_prompt_today` says no).
-        following = context.clock.now() + PROMPT_RETRY
-    if learner.next_prompt_at is not None:
-        await context.storage.daily.advance(
-            learner.user_id,
-            learner.next_prompt_at,
-            following or next_prompt_at(learner.daily_time, zone, context.clock.now()),
-        )
+    retry = prompt_owed(learner, tick_time) and not await prompt_learner(context, learner.user_id)
+    # On a transient failure (Telegram or the database, for a moment): due again at a later
+    # tick, as long as the catch-up window lasts (then `prompt_owed` says no).
+    await daily_flow.move_on(context.storage, learner, context.clock.now(), retry=retry)
 
 
 async def prompt_learner(context: TutorContext, user_id: int) -> bool:
@@ -187,69 +148,36 @@ async def prompt_learner(context: TutorContext, user_id: int) -> bool:
 
 async def start_daily_session(context: TutorContext, user_id: int) -> bool:
     """Plan and open today's session; False when nothing was sent."""
-    user = await context.storage.users.get(user_id)
-    if user is None or not user.active or user.daily_time is None:
-        return False
-    zone = parse_timezone(user.timezone)
     now = context.clock.now()
-    local_now = now.astimezone(zone)
-    today = local_now.date().isoformat()
-    if not await context.storage.users.claim_daily(user_id, today):
-        return False  # today's prompt already went out
+    claim = await daily_flow.claim_today(context.storage, user_id, now)
+    if claim is None:
+        return False  # daily revision is off, or today's prompt already went out
     try:
-        return await _open_daily_session(context, user, now, zone)
+        plan = await daily_flow.plan_today(
+            context.storage,
+            context.bank,
+            claim.user,
+            now,
+            new_items_per_day=context.settings.new_items_per_day,
+            leech_lapses=context.settings.leech_lapses,
+        )
+        if plan is None:
+            return False
+        # The intro goes first: a learner who blocked the bot fails here, before a session
+        # opens.
+        await context.bot.send_message(
+            user_id,
+            render.daily_intro(
+                plan.decks, due=plan.due, missed=plan.missed, size=len(plan.item_ids)
+            ),
+            parse_mode="HTML",
+        )
+        session = await daily_flow.open_session(context.storage, claim, plan, now)
+        await continue_session(context, session.id, user_id)
     except Exception as error:
         if is_transient(error):
-            # Not sent (or not known to be): release the day, so the retry starts it again.
-            # A session opened meanwhile is closed; an answer to a poll of it that did
-            # arrive is still stored.
-            open_session = await context.storage.sessions.open_session(user_id, SESSION_DAILY)
-            if open_session is not None and open_session.started_at >= now:
-                await context.storage.sessions.finish(open_session.id, context.clock.now())
-            await context.storage.users.release_daily(user_id, today, user.last_daily_date)
+            await daily_flow.release_today(context.storage, claim, now, context.clock.now())
         raise
-
-
-async def _open_daily_session(
-    context: TutorContext, user: User, now: datetime, zone: tzinfo
-) -> bool:
-    user_id = user.user_id
-    local_now = now.astimezone(zone)
-    assert user.daily_time is not None
-    deck = active_deck(context, user)
-    memories = await context.storage.reviews.all_for(user_id)
-    start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
-    new_today = await context.storage.answers.new_items_since(user_id, start_of_day)
-    seen = studied_questions(context.bank, memories)
-    plan = plan_daily(
-        seen,
-        [question.id for question in deck.mcqs if question.id not in memories],
-        memories,
-        now,
-        next_prompt_at(user.daily_time, zone, now),
-        size=user.daily_size,
-        new_allowance=max(0, context.settings.new_items_per_day - new_today),
-        leech_lapses=context.settings.leech_lapses,
-    )
-    if not plan.item_ids:
-        log.info("learner %s: no questions seen and none new today", user_id)
-        return False
-    missed = await context.storage.answers.missed_since(user_id, now - RECENT_MISSES)
-    # The intro goes first: a learner who blocked the bot fails here, before a session opens.
-    await context.bot.send_message(
-        user_id,
-        render.daily_intro(
-            decks_of(context.bank, plan.item_ids),
-            due=plan.due,
-            missed=len(missed & set(seen)),
-            size=len(plan.item_ids),
-        ),
-        parse_mode="HTML",
-    )
-    session = await context.storage.sessions.start(
-        user_id, SESSION_DAILY, deck.id, plan.item_ids, now
-    )
-    await continue_session(context, session, user_id)
     return True
 
 

@@ -6,12 +6,12 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
+from bot.flows.sessions import start_review
 from bot.handlers.callbacks import ReviewDue
 from bot.handlers.common import active_deck, learner
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html
-from bot.handlers.due_extras import due_cards_and_prompts, next_prompt_for
-from bot.handlers.study import SESSION_REVIEW, continue_session
+from bot.handlers.sessions import continue_session
 
 
 async def review_due(update: Update, context: TutorContext) -> None:
@@ -21,20 +21,13 @@ async def review_due(update: Update, context: TutorContext) -> None:
     # One tap opens one session: the button goes with it.
     await query.edit_message_reply_markup(reply_markup=None)
     user = await learner(update, context)
-    now = context.clock.now()
-    memories = await context.storage.reviews.all_for(user.user_id)
-    due = due_cards_and_prompts(context.bank, memories, now, next_prompt_for(user, now))
-    if not due:
+    session = await start_review(
+        context.storage, context.bank, user, active_deck(context, user).id, context.clock.now()
+    )
+    if session is None:
         await reply_html(context, user.user_id, render.nothing_to_review())
         return
-    session = await context.storage.sessions.start(
-        user.user_id,
-        SESSION_REVIEW,
-        active_deck(context, user).id,
-        [item.id for item in due],
-        now,
-    )
-    await continue_session(context, session, user.user_id)
+    await continue_session(context, session.id, user.user_id)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -61,7 +61,6 @@ from bot.render.help import (
 )
 from bot.render.progress import (
     STATS_LEECHES_SHOWN,
-    DeckLine,
     export_caption,
     export_nothing_yet,
     forget_cancel_button,
@@ -117,7 +116,6 @@ __all__ = [
     "PROBLEM_LIMIT",
     "STATS_LEECHES_SHOWN",
     "CommandHelp",
-    "DeckLine",
     "answer_feedback",
     "bad_session_size",
     "bad_value",

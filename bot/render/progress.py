@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 
 from bot.content.models import McqItem
 from bot.domain.group_report import GroupReport
-from bot.domain.progress import Headline, ProgressReport
+from bot.domain.progress import DeckLine, Headline, ProgressReport
 from bot.i18n import _, ngettext
 from bot.render.base import (
     CAPTION_LIMIT,
@@ -17,15 +16,6 @@ from bot.render.base import (
     _share_text,
     shorten,
 )
-
-
-@dataclass(frozen=True)
-class DeckLine:
-    title: str
-    answers: int
-    correct: int
-    seen: int
-    total: int
 
 
 def stats(

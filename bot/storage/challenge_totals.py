@@ -13,11 +13,11 @@ from datetime import datetime
 
 import aiosqlite
 
+from bot.domain.purpose import Purpose
 from bot.domain.scoring import Standing, week_start
 from bot.storage.database import Database
 from bot.storage.records import NewAnswer
 
-CHALLENGE = "challenge"
 ALL_TIME = "all"
 
 _ADD = (
@@ -45,7 +45,7 @@ async def add_challenge_answers(db: aiosqlite.Connection, answers: Iterable[NewA
     rows = []
     item_rows = []
     for answer in answers:
-        if answer.context != CHALLENGE:
+        if answer.context != Purpose.CHALLENGE:
             continue
         values = (int(answer.correct), answer.points, answer.seconds or 0.0)
         rows.append((answer.chat_id, period_of(answer.answered_at), answer.user_id, *values))

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.memory import Grade
+from bot.flows.answers import record_answer
 from bot.handlers.context import TutorContext
 from bot.handlers.reminders import daily_tick, rebuild_daily_jobs
-from bot.handlers.study import record_answer
 from bot.storage.database import from_db_time
 from tests.conftest import Harness
 from tests.fakes.offline import fail_next_call
@@ -140,9 +140,9 @@ async def answer_item(
 ) -> None:
     item = harness.services.bank.item(item_id)
     assert item is not None
-    context = TutorContext(harness.app)
     await record_answer(
-        context,
+        harness.services.storage,
+        harness.clock.now(),
         user_id=user_id,
         item=item,
         chat_id=user_id,

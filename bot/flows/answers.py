@@ -1,0 +1,96 @@
+"""Recording an answer: the answer row and the memory state it leads to, in one write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.content.models import CardItem, McqItem, PromptItem
+from bot.domain.memory import Grade, MemoryState, review
+from bot.storage import Storage
+from bot.storage.answers import AnswerWrite
+from bot.storage.records import NewAnswer, SentPoll
+
+Item = McqItem | CardItem | PromptItem
+# (first name, username): registers the learner, or refreshes their names, in the same write.
+LearnerNames = tuple[str, str | None]
+
+
+async def record_answer(
+    storage: Storage,
+    now: datetime,
+    *,
+    user_id: int,
+    item: Item,
+    chat_id: int,
+    correct: bool,
+    grade: Grade | Callable[[MemoryState | None], Grade],
+    purpose: str,
+    poll_id: str | None = None,
+    chosen_option: int | None = None,
+    seconds: float | None = None,
+    session_id: int | None = None,
+    points: int = 0,
+    learner: LearnerNames | None = None,
+    message_id: int | None = None,
+) -> MemoryState | None:
+    """Store one answer and the memory state it leads to; None if it was a redelivery.
+
+    `grade` may depend on the learner's memory before this answer (a right answer just
+    after a miss may be a guess), so it can be a function of that memory: the writer calls
+    it inside the transaction, with the memory as stored.
+    """
+
+    def decide(previous: MemoryState | None, retention: float) -> tuple[str, MemoryState]:
+        chosen = grade if isinstance(grade, Grade) else grade(previous)
+        return chosen.value, review(previous, item.id, chosen, now, retention)
+
+    answer = NewAnswer(
+        user_id=user_id,
+        item_id=item.id,
+        chat_id=chat_id,
+        grade="",  # decided with the memory state, inside the write
+        correct=correct,
+        answered_at=now,
+        context=purpose,
+        poll_id=poll_id,
+        chosen_option=chosen_option,
+        seconds=seconds,
+        session_id=session_id,
+        points=points,
+        message_id=message_id,
+    )
+    recorded = await storage.answers.write(AnswerWrite(answer, decide, learner))
+    return recorded.memory if recorded.stored else None
+
+
+async def record_ungradable_answer(
+    storage: Storage,
+    now: datetime,
+    *,
+    user_id: int,
+    sent: SentPoll,
+    chosen: int,
+    seconds: float,
+    learner: LearnerNames | None = None,
+) -> bool:
+    """Keep an answer to a poll whose item this process no longer knows (removed from the
+    decks before a restart): the poll row gives the item id, the choice and the time, but
+    not which option was right, so it is stored as not correct and the memory is left alone."""
+    answer = NewAnswer(
+        user_id=user_id,
+        item_id=sent.item_id,
+        chat_id=sent.chat_id,
+        grade=Grade.AGAIN.value,
+        correct=False,
+        answered_at=now,
+        context=sent.context,
+        poll_id=sent.poll_id,
+        chosen_option=chosen,
+        seconds=seconds,
+        session_id=sent.session_id,
+    )
+    recorded = await storage.answers.write(
+        AnswerWrite(answer, lambda previous, retention: (Grade.AGAIN.value, None), learner)
+    )
+    return recorded.stored

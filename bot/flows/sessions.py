@@ -1,0 +1,165 @@
+"""Sessions (daily revision, /test, the review of cards and prompts due): what comes next,
+and what the learner is told at the end.
+
+A session's cursor moves with compare-and-set before its item is sent: two updates that both
+try to move it on send one item. The adapter sends what `next_step` returns and, when the
+send fails, gives the step back with `undo_step` so the retried update sends it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.content.models import CardItem, ContentBank, Deck, McqItem, PromptItem
+from bot.domain.exam import ExamResult, pick_exam, score_exam
+from bot.domain.purpose import SESSION_KINDS, Purpose
+from bot.flows.answers import Item
+from bot.flows.daily import due_cards_and_prompts, next_prompt_for
+from bot.flows.progress import streak_for
+from bot.storage import Storage
+from bot.storage.records import Session, User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendItem:
+    """Send `item` as the session's next step (the cursor has moved past it)."""
+
+    session: Session
+    item: Item
+
+
+@dataclass(frozen=True)
+class TestSummary:
+    deck: Deck
+    result: ExamResult
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    answered: int
+
+
+@dataclass(frozen=True)
+class DailySummary:
+    right: int
+    answered: int
+    streak: int
+    # Flashcards and prompts due by the next daily prompt, offered after the quiz.
+    extras: list[CardItem | PromptItem]
+
+
+Summary = TestSummary | ReviewSummary | DailySummary
+
+
+@dataclass(frozen=True)
+class Finished:
+    """Every item was sent and answered: the session is closed; tell the learner `summary`."""
+
+    session: Session
+    summary: Summary
+
+
+async def next_step(
+    storage: Storage,
+    bank: ContentBank,
+    session_id: int,
+    now: datetime,
+    *,
+    answered: str | None = None,
+) -> SendItem | Finished | None:
+    """The session's next item, or its summary once every item was sent and answered; None
+    when there is nothing to do (finished already, or another update moved it on).
+
+    `answered`: the item whose answer moves the session on. Only the item sent last does:
+    an answer to an earlier one (a poll sent twice because its first send timed out, and
+    credited late) must not skip the question now being sent.
+    """
+    current = await storage.sessions.get(session_id)
+    if current is None or current.finished_at is not None:
+        return None
+    if answered is not None and (
+        current.position == 0 or current.item_ids[current.position - 1] != answered
+    ):
+        return None
+    while (next_item_id := current.next_item_id) is not None:
+        if not await storage.sessions.advance(current.id, current.position):
+            return None  # a concurrent update already sent this one
+        item = bank.item(next_item_id)
+        if item is not None:
+            return SendItem(current, item)
+        # Removed from the content bank since the session was planned.
+        log.warning("session %s: item %s no longer exists, skipping", current.id, next_item_id)
+        refreshed = await storage.sessions.get(session_id)
+        if refreshed is None:
+            return None
+        current = refreshed
+    if not await storage.sessions.finish(current.id, now):
+        return None
+    return Finished(current, await _summary(storage, bank, current, now))
+
+
+async def undo_step(storage: Storage, step: SendItem | Finished) -> None:
+    """The step was not sent (or is not known to be): the retried update takes it again
+    instead of finding the cursor past it and the learner waiting forever."""
+    if isinstance(step, SendItem):
+        await storage.sessions.step_back(step.session.id, step.session.position + 1)
+    else:
+        await storage.sessions.reopen(step.session.id)
+
+
+async def _summary(storage: Storage, bank: ContentBank, session: Session, now: datetime) -> Summary:
+    answers = await storage.answers.for_session(session.user_id, session.id)
+    if session.kind == Purpose.TEST:
+        deck = bank.deck(session.deck_id) or bank.default_deck
+        questions = [
+            item for item_id in session.item_ids if isinstance(item := bank.item(item_id), McqItem)
+        ]
+        result = score_exam(questions, {answer.item_id: answer.correct for answer in answers})
+        return TestSummary(deck, result)
+    if session.kind == Purpose.REVIEW:
+        return ReviewSummary(len(answers))
+    user = await storage.users.get(session.user_id)
+    memories = await storage.reviews.all_for(session.user_id)
+    return DailySummary(
+        right=sum(1 for answer in answers if answer.correct),
+        answered=len(answers),
+        streak=await streak_for(storage, session.user_id, now),
+        extras=due_cards_and_prompts(bank, memories, now, next_prompt_for(user, now)),
+    )
+
+
+async def session_awaiting(storage: Storage, user_id: int, item_id: str) -> Session | None:
+    """The open session whose last sent item is `item_id` (a card or prompt answered in it)."""
+    for kind in SESSION_KINDS:
+        session = await storage.sessions.open_session(user_id, kind)
+        if session and session.position > 0 and session.item_ids[session.position - 1] == item_id:
+            return session
+    return None
+
+
+async def start_test(
+    storage: Storage, rng: random.Random, user_id: int, deck: Deck, now: datetime
+) -> Session | None:
+    """/test: ten questions of the deck, easy to hard; None when the deck has none."""
+    item_ids = pick_exam(deck.mcqs, rng)
+    if not item_ids:
+        return None
+    return await storage.sessions.start(user_id, Purpose.TEST, deck.id, item_ids, now)
+
+
+async def start_review(
+    storage: Storage, bank: ContentBank, user: User, deck_id: str, now: datetime
+) -> Session | None:
+    """The flashcards and prompts due, as one session; None when nothing is due."""
+    memories = await storage.reviews.all_for(user.user_id)
+    due = due_cards_and_prompts(bank, memories, now, next_prompt_for(user, now))
+    if not due:
+        return None
+    return await storage.sessions.start(
+        user.user_id, Purpose.REVIEW, deck_id, [item.id for item in due], now
+    )

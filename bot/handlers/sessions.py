@@ -1,0 +1,95 @@
+"""Sending a session's steps (daily revision, /test, the review of what is due) and its
+summary; recording a flashcard or prompt graded by a press, once."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import render
+from bot.content.models import CardItem, PromptItem
+from bot.domain.memory import Grade
+from bot.flows import sessions
+from bot.flows.answers import record_answer
+from bot.flows.sessions import DailySummary, Finished, ReviewSummary, Summary, TestSummary
+from bot.handlers.buttons import PressProgress
+from bot.handlers.callbacks import ReviewDue
+from bot.handlers.context import TutorContext
+from bot.handlers.delivery import reply_html, send_item
+from bot.storage.records import Session
+
+
+async def continue_session(
+    context: TutorContext, session_id: int, chat_id: int, *, answered: str | None = None
+) -> None:
+    """Send the session's next item, or its summary when every item was sent and answered.
+    A send that fails gives the step back, so the retried update sends it again."""
+    step = await sessions.next_step(
+        context.storage, context.bank, session_id, context.clock.now(), answered=answered
+    )
+    if step is None:
+        return
+    try:
+        if isinstance(step, Finished):
+            await _send_summary(context, chat_id, step.summary)
+        else:
+            await send_item(
+                context, chat_id, step.item, purpose=step.session.kind, session_id=step.session.id
+            )
+    except Exception:
+        await sessions.undo_step(context.storage, step)
+        raise
+
+
+async def _send_summary(context: TutorContext, chat_id: int, summary: Summary) -> None:
+    if isinstance(summary, TestSummary):
+        await reply_html(context, chat_id, render.exam_result(summary.deck, summary.result))
+    elif isinstance(summary, ReviewSummary):
+        await reply_html(context, chat_id, render.review_done(summary.answered))
+    else:
+        await reply_html(
+            context,
+            chat_id,
+            render.daily_summary(summary.right, summary.answered, summary.streak),
+            reply_markup=extras_keyboard(summary),
+        )
+
+
+def extras_keyboard(summary: DailySummary) -> InlineKeyboardMarkup | None:
+    if not summary.extras:
+        return None
+    cards = sum(1 for item in summary.extras if isinstance(item, CardItem))
+    label = render.due_extras_button(cards, len(summary.extras) - cards)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=ReviewDue().pack())]])
+
+
+async def record_self_graded(
+    context: TutorContext,
+    progress: PressProgress,
+    *,
+    user_id: int,
+    item: CardItem | PromptItem,
+    chat_id: int,
+    message_id: int,
+    correct: bool,
+    grade: Grade,
+    purpose: str,
+) -> Session | None:
+    """A flashcard or prompt graded by the learner's press, recorded once per message (a
+    retry of the press, or a second press replayed after a crash, stores nothing more); the
+    open session it belongs to, if any, to carry on with."""
+    session = await sessions.session_awaiting(context.storage, user_id, item.id)
+    if not progress.done("recorded"):
+        await record_answer(
+            context.storage,
+            context.clock.now(),
+            user_id=user_id,
+            item=item,
+            chat_id=chat_id,
+            correct=correct,
+            grade=grade,
+            purpose=session.kind if session else purpose,
+            session_id=session.id if session else None,
+            message_id=message_id,
+        )
+        progress.mark("recorded")
+    return session
