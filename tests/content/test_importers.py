@@ -380,3 +380,30 @@ def test_a_deck_may_declare_its_language(tmp_path: Path) -> None:
     refused = run_import(sample, "--out", str(tmp_path), "--language", "Portuguese")
     assert refused.returncode == 1
     assert "deck language: String should match pattern" in refused.stderr
+
+
+def test_gift_kinds_follow_moodle_rules() -> None:
+    text = "\n\n".join(
+        [
+            "::partial:: Partial credit? {=Right ~%50%Half right ~Wrong}",  # 1: single choice
+            "::lower:: Lowercase true? {true}",  # 3: Moodle: short answer, not true/false
+            "::both:: Choice with arrows? {=a -> b ~c}",  # 5: a `~` makes it a choice
+            r"::slash:: C:\temp and \\ and \{x\}? {=Yes ~No}",  # 7: only GIFT's escapes
+            "::mw:: Grant is {=entombed ~living} in Grant's tomb.",  # 9: missing word
+            "::tf:: Sky is green. {F#It is not?#Right, it is blue.}",  # 11
+        ]
+    )
+    result = build(text, "gift")
+    assert result.deck is not None, messages(result)
+    partial, arrows, slash, missing_word, true_false = result.deck.items
+    assert isinstance(partial, McqItem)
+    assert (partial.options, partial.correct) == (["Right", "Half right", "Wrong"], "Right")
+    assert isinstance(arrows, McqItem) and arrows.options == ["a -> b", "c"]
+    assert isinstance(slash, McqItem) and slash.question == r"C:\temp and \ and {x}?"
+    assert isinstance(missing_word, McqItem)
+    assert missing_word.question == "Grant is _____ in Grant's tomb."
+    assert isinstance(true_false, McqItem)
+    assert (true_false.correct, true_false.explanation) == ("False", "Right, it is blue.")
+    assert [str(n) for n in result.skipped] == ["line 3: short-answer question: not a quiz poll"]
+    stray = build("::x:: Closed but never opened? =a ~b}\n", "gift")
+    assert messages(stray) == ["line 1: a '}' with no '{' before it"]

@@ -5,6 +5,8 @@
     B. Production, once a quarter
     ANSWER: A
 
+Options may be written `A)Text`, with no space, as Moodle accepts them. A question whose
+options are not followed by `ANSWER:` is refused when the next question starts, as in Moodle.
 Aiken has no explanation or difficulty: the explanation restates the correct answer and the
 difficulty is medium.
 """
@@ -23,7 +25,9 @@ from bot.content.importers.source import (
     default_explanation,
 )
 
-_OPTION = re.compile(r"^([A-Z])\s*[.)]\s+(.*)$")
+# As in Moodle's importer (qformat_aiken): a capital letter, `.` or `)`, then the option's text,
+# the space before it optional (`A)Incorrect`).
+_OPTION = re.compile(r"^([A-Z])[.)](.*)$")
 _ANSWER = re.compile(r"^ANSWER\s*:\s*(.*)$", re.IGNORECASE)
 
 

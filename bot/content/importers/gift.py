@@ -9,8 +9,12 @@
     ::tf:: Continuous delivery deploys by itself. {FALSE}
 
 Questions are separated by blank lines. The general feedback (`####`), else the correct
-answer's feedback, becomes the explanation. Other kinds (short answer, numerical, matching,
-essay, multiple-answer, descriptions) are reported as skipped with their line.
+answer's feedback, becomes the explanation. Each question gets the kind Moodle's importer gives
+it, and the kinds a quiz poll cannot ask (short answer, numerical, matching, essay,
+multiple-answer, descriptions) are reported as skipped with their line. As in Moodle, a choice
+question with no `=` answer is multiple-answer (`{~%100%a ~%0%b}` included), text after the
+answers makes a missing-word question (`_____`), and `[html]`, `[moodle]`, `[plain]` or
+`[markdown]` at the start of any text sets its format; HTML becomes plain text.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ _WEIGHT = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
 _TITLE = re.compile(r"^::(.*?)::", re.DOTALL)
 _FORMAT = re.compile(r"^\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
+_ESCAPES = {":": ":", "#": "#", "=": "=", "{": "{", "}": "}", "~": "~", "n": "\n", "\\": "\\"}
 
 
 class _Skip(Exception):
@@ -83,43 +89,57 @@ def _blocks(text: str) -> list[tuple[int, str]]:
 
 
 def _question(block: str) -> dict[str, object]:
+    """One question, its kind decided as Moodle's GIFT importer decides it (qformat_gift):
+    no braces → description, `{}` → essay, `{#…}` → numerical, any `~` → multiple choice
+    (several answers allowed unless an answer starts with `=`), `=` with `->` → matching,
+    `T`/`TRUE`/`F`/`FALSE` → true/false, anything else → short answer."""
     title = _TITLE.match(block)
     body = block[title.end() :].lstrip() if title else block
     as_html = False
     markup = _FORMAT.match(body)
     if markup:
-        as_html = markup.group(1).lower() in ("html", "moodle")
+        as_html = _is_html(markup.group(1))
         body = body[markup.end() :].lstrip()
     opening = _unescaped(body, "{")
     if opening < 0:
+        if _unescaped(body, "}") >= 0:
+            raise ValueError("a '}' with no '{' before it")
         raise _Skip("description (no answers)")
     closing = _unescaped(body, "}", opening + 1)
     if closing < 0:
         raise ValueError("the answers' '{' is never closed with '}'")
     before, answers, after = body[:opening], body[opening + 1 : closing], body[closing + 1 :]
-    question = _text(before, as_html)
-    if after.strip():
-        question = f"{question} _____ {_text(after, as_html)}".strip()
+    # Text after the answers makes a missing-word question: the answers become a blank.
+    question = _text(f"{before}_____{after}" if after.strip() else before, as_html)
     general, answers = _split_general_feedback(answers)
     head = answers.strip()
-    word = _split_unescaped(head, "#")[0].strip().upper()
-    if word in _TRUE | _FALSE:
-        correct = "True" if word in _TRUE else "False"
-        return _mcq(question, ["True", "False"], correct, _text(general, as_html))
     if not head:
         raise _Skip("essay question")
     if head.startswith("#"):
         raise _Skip("numerical question")
-    parsed = _answers(head, as_html)
-    if any("->" in answer.text for answer in parsed):
+    if _unescaped(head, "~") >= 0:
+        return _multiple_choice(question, head, _text(general, as_html), as_html)
+    if _unescaped(head, "=") >= 0 and "->" in head:
         raise _Skip("matching question")
-    right = [answer for answer in parsed if answer.correct]
-    if all(answer.correct for answer in parsed):
-        raise _Skip("short-answer question")
+    word, *feedback = _split_unescaped(head, "#")
+    if word.strip() in _TRUE | _FALSE:
+        correct = "True" if word.strip() in _TRUE else "False"
+        # `{FALSE#feedback for a wrong answer#feedback for the right answer}`
+        right = _text(feedback[1], as_html) if len(feedback) > 1 else ""
+        return _mcq(question, ["True", "False"], correct, _text(general, as_html) or right)
+    raise _Skip("short-answer question")
+
+
+def _multiple_choice(question: str, head: str, general: str, as_html: bool) -> dict[str, object]:
+    if _unescaped(head, "=") < 0:
+        # Moodle: with no `=` answer the learner may tick several (weights such as %50%).
+        raise _Skip("multiple-answer question")
+    answers = _answers(head, as_html)
+    right = [answer for answer in answers if answer.correct]
     if len(right) != 1:
         raise _Skip("multiple-answer question")
-    explanation = _text(general, as_html) or right[0].feedback
-    return _mcq(question, [answer.text for answer in parsed], right[0].text, explanation)
+    explanation = general or right[0].feedback
+    return _mcq(question, [answer.text for answer in answers], right[0].text, explanation)
 
 
 def _mcq(question: str, options: list[str], correct: str, explanation: str) -> dict[str, object]:
@@ -134,20 +154,19 @@ def _mcq(question: str, options: list[str], correct: str, explanation: str) -> d
 
 
 def _answers(head: str, as_html: bool) -> list[_Answer]:
+    """`=right`, `~wrong` and `~%100%right` (a weight below 100 % is not the right answer)."""
     answers: list[_Answer] = []
     marks = [i for i in range(len(head)) if head[i] in "=~" and not _escaped(head, i)]
     if not marks or marks[0] != 0:
         raise ValueError("every answer must start with '=' (right) or '~' (wrong)")
     for index, start in enumerate(marks):
         end = marks[index + 1] if index + 1 < len(marks) else len(head)
-        chunk = head[start + 1 : end]
+        chunk = head[start + 1 : end].strip()
         correct = head[start] == "="
-        weight = _WEIGHT.match(chunk.strip())
+        weight = _WEIGHT.match(chunk)
         if weight:
-            chunk = chunk.strip()[weight.end() :]
-            correct = float(weight.group(1)) >= 100
-            if 0 < float(weight.group(1)) < 100:
-                raise _Skip("multiple-answer question")
+            chunk = chunk[weight.end() :]
+            correct = correct or float(weight.group(1)) >= 100
         text, *feedback = _split_unescaped(chunk, "#")
         answers.append(
             _Answer(correct, _text(text, as_html), _text(feedback[0], as_html) if feedback else "")
@@ -156,30 +175,45 @@ def _answers(head: str, as_html: bool) -> list[_Answer]:
 
 
 def _split_general_feedback(answers: str) -> tuple[str, str]:
-    at = answers.find("####")
-    while at > 0 and _escaped(answers, at):
-        at = answers.find("####", at + 1)
+    """The general feedback follows the last unescaped `####`."""
+    at = answers.rfind("####")
+    while at >= 0 and _escaped(answers, at):
+        at = answers.rfind("####", 0, at + 3)
     if at < 0:
         return "", answers
     return answers[at + 4 :], answers[:at]
 
 
+def _is_html(format_name: str) -> bool:
+    return format_name.lower() in ("html", "moodle")
+
+
 def _text(raw: str, as_html: bool) -> str:
-    text = " ".join(raw.split())
+    """A text as the learner reads it: its own `[format]` marker (else the question's) decides
+    whether it is HTML; GIFT's escapes are undone as Moodle undoes them (`\\:` `\\#` `\\=`
+    `\\{` `\\}` `\\~` `\\n` `\\\\`; any other backslash stays); HTML becomes plain text."""
+    text = raw.strip()
+    markup = _FORMAT.match(text)
+    if markup:
+        as_html = _is_html(markup.group(1))
+        text = text[markup.end() :]
+    text = " ".join(text.split())
     out = []
     index = 0
     while index < len(text):
         char = text[index]
-        if char == "\\" and index + 1 < len(text):
-            following = text[index + 1]
-            out.append("\n" if following == "n" else following)
+        following = text[index + 1] if index + 1 < len(text) else ""
+        if char == "\\" and following in _ESCAPES:
+            out.append(_ESCAPES[following])
             index += 2
             continue
         out.append(char)
         index += 1
     result = "".join(out)
     if as_html:
-        result = html.unescape(_TAG.sub("", result))
+        result = _TAG.sub("", _BREAK.sub("\n", result))
+        result = html.unescape(result).replace("\xa0", " ")
+        result = "\n".join(line.strip() for line in result.split("\n"))
     return result.strip()
 
 
