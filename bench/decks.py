@@ -34,8 +34,8 @@ from bot.content.importers import build_deck, dump_deck, parse  # noqa: E402
 from bot.content.loader import load_bank  # noqa: E402
 from bot.domain.clock import SystemClock  # noqa: E402
 from bot.domain.progress import DeckLine  # noqa: E402
+from bot.flows.reload import reload_bank  # noqa: E402
 from bot.flows.services import Services  # noqa: E402
-from bot.handlers.reload import reload_bank  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 
 

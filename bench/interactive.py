@@ -34,7 +34,6 @@ sys.path.insert(0, str(ROOT))
 
 from daily_fanout import register_learners  # noqa: E402
 
-from bot.handlers.callbacks import QuizNext  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
 
 LOOPER_BASE = 5_000_000
@@ -81,7 +80,9 @@ class Looper(threading.Thread):
             time.sleep(self.think)
             polls = server.poll_count(chat)
             started, pressed_wall = time.monotonic(), time.time()
-            pressed = server.push_callback(self.user, feedback, QuizNext().pack())
+            # The first button under the feedback is Next, as a learner sees it.
+            next_button = feedback["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+            pressed = server.push_callback(self.user, feedback, next_button)
             query_id = pressed["callback_query"]["id"]
             self._wait(lambda q=query_id: _answered_at(server, q), "answerCallbackQuery")
             answered = _answered_at(server, query_id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -17,49 +16,17 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, BaseHandler, CommandHandler
 
 from bot import render
-from bot.content.loader import ContentError, load_bank
-from bot.flows.services import Services
+from bot.flows.reload import ReloadOutcome, reload_bank
 from bot.handlers.common import reply
 from bot.handlers.context import BotData, TutorContext
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ReloadOutcome:
-    problems: tuple[str, ...] = ()
-    decks: int = 0
-    items: int = 0
-    added: int = 0
-    removed: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def message(self) -> str:
-        if self.problems:
-            return render.reload_failed(self.problems)
-        return render.reload_done(self.decks, self.items, self.added, self.removed)
-
-
-async def reload_bank(services: Services) -> ReloadOutcome:
-    """Load the content folder again and swap it in, or keep the old bank and say why."""
-    async with services.reload_lock:
-        try:
-            # YAML parsing of every deck takes a while: keep the loop answering meanwhile.
-            bank = await asyncio.to_thread(load_bank, services.settings.content_dir)
-        except ContentError as error:
-            return ReloadOutcome(problems=tuple(str(problem) for problem in error.problems))
-        old_ids = {item.id for deck in services.bank.decks for item in deck.items}
-        new_ids = {item.id for deck in bank.decks for item in deck.items}
-        services.swap_bank(bank)
-    return ReloadOutcome(
-        decks=len(bank.decks),
-        items=len(new_ids),
-        added=len(new_ids - old_ids),
-        removed=len(old_ids - new_ids),
-    )
+def _message(outcome: ReloadOutcome) -> str:
+    if outcome.problems:
+        return render.reload_failed(outcome.problems)
+    return render.reload_done(outcome.decks, outcome.items, outcome.added, outcome.removed)
 
 
 async def reload_command(update: Update, context: TutorContext) -> None:
@@ -69,7 +36,7 @@ async def reload_command(update: Update, context: TutorContext) -> None:
         return
     outcome = await reload_bank(context.services)
     _log(outcome, f"/reload by {user.id}")
-    await reply(update, outcome.message())
+    await reply(update, _message(outcome))
 
 
 async def reload_on_signal(application: Application[Any, Any, Any, Any, BotData, Any]) -> None:
@@ -80,7 +47,7 @@ async def reload_on_signal(application: Application[Any, Any, Any, Any, BotData,
         return
     for admin_id in sorted(application.bot_data.services.settings.admin_user_ids):
         try:
-            await application.bot.send_message(admin_id, outcome.message(), parse_mode="HTML")
+            await application.bot.send_message(admin_id, _message(outcome), parse_mode="HTML")
         except (Forbidden, BadRequest) as error:  # never started the bot, or blocked it
             log.warning("could not tell admin %s about the refused reload: %s", admin_id, error)
 

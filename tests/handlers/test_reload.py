@@ -15,7 +15,7 @@ from bot import render
 from bot.content.importers import build_deck, dump_deck, parse
 from bot.content.models import McqItem
 from bot.handlers.context import TutorContext
-from bot.handlers.reload import reload_bank
+from bot.flows.reload import reload_bank
 from tests.conftest import CONTENT_DIR, Harness, make_settings
 from tests.fakes.html_check import parse_html
 from tests.handlers.test_challenge import GROUP, answer_after, group_texts, timer_fires
