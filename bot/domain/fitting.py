@@ -41,13 +41,14 @@ from bot.domain.memory import (
     MemoryState,
     Parameters,
     next_interval,
+    review,
 )
 
 # Reviews after first sight before fsrs-rs is asked at all (fsrs-rs itself keeps the
 # defaults below a few hundred), and before a deck or a learner gets a fit of their own.
 MIN_POPULATION_REVIEWS = 400
 MIN_DECK_REVIEWS = 2000
-MIN_LEARNER_REVIEWS = 300
+MIN_LEARNER_REVIEWS = 150
 # A learner's own weights count as this many reviews' worth of the population's.
 LEARNER_PRIOR = 600.0
 # The earliest share of the answers trains; the rest (the most recent) judge.
@@ -55,6 +56,7 @@ TRAIN_SHARE = 0.8
 # Bins of predicted recall for RMSE(bins).
 RMSE_BINS = 20
 _RATING = {Grade.AGAIN: 1, Grade.HARD: 2, Grade.GOOD: 3, Grade.EASY: 4}
+_GRADE = {rating: grade for grade, rating in _RATING.items()}
 _DAY = timedelta(days=1)
 _REVIEW = 2  # fsrs State.Review
 
@@ -152,11 +154,23 @@ def training_items(histories: Histories, before: datetime | None) -> list[fsrs_r
     items = []
     for history in histories.cards.values():
         reviews = _reviews(history)
+        long_term = False
         for index in range(1, len(history)):
             if before is not None and history[index][0] >= before:
                 break
-            items.append(fsrs_rs.FSRSItem(reviews[: index + 1]))
+            # fsrs-rs takes only items with a review a day or more after the one before.
+            long_term = long_term or _delta_days(history[index - 1][0], history[index][0]) > 0
+            if long_term:
+                items.append(fsrs_rs.FSRSItem(reviews[: index + 1]))
     return items
+
+
+def _long_term(history: Sequence[tuple[datetime, int]]) -> bool:
+    """Whether any answer came a day or more after the one before (what fsrs-rs needs)."""
+    return any(
+        _delta_days(before, at) > 0
+        for (before, _), (at, _) in zip(history, history[1:], strict=False)
+    )
 
 
 def predictions(
@@ -170,7 +184,7 @@ def predictions(
     model = fsrs_rs.FSRS(list(parameters))
     decay = -parameters[20]
     factor = 0.9 ** (1 / decay) - 1
-    keys = [key for key, history in histories.cards.items() if len(history) > 1]
+    keys = [key for key, history in histories.cards.items() if _long_term(history)]
     items = [fsrs_rs.FSRSItem(_reviews(histories.cards[key])) for key in keys]
     states = model.historical_memory_state_batch(items) if items else []
     predicted: list[float] = []
@@ -359,18 +373,45 @@ def replay(
     out: dict[tuple[int, str], MemoryState] = {}
     for parameters, group in by_parameters.items():
         model = fsrs_rs.FSRS(list(parameters))
-        items = [fsrs_rs.FSRSItem(_reviews(histories.cards[key])) for key in group]
-        states = model.memory_state_batch(items)
-        for key, state in zip(group, states, strict=True):
+        long_term = [key for key in group if _long_term(histories.cards[key])]
+        items = [fsrs_rs.FSRSItem(_reviews(histories.cards[key])) for key in long_term]
+        states = [
+            (float(state.stability), float(state.difficulty))
+            for state in (model.memory_state_batch(items) if items else [])
+        ]
+        # Answers all on one day: fsrs-rs takes none of those; the Python scheduler replays them.
+        short = [key for key in group if not _long_term(histories.cards[key])]
+        for key in short:
+            memory: MemoryState | None = None
+            for at, rating in histories.cards[key]:
+                memory = review(memory, key[1], _GRADE[rating], at, desired_retention, parameters)
+            assert memory is not None
+            states.append((memory.stability or 0.0, memory.difficulty or 0.0))
+        for key, (stability, difficulty) in zip(long_term + short, states, strict=True):
             memory = memories[key]
             due = memory.due
             if memory.state == _REVIEW and memory.last_review is not None:
-                days = next_interval(state.stability, desired_retention, parameters)
+                days = next_interval(stability, desired_retention, parameters)
                 due = memory.last_review + timedelta(days=days)
             out[key] = replace(
                 memory,
-                stability=float(state.stability),
-                difficulty=float(state.difficulty),
+                stability=stability,
+                difficulty=difficulty,
                 due=due,
             )
     return out
+
+
+# The refit job looks every night and fits again once the log has grown by this share
+# since the last fit (the first fit as soon as there is the minimum): fits come often
+# while a population is young and its weights move, rarely once they have settled.
+REFIT_GROWTH = 0.25
+
+
+def refit_due(reviews: int, reviews_at_last_fit: int) -> bool:
+    """Whether the nightly job should fit again, given the reviews now and at the last fit."""
+    if reviews < MIN_POPULATION_REVIEWS:
+        return False
+    if reviews_at_last_fit == 0:
+        return True
+    return reviews >= reviews_at_last_fit * (1 + REFIT_GROWTH)

@@ -132,9 +132,7 @@ def validate_retention(value: float) -> float:
 
 
 @lru_cache(maxsize=4096)
-def _scheduler(
-    desired_retention: float, parameters: Parameters = DEFAULT_PARAMETERS
-) -> Scheduler:
+def _scheduler(desired_retention: float, parameters: Parameters = DEFAULT_PARAMETERS) -> Scheduler:
     # No fuzz: the same answers always give the same schedule, which makes the
     # learner's plan explainable and the tests exact.
     return Scheduler(
