@@ -580,7 +580,7 @@ def simulate_cell(
             )
             runs[name].append(LearnerRun(truth, attended, random.Random(learner_seed + 2), policy))
     for day in range(task.days + 1):
-        for name, learners in runs.items():
+        for learners in runs.values():
             for run in learners:
                 run.recall.append(
                     sum(run.truth.recall(i, day) for i in range(DECK_SIZE)) / DECK_SIZE
@@ -749,16 +749,14 @@ def main() -> None:
             f"\nbot / best baseline ({title}): mean {statistics.fmean(values):.3f}, "
             f"lowest {min(values):.3f}\n"
         )
-    print("goal (day-%d): mean >= 1.03, none below 1.00" % end)
+    print(f"goal (day-{end}): mean >= 1.03, none below 1.00")
     for name, values in variant_ratios.items():
         print(
             f"{name} / best baseline: mean {statistics.fmean(values):.3f}, lowest {min(values):.3f}"
         )
     if fits:
         print("\n### the bot's fit at the end (held-out: the last fifth of its answers)\n")
-        print(
-            "| model | log loss, defaults | log loss, fit | refits | learners with own fit | fit s |"
-        )
+        print("| model | log loss, defaults | log loss, fit | refits | own fits | fit s |")
         print("|---|---|---|---|---|---|")
         for model, rows in fits.items():
             print(

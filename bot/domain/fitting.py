@@ -24,6 +24,7 @@ Everything here is pure and synchronous: the refit job runs it off the event loo
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import defaultdict
@@ -144,7 +145,7 @@ def _delta_days(earlier: datetime, later: datetime) -> int:
 
 def _reviews(history: Sequence[tuple[datetime, int]]) -> list[fsrs_rs.FSRSReview]:
     out = [fsrs_rs.FSRSReview(history[0][1], 0)]
-    for (before, _), (at, rating) in zip(history, history[1:], strict=False):
+    for (before, _), (at, rating) in itertools.pairwise(history):
         out.append(fsrs_rs.FSRSReview(rating, _delta_days(before, at)))
     return out
 
@@ -167,10 +168,7 @@ def training_items(histories: Histories, before: datetime | None) -> list[fsrs_r
 
 def _long_term(history: Sequence[tuple[datetime, int]]) -> bool:
     """Whether any answer came a day or more after the one before (what fsrs-rs needs)."""
-    return any(
-        _delta_days(before, at) > 0
-        for (before, _), (at, _) in zip(history, history[1:], strict=False)
-    )
+    return any(_delta_days(before, at) > 0 for (before, _), (at, _) in itertools.pairwise(history))
 
 
 def predictions(

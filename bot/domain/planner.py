@@ -79,9 +79,9 @@ import numpy as np
 
 from bot.domain.memory import (
     DEFAULT_LEECH_LAPSES,
+    DEFAULT_PARAMETERS,
     ForgettingCurve,
     Grade,
-    DEFAULT_PARAMETERS,
     MemoryState,
     Parameters,
     forgetting_curve,
