@@ -35,6 +35,7 @@ Run: .venv/bin/python bench/learning.py [--learners 200] [--seeds 3] [--days 60]
 from __future__ import annotations
 
 import argparse
+import heapq
 import math
 import random
 import statistics
@@ -54,9 +55,12 @@ from bot.content.loader import load_bank  # noqa: E402
 from bot.content.models import Difficulty, McqItem  # noqa: E402
 from bot.domain.chooser import plan_session  # noqa: E402
 from bot.domain.daily import next_prompt_at  # noqa: E402
-from bot.domain.memory import (  # noqa: E402
+from bot.domain.fitting import Answer, Histories, evaluate, refit, refit_due, replay  # noqa: E402
+from bot.domain.memory import (  # noqa: E402  # noqa: E402
     DEFAULT_LEECH_LAPSES,
+    DEFAULT_PARAMETERS,
     MemoryState,
+    Parameters,
     grade_quiz_answer,
     review,
 )
@@ -68,7 +72,7 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 DAILY_TIME = "09:00"
 NEW_ITEMS_PER_DAY = 10  # Settings.new_items_per_day default
 ANSWER_SECONDS = 12.0  # a quick answer: the bot's "slow" rule stays out of the comparison
-MODELS = ("exp", "actr", "fsrs6")
+MODELS = ("exp", "actr", "fsrs6", "hlr")
 BUDGETS = (5, 10)
 ATTENDANCE = (1.0, 0.7)
 BASELINES = ("random", "most-missed", "leitner", "round-robin")
@@ -95,6 +99,9 @@ def deck_difficulties() -> list[Difficulty]:
 class Truth(Protocol):
     def recall(self, item: int, day: float) -> float: ...
     def study(self, item: int, day: float, recalled: bool) -> None: ...
+    # The oracle tries a study and takes it back.
+    def snapshot(self, item: int) -> object: ...
+    def restore(self, item: int, state: object) -> None: ...
 
 
 class ExponentialLearner:
@@ -123,6 +130,17 @@ class ExponentialLearner:
         else:
             self.half_life[item] = max(first, 0.5 * self.half_life[item])
         self.last[item] = day
+
+    def snapshot(self, item: int) -> object:
+        return (self.half_life.get(item), self.last.get(item))
+
+    def restore(self, item: int, state: object) -> None:
+        half_life, last = state  # type: ignore[misc]
+        if half_life is None:
+            self.half_life.pop(item, None)
+            self.last.pop(item, None)
+        else:
+            self.half_life[item], self.last[item] = half_life, last
 
 
 class ActrLearner:
@@ -156,6 +174,15 @@ class ActrLearner:
         activation = self._activation(item, day)
         decay = self.C * math.exp(activation) + self.alpha if activation > -math.inf else self.alpha
         self.traces.setdefault(item, []).append((day, decay))
+
+    def snapshot(self, item: int) -> object:
+        return list(self.traces[item]) if item in self.traces else None
+
+    def restore(self, item: int, state: object) -> None:
+        if state is None:
+            self.traces.pop(item, None)
+        else:
+            self.traces[item] = state  # type: ignore[assignment]
 
 
 FSRS6_DEFAULTS = (
@@ -205,11 +232,65 @@ class Fsrs6Learner:
         diff = min(10.0, max(1.0, w[7] * easy_d + (1 - w[7]) * diff))
         self.memory[item] = (max(0.01, stability), diff, day)
 
+    def snapshot(self, item: int) -> object:
+        return self.memory.get(item)
+
+    def restore(self, item: int, state: object) -> None:
+        if state is None:
+            self.memory.pop(item, None)
+        else:
+            self.memory[item] = state  # type: ignore[assignment]
+
+
+class HlrLearner:
+    """Half-life regression (Settles & Meeder 2016): h = 2^(θ·x), p = 2^(−Δ/h).
+
+    x counts the learner's recalls and misses of the item (as √(1 + n), Settles' features),
+    plus a per-learner ability and a per-item difficulty. Each recall multiplies the
+    half-life, each miss divides it, however they are spaced.
+    """
+
+    RIGHT = 2.5
+    WRONG = -1.2
+
+    def __init__(self, rng: random.Random, difficulty: Sequence[Difficulty]) -> None:
+        self.ability = rng.gauss(2.0, 0.5)
+        self.item_term = [
+            -0.5 * DIFFICULTY_SHIFT[level] + rng.gauss(0.0, 0.3) for level in difficulty
+        ]
+        self.counts: dict[int, tuple[int, int, float]] = {}  # recalls, misses, last
+
+    def recall(self, item: int, day: float) -> float:
+        if item not in self.counts:
+            return 0.0
+        right, wrong, last = self.counts[item]
+        exponent = (
+            self.ability
+            + self.item_term[item]
+            + self.RIGHT * (math.sqrt(1 + right) - 1)
+            + self.WRONG * (math.sqrt(1 + wrong) - 1)
+        )
+        return float(2.0 ** (-(day - last) / 2.0**exponent))
+
+    def study(self, item: int, day: float, recalled: bool) -> None:
+        right, wrong, _ = self.counts.get(item, (0, 0, day))
+        self.counts[item] = (right + recalled, wrong + (not recalled), day)
+
+    def snapshot(self, item: int) -> object:
+        return self.counts.get(item)
+
+    def restore(self, item: int, state: object) -> None:
+        if state is None:
+            self.counts.pop(item, None)
+        else:
+            self.counts[item] = state  # type: ignore[assignment]
+
 
 TRUTHS: dict[str, Callable[[random.Random, Sequence[Difficulty]], Truth]] = {
     "exp": ExponentialLearner,
     "actr": ActrLearner,
     "fsrs6": Fsrs6Learner,
+    "hlr": HlrLearner,
 }
 
 
@@ -227,9 +308,15 @@ class BotPolicy:
 
     difficulty: Sequence[Difficulty]
     guess_aware: bool = True
+    user: int = 0
+    population: Population | None = None  # None: the defaults forever (the bot before fits)
+    parameters: Parameters = DEFAULT_PARAMETERS
+    own_fit: bool = False
     memories: dict[str, MemoryState] = field(default_factory=dict)
-    new_today: int = 0
-    today: int = -1
+
+    def __post_init__(self) -> None:
+        if self.population is not None:
+            self.population.policies.append(self)
 
     def choose(self, day: int, now: datetime, budget: int) -> list[int]:
         ids = [f"q{index}" for index in range(DECK_SIZE)]
@@ -242,6 +329,8 @@ class BotPolicy:
             size=budget,
             new_allowance=NEW_ITEMS_PER_DAY,
             leech_lapses=DEFAULT_LEECH_LAPSES,
+            parameters=self.parameters,
+            own_fit=self.own_fit,
         )
         return [int(item[1:]) for item in plan.item_ids]
 
@@ -251,7 +340,9 @@ class BotPolicy:
         grade = grade_quiz_answer(
             correct, ANSWER_SECONDS, self.difficulty[item], previous, guess_aware=self.guess_aware
         )
-        self.memories[item_id] = review(previous, item_id, grade, now)
+        self.memories[item_id] = review(previous, item_id, grade, now, parameters=self.parameters)
+        if self.population is not None:
+            self.population.answers.append(Answer(self.user, item_id, now, grade))
 
 
 @dataclass
@@ -341,9 +432,50 @@ class RoundRobinPolicy:
         pass
 
 
-def make_policy(name: str, difficulty: Sequence[Difficulty], rng: random.Random) -> Policy:
-    if name == "bot":
+@dataclass
+class OraclePolicy:
+    """Knows the learner's true memory: each day, the K items whose review adds the most
+    expected true recall at the final day (the ceiling no schedule can pass by much)."""
+
+    truth: Truth
+    final_day: int
+
+    def choose(self, day: int, now: datetime, budget: int) -> list[int]:
+        at = day + ANSWER_SECONDS / 86_400
+        truth, final = self.truth, self.final_day
+        gains = []
+        for item in range(DECK_SIZE):
+            recall = truth.recall(item, at)
+            without = truth.recall(item, final)
+            state = truth.snapshot(item)
+            truth.study(item, at, True)
+            hit = truth.recall(item, final)
+            truth.restore(item, state)
+            truth.study(item, at, False)
+            miss = truth.recall(item, final)
+            truth.restore(item, state)
+            gains.append((recall * hit + (1 - recall) * miss - without, -item))
+        return [-item for _, item in heapq.nlargest(budget, gains)]
+
+    def observe(self, item: int, now: datetime, day: int, correct: bool) -> None:
+        pass
+
+
+def make_policy(
+    name: str,
+    difficulty: Sequence[Difficulty],
+    rng: random.Random,
+    truth: Truth,
+    final_day: int,
+    user: int,
+    population: Population | None,
+) -> Policy:
+    if name in ("bot", "bot-pop"):
+        return BotPolicy(difficulty, user=user, population=population)
+    if name == "bot-default":
         return BotPolicy(difficulty)
+    if name == "oracle":
+        return OraclePolicy(truth, final_day)
     if name == "bot-plain":
         return BotPolicy(difficulty, guess_aware=False)
     if name == "due-first":
@@ -357,40 +489,142 @@ def make_policy(name: str, difficulty: Sequence[Difficulty], rng: random.Random)
     return RoundRobinPolicy()
 
 
-# --- one learner --------------------------------------------------------------------
+# --- the population, day by day --------------------------------------------------
 
 
-def simulate(
-    model: str,
-    budget: int,
-    attendance: float,
-    policy_name: str,
-    learner_seed: int,
-    days: int,
-    difficulty: Sequence[Difficulty],
-) -> tuple[float, float]:
-    """Mean true recall over the deck at day min(30, days) and at `days`."""
-    # The same learner (truth parameters, attended days, luck) under every policy.
-    truth = TRUTHS[model](random.Random(learner_seed), difficulty)
-    attend = random.Random(learner_seed + 1)
-    attended = [attend.random() < attendance for _ in range(days)]
-    luck = random.Random(learner_seed + 2)
-    policy = make_policy(policy_name, difficulty, random.Random(learner_seed + 3))
-    checkpoints = {min(30, days): 0.0, days: 0.0}
-    for day in range(days + 1):
-        if day in checkpoints:
-            checkpoints[day] = sum(truth.recall(item, day) for item in range(DECK_SIZE)) / DECK_SIZE
-        if day == days or not attended[day]:
-            continue
+@dataclass
+class Population:
+    """What the bot knows of all its learners: the answers so far and the fits in force."""
+
+    answers: list[Answer] = field(default_factory=list)
+    population: Parameters = DEFAULT_PARAMETERS
+    learners: dict[int, Parameters] = field(default_factory=dict)
+    fitted_at_reviews: int = 0
+    refits: int = 0
+    fit_seconds: float = 0.0
+    policies: list[BotPolicy] = field(default_factory=list)
+
+    def parameters_of(self, user: int) -> Parameters:
+        return self.learners.get(user, self.population)
+
+    def refit(self, per_learner: bool) -> None:
+        """The refit job as the bot runs it (bot/jobs/refit.py), then each memory replayed."""
+        reviews = Histories.of(self.answers).reviews()
+        if not refit_due(reviews, self.fitted_at_reviews):
+            return
+        result = refit(self.answers, self.population, learners=per_learner)
+        self.refits += 1
+        self.fit_seconds += result.seconds
+        self.fitted_at_reviews = reviews
+        if result.population.accepted:
+            self.population = result.population.parameters
+        self.learners = {
+            user: outcome.parameters
+            for user, outcome in result.learners.items()
+            if outcome.accepted
+        }
+        histories = Histories.of(self.answers)
+        memories = {
+            (policy.user, item_id): memory
+            for policy in self.policies
+            for item_id, memory in policy.memories.items()
+        }
+        replayed = replay(memories, histories, self.parameters_of)
+        for policy in self.policies:
+            policy.parameters = self.parameters_of(policy.user)
+            policy.own_fit = policy.user in self.learners
+            for item_id in policy.memories:
+                policy.memories[item_id] = replayed.get(
+                    (policy.user, item_id), policy.memories[item_id]
+                )
+
+
+@dataclass
+class LearnerRun:
+    truth: Truth
+    attended: list[bool]
+    luck: random.Random
+    policy: Policy
+    recall: list[float] = field(default_factory=list)  # deck recall at 09:00 each day
+
+
+def simulate_cell(
+    task: Task,
+) -> tuple[dict[str, list[tuple[float, float, float]]], dict[str, Population]]:
+    """Every learner of one cell under every policy, day by day: (mid, final, average) recall.
+
+    The bot's learners share one `Population`: each night the refit job may fit the
+    answers given so far, and the next morning's plans use the new weights.
+    """
+    difficulty = deck_difficulties()
+    runs: dict[str, list[LearnerRun]] = {name: [] for name in task.policies}
+    populations: dict[str, Population] = {}
+    for name in task.policies:
+        population = Population() if name in ("bot", "bot-pop") else None
+        if population is not None:
+            populations[name] = population
+        for learner in task.learners:
+            learner_seed = (task.seed * 1_000_003 + learner) * 7919 + MODELS.index(task.model)
+            # The same learner (truth parameters, attended days, luck) under every policy.
+            truth = TRUTHS[task.model](random.Random(learner_seed), difficulty)
+            attend = random.Random(learner_seed + 1)
+            attended = [attend.random() < task.attendance for _ in range(task.days)]
+            policy = make_policy(
+                name,
+                difficulty,
+                random.Random(learner_seed + 3),
+                truth,
+                task.days,
+                learner,
+                population,
+            )
+            runs[name].append(LearnerRun(truth, attended, random.Random(learner_seed + 2), policy))
+    for day in range(task.days + 1):
+        for learners in runs.values():
+            for run in learners:
+                run.recall.append(
+                    sum(run.truth.recall(i, day) for i in range(DECK_SIZE)) / DECK_SIZE
+                )
+        if day == task.days:
+            break
+        for name, population in populations.items():
+            population.refit(per_learner=name != "bot-pop")
         now = START + timedelta(days=day)
-        for position, item in enumerate(policy.choose(day, now, budget)):
-            moment = now + timedelta(seconds=(position + 1) * ANSWER_SECONDS)
-            at = day + (position + 1) * ANSWER_SECONDS / 86_400
-            recalled = luck.random() < truth.recall(item, at)
-            correct = recalled or luck.random() < 1 / OPTIONS
-            policy.observe(item, moment, day, correct)
-            truth.study(item, at, recalled)
-    return checkpoints[min(30, days)], checkpoints[days]
+        for learners in runs.values():
+            for run in learners:
+                if not run.attended[day]:
+                    continue
+                for position, item in enumerate(run.policy.choose(day, now, task.budget)):
+                    moment = now + timedelta(seconds=(position + 1) * ANSWER_SECONDS)
+                    at = day + (position + 1) * ANSWER_SECONDS / 86_400
+                    recalled = run.luck.random() < run.truth.recall(item, at)
+                    correct = recalled or run.luck.random() < 1 / OPTIONS
+                    run.policy.observe(item, moment, day, correct)
+                    run.truth.study(item, at, recalled)
+    mid = min(30, task.days)
+    out = {
+        name: [
+            (run.recall[mid], run.recall[task.days], statistics.fmean(run.recall[1:]))
+            for run in learners
+        ]
+        for name, learners in runs.items()
+    }
+    return out, populations
+
+
+def fit_check(task: Task, population: Population) -> tuple[float, float, int, int, float]:
+    """Held-out log loss of the defaults and of the fit in force, on the bot's final log."""
+    histories = Histories.of(population.answers)
+    cut = histories.cut()
+    default = evaluate(histories, DEFAULT_PARAMETERS, since=cut)
+    fitted = evaluate(histories, population.population, since=cut)
+    return (
+        default.log_loss if default else math.nan,
+        fitted.log_loss if fitted else math.nan,
+        population.refits,
+        len(population.learners),
+        population.fit_seconds,
+    )
 
 
 @dataclass(frozen=True)
@@ -404,24 +638,17 @@ class Task:
     policies: tuple[str, ...]
 
 
-def run_task(task: Task) -> tuple[Task, dict[str, list[tuple[float, float]]]]:
-    difficulty = deck_difficulties()
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in task.policies}
-    for learner in task.learners:
-        learner_seed = (task.seed * 1_000_003 + learner) * 7919 + MODELS.index(task.model)
-        for name in task.policies:
-            results[name].append(
-                simulate(
-                    task.model,
-                    task.budget,
-                    task.attendance,
-                    name,
-                    learner_seed,
-                    task.days,
-                    difficulty,
-                )
-            )
-    return task, results
+@dataclass(frozen=True)
+class TaskResult:
+    task: Task
+    recall: dict[str, list[tuple[float, float, float]]]
+    fit: tuple[float, float, int, int, float] | None
+
+
+def run_task(task: Task) -> TaskResult:
+    recall, populations = simulate_cell(task)
+    fit = fit_check(task, populations["bot"]) if "bot" in populations else None
+    return TaskResult(task, recall, fit)
 
 
 # --- report -------------------------------------------------------------------------
@@ -433,90 +660,111 @@ def mean_ci(values: Sequence[float]) -> tuple[float, float]:
     return mean, 1.96 * spread / math.sqrt(len(values))
 
 
+def share(bot: float, best: float, oracle: float) -> str:
+    """The share of the oracle's gain over the best baseline that the bot captures."""
+    if oracle - best <= 1e-9:
+        return "n/a"
+    return f"{(bot - best) / (oracle - best):+.0%}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--learners", type=int, default=200)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--learners", type=int, default=100)
+    parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
-    parser.add_argument("--variants", action="store_true", help="also run bot-plain grading")
+    parser.add_argument(
+        "--variants",
+        action="store_true",
+        help="also run bot-default (no fits), bot-pop (population fit only) and due-first",
+    )
+    parser.add_argument("--no-oracle", action="store_true", help="skip the (slow) oracle")
     args = parser.parse_args()
-    bots = ("bot", "bot-plain", "due-first") if args.variants else ("bot",)
-    policies = bots + BASELINES
+    bots = ("bot", "bot-default", "bot-pop", "due-first") if args.variants else ("bot",)
+    oracle = () if args.no_oracle else ("oracle",)
+    policies = bots + oracle + BASELINES
     models = tuple(args.models.split(","))
     budgets = tuple(int(value) for value in args.budgets.split(","))
-    chunk = max(1, args.learners // 4)
     tasks = [
-        Task(
-            model,
-            budget,
-            attendance,
-            seed,
-            range(start, min(start + chunk, args.learners)),
-            args.days,
-            policies,
-        )
+        Task(model, budget, attendance, seed, range(args.learners), args.days, policies)
         for model in models
         for budget in budgets
         for attendance in ATTENDANCE
         for seed in range(args.seeds)
-        for start in range(0, args.learners, chunk)
     ]
     started = time.perf_counter()
-    cells: dict[tuple[str, int, float], dict[str, list[tuple[float, float]]]] = {}
+    cells: dict[tuple[str, int, float], dict[str, list[tuple[float, float, float]]]] = {}
+    fits: dict[str, list[tuple[float, float, int, int, float]]] = {}
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        for task, results in pool.map(run_task, tasks):
+        for result in pool.map(run_task, tasks):
+            task = result.task
             cell = cells.setdefault(
                 (task.model, task.budget, task.attendance), {name: [] for name in policies}
             )
-            for name, values in results.items():
+            for name, values in result.recall.items():
                 cell[name] += values
+            if result.fit is not None:
+                fits.setdefault(task.model, []).append(result.fit)
     elapsed = time.perf_counter() - started
-    mid = min(30, args.days)
+    end = args.days
     print(
         f"{args.learners} learners x {args.seeds} seeds per cell, {args.days} days, "
         f"{len(tasks)} tasks on {args.workers} workers in {elapsed:.0f} s\n"
     )
-    end = args.days
-    header = ["model", "K", "attend.", f"bot d{mid}"]
-    header += [f"{name} d{end}" for name in policies]
-    header += [f"best d{mid}", f"bot / best d{mid}", f"best d{end}", f"bot / best d{end}"]
-    if args.variants:
-        header += [f"bot-plain / best d{end}", f"due-first / best d{end}"]
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    ratios: list[float] = []
-    mid_ratios: list[float] = []
-    plain_ratios: list[float] = []
-    old_ratios: list[float] = []
-    for (model, budget, attendance), cell in cells.items():
-        middles = {name: mean_ci([start for start, _ in cell[name]]) for name in policies}
-        finals = {name: mean_ci([final for _, final in cell[name]]) for name in policies}
-        best_mid = max(BASELINES, key=lambda name: middles[name][0])
-        best = max(BASELINES, key=lambda name: finals[name][0])
-        mid_ratios.append(middles["bot"][0] / middles[best_mid][0])
-        ratios.append(finals["bot"][0] / finals[best][0])
-        row = [model, str(budget), f"{attendance:.0%}"]
-        row.append(f"{middles['bot'][0]:.3f} ± {middles['bot'][1]:.3f}")
-        row += [f"{finals[name][0]:.3f} ± {finals[name][1]:.3f}" for name in policies]
-        row += [best_mid, f"{mid_ratios[-1]:.3f}", best, f"**{ratios[-1]:.3f}**"]
-        if args.variants:
-            plain_ratios.append(finals["bot-plain"][0] / finals[best][0])
-            old_ratios.append(finals["due-first"][0] / finals[best][0])
-            row += [f"{plain_ratios[-1]:.3f}", f"{old_ratios[-1]:.3f}"]
-        print("| " + " | ".join(row) + " |")
-    print(
-        f"\nbot / best baseline at day {end}: mean {statistics.fmean(ratios):.3f}, "
-        f"lowest {min(ratios):.3f} (goal: mean >= 1.05, none below 1.00); "
-        f"at day {mid}: mean {statistics.fmean(mid_ratios):.3f}, lowest {min(mid_ratios):.3f}"
-    )
-    if args.variants:
-        for name, values in (("bot-plain", plain_ratios), ("due-first", old_ratios)):
+    ratios: dict[str, list[float]] = {"final": [], "average": []}
+    variant_ratios: dict[str, list[float]] = {name: [] for name in bots[1:]}
+    for metric, index, title in (
+        ("final", 1, f"day-{end} recall"),
+        ("average", 2, "average recall"),
+    ):
+        print(f"### {title}\n")
+        header = ["model", "K", "attend.", "bot", "best baseline", "oracle"]
+        header += ["bot / best", "oracle / best", "share of oracle's gain"]
+        if metric == "final":
+            header += [f"{name} / best" for name in bots[1:]]
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for (model, budget, attendance), cell in cells.items():
+            means = {name: mean_ci([values[index] for values in cell[name]]) for name in policies}
+            best = max(BASELINES, key=lambda name: means[name][0])
+            bot, top = means["bot"][0], means[best][0]
+            ratios[metric].append(bot / top)
+            row = [model, str(budget), f"{attendance:.0%}", f"{bot:.3f} ± {means['bot'][1]:.3f}"]
+            row.append(f"{top:.3f} ({best})")
+            if oracle:
+                ceiling = means["oracle"][0]
+                row += [f"{ceiling:.3f}", f"**{bot / top:.3f}**", f"{ceiling / top:.3f}"]
+                row.append(share(bot, top, ceiling))
+            else:
+                row += ["-", f"**{bot / top:.3f}**", "-", "-"]
+            if metric == "final":
+                for name in bots[1:]:
+                    variant_ratios[name].append(means[name][0] / top)
+                    row.append(f"{variant_ratios[name][-1]:.3f}")
+            print("| " + " | ".join(row) + " |")
+        values = ratios[metric]
+        print(
+            f"\nbot / best baseline ({title}): mean {statistics.fmean(values):.3f}, "
+            f"lowest {min(values):.3f}\n"
+        )
+    print(f"goal (day-{end}): mean >= 1.03, none below 1.00")
+    for name, values in variant_ratios.items():
+        print(
+            f"{name} / best baseline: mean {statistics.fmean(values):.3f}, lowest {min(values):.3f}"
+        )
+    if fits:
+        print("\n### the bot's fit at the end (held-out: the last fifth of its answers)\n")
+        print("| model | log loss, defaults | log loss, fit | refits | own fits | fit s |")
+        print("|---|---|---|---|---|---|")
+        for model, rows in fits.items():
             print(
-                f"{name} / best baseline: mean {statistics.fmean(values):.3f}, "
-                f"lowest {min(values):.3f}"
+                f"| {model} | {statistics.fmean(r[0] for r in rows):.4f} "
+                f"| {statistics.fmean(r[1] for r in rows):.4f} "
+                f"| {statistics.fmean(r[2] for r in rows):.1f} "
+                f"| {statistics.fmean(r[3] for r in rows):.0f} "
+                f"| {statistics.fmean(r[4] for r in rows):.1f} |"
             )
 
 

@@ -1,6 +1,6 @@
 """`python -m bot` runs the bot; `check-content [DIR]` checks the decks; `import-deck FILE`
 writes a deck from CSV/TSV/Anki/Aiken/GIFT; `export-answers [--user ID] [--since DATE] FILE`
-writes answers as CSV."""
+writes answers as CSV; `memory-report [--deck D]` prints the memory model's calibration."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         "import-deck", help="write a YAML deck from CSV/TSV/Anki/Aiken/GIFT"
     )
     import_deck.add_arguments(importer)
+    memory = commands.add_parser(
+        "memory-report", help="calibration of predicted recall: default vs fitted FSRS weights"
+    )
+    memory.add_argument("--deck", default=None, help="only this deck's answers and fit")
     args = parser.parse_args(argv)
 
     if args.command == "check-content":
@@ -51,6 +55,15 @@ def main(argv: list[str] | None = None) -> int:
             args.file,
             user_id=args.user,
             since=args.since,
+        )
+    if args.command == "memory-report":
+        from bot.memory_report import memory_report
+
+        return memory_report(
+            Path(_setting_or_default("DATABASE_PATH", "data/quiz.sqlite3")),
+            Path(_setting_or_default("CONTENT_DIR", "content")),
+            args.deck,
+            sys.stdout,
         )
     if args.command == "import-deck":
         return import_deck.run_import_deck(

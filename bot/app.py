@@ -38,6 +38,7 @@ from bot.handlers import (
 )
 from bot.handlers.context import BotData, TutorContext
 from bot.handlers.errors import on_error
+from bot.jobs import refit
 from bot.pacing import paced_rate_limiter
 from bot.pipeline import (
     ChatOrderedProcessor,
@@ -182,6 +183,12 @@ async def _post_init(application: TutorApplication) -> None:
         context = TutorContext(application)
         await reminders.rebuild_daily_jobs(application.job_queue, context)
         await challenge.resume_rounds(application.job_queue, context)
+        refit.schedule(
+            application.job_queue,
+            services.storage.memory_fits,
+            lambda: services.bank.decks,
+            services.clock,
+        )
     # Last: registering the commands is what tells the tests (and operators) we are up.
     await application.bot.set_my_commands(common.bot_commands())
     queue.inbox.start_flusher()

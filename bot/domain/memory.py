@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import cache
+from functools import lru_cache
 
 from fsrs import Card, Rating, Scheduler, State
 
@@ -23,6 +23,10 @@ DEFAULT_LEECH_LAPSES = 4
 GUESS_AWARE_GRADING = True
 MIN_RETENTION = 0.80
 MAX_RETENTION = 0.97
+# FSRS-6's 21 weights. The defaults describe an average Anki user; bot/domain/fitting.py
+# fits them to this bot's own answers (bot/storage/memory_fits.py keeps the fits).
+Parameters = tuple[float, ...]
+DEFAULT_PARAMETERS: Parameters = tuple(float(value) for value in Scheduler().parameters)
 
 
 class Grade(StrEnum):
@@ -127,11 +131,13 @@ def validate_retention(value: float) -> float:
     return value
 
 
-@cache
-def _scheduler(desired_retention: float) -> Scheduler:
+@lru_cache(maxsize=4096)
+def _scheduler(desired_retention: float, parameters: Parameters = DEFAULT_PARAMETERS) -> Scheduler:
     # No fuzz: the same answers always give the same schedule, which makes the
     # learner's plan explainable and the tests exact.
-    return Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+    return Scheduler(
+        parameters=parameters, desired_retention=desired_retention, enable_fuzzing=False
+    )
 
 
 def review(
@@ -140,16 +146,21 @@ def review(
     grade: Grade,
     now: datetime,
     desired_retention: float = DEFAULT_RETENTION,
+    parameters: Parameters = DEFAULT_PARAMETERS,
 ) -> MemoryState:
-    """The learner's memory of `item_id` after grading it `grade` at `now`."""
+    """The learner's memory of `item_id` after grading it `grade` at `now`.
+
+    `parameters`: the FSRS weights in force for this learner (a fit, else the defaults).
+    """
     now = now.astimezone(UTC)
     card = _to_card(previous) if previous is not None else Card(card_id=1, due=now)
-    updated, _ = _scheduler(desired_retention).review_card(card, _RATINGS[grade], now)
+    scheduler = _scheduler(desired_retention, parameters)
+    updated, _ = scheduler.review_card(card, _RATINGS[grade], now)
     reps = previous.reps if previous else 0
     lapses = previous.lapses if previous else 0
     predicted = previous.recall_predicted if previous else 0.0
     if previous is not None:
-        predicted += recall_probability(previous, now, desired_retention)
+        predicted += recall_probability(previous, now, desired_retention, parameters)
     return MemoryState(
         item_id=item_id,
         state=int(updated.state),
@@ -165,7 +176,10 @@ def review(
 
 
 def recall_probability(
-    memory: MemoryState, now: datetime, desired_retention: float = DEFAULT_RETENTION
+    memory: MemoryState,
+    now: datetime,
+    desired_retention: float = DEFAULT_RETENTION,
+    parameters: Parameters = DEFAULT_PARAMETERS,
 ) -> float:
     """Predicted chance the learner recalls the item at `now` (FSRS forgetting curve).
 
@@ -174,11 +188,19 @@ def recall_probability(
     """
     if memory.last_review is None or not memory.stability:
         return 0.0
-    scheduler = _scheduler(desired_retention)
-    decay = -scheduler.parameters[20]
+    decay = -parameters[20]
     factor: float = 0.9 ** (1 / decay) - 1
     elapsed_days = max(0.0, (now - memory.last_review).total_seconds() / 86_400)
     return float((1 + factor * elapsed_days / memory.stability) ** decay)
+
+
+def next_interval(
+    stability: float,
+    desired_retention: float = DEFAULT_RETENTION,
+    parameters: Parameters = DEFAULT_PARAMETERS,
+) -> int:
+    """Whole days until a memory of `stability` falls to the desired retention."""
+    return int(_scheduler(desired_retention, parameters)._next_interval(stability=stability))
 
 
 def is_due(memory: MemoryState, now: datetime) -> bool:
@@ -261,8 +283,7 @@ class ForgettingCurve:
 _GRADE_INDEX = {Grade.AGAIN: 0, Grade.HARD: 1, Grade.GOOD: 2, Grade.EASY: 3}
 
 
-@cache
-def forgetting_curve() -> ForgettingCurve:
-    parameters = tuple(float(value) for value in _scheduler(DEFAULT_RETENTION).parameters)
+@lru_cache(maxsize=4096)
+def forgetting_curve(parameters: Parameters = DEFAULT_PARAMETERS) -> ForgettingCurve:
     decay = -parameters[20]
     return ForgettingCurve(w=parameters, decay=decay, factor=0.9 ** (1 / decay) - 1)

@@ -79,9 +79,11 @@ import numpy as np
 
 from bot.domain.memory import (
     DEFAULT_LEECH_LAPSES,
+    DEFAULT_PARAMETERS,
     ForgettingCurve,
     Grade,
     MemoryState,
+    Parameters,
     forgetting_curve,
     is_leech,
     may_be_a_guess,
@@ -269,11 +271,15 @@ def plan_daily(
     new_allowance: int,
     leech_lapses: int = DEFAULT_LEECH_LAPSES,
     horizon_days: float = HORIZON_DAYS,
+    parameters: Parameters = DEFAULT_PARAMETERS,
+    own_fit: bool = False,
 ) -> DailyPlan:
     """Today's session: up to `size` distinct questions, most valuable first.
 
     `seen`: questions with a memory state (any deck); `new`: unseen questions of the
-    active deck in deck order. Empty only when both are empty.
+    active deck in deck order. Empty only when both are empty. `parameters`: the FSRS
+    weights in force for this learner (their own fit, the population's, or the
+    defaults); `own_fit`: they are the learner's own, so no further calibration.
     """
     reviews = lapses = 0
     predicted = 0.0
@@ -292,7 +298,9 @@ def plan_daily(
             due.append((item_id, memory, order))
     due_count = len(due) + len(held_back)
     record = LearnerRecord(reviews, lapses, predicted)
-    curve = forgetting_curve().scaled(record.decay_scale())
+    curve = forgetting_curve(parameters)
+    if not own_fit:
+        curve = curve.scaled(record.decay_scale())
     scored = ValueModel(curve, horizon_days).scored(due, now)
     new_value = new_item_value(curve, horizon_days)
     new_slots = min(new_allowance, size)

@@ -10,6 +10,7 @@ from bot.storage.daily import DailyScheduleRepository
 from bot.storage.database import Database
 from bot.storage.inbox import InboxRepository
 from bot.storage.languages import LanguageRepository
+from bot.storage.memory_fits import MemoryFitRepository
 from bot.storage.polls import PollIntentRepository, PollRepository
 from bot.storage.progress import ProgressRepository
 from bot.storage.reviews import ReviewRepository
@@ -33,6 +34,7 @@ class Storage:
         self.daily = DailyScheduleRepository(self.db)
         self.progress = ProgressRepository(self.db)
         self.languages = LanguageRepository(self.db)
+        self.memory_fits = MemoryFitRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()
