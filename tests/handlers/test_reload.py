@@ -14,8 +14,8 @@ import yaml
 from bot import render
 from bot.content.importers import build_deck, dump_deck, parse
 from bot.content.models import McqItem
-from bot.handlers.context import TutorContext
 from bot.flows.reload import reload_bank
+from bot.handlers.context import TutorContext
 from tests.conftest import CONTENT_DIR, Harness, make_settings
 from tests.fakes.html_check import parse_html
 from tests.handlers.test_challenge import GROUP, answer_after, group_texts, timer_fires
