@@ -115,8 +115,8 @@ def run_bot() -> int:
     from bot.storage.database import DatabaseUnusableError, check_database
 
     try:
-        # Before PTB starts: a database problem is one line naming the path, not a traceback.
-        asyncio.run(check_database(settings.database_path))
+        # Before PTB starts: a database problem is one line naming the setting, not a traceback.
+        asyncio.run(check_database(settings.database_target))
         run(settings)
     except DatabaseUnusableError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -131,6 +131,10 @@ def _secrets(settings: Settings) -> list[str]:
     secrets = [settings.telegram_bot_token.get_secret_value()]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
+    if settings.database_url is not None:
+        from bot.storage.postgres import url_secrets
+
+        secrets += url_secrets(settings.database_url.get_secret_value())
     return secrets
 
 
