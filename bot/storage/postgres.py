@@ -49,13 +49,16 @@ SERVER_SETTINGS = {
     "application_name": "quiz-tutor",
 }
 
-# Errors that mean "the connection is gone or could not be made".
+# Errors that mean "the connection is gone or could not be made". InternalClientError is
+# asyncpg's protocol out of step with the server, as when the server ended the session
+# (a restart, pg_terminate_backend) between two statements: that connection is done for.
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     TimeoutError,
     asyncpg.ConnectionDoesNotExistError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
+    asyncpg.InternalClientError,
 )
 
 
@@ -83,7 +86,7 @@ def url_secrets(url: str) -> list[str]:
     if parts.password is None:
         return []
     user_info = parts.netloc.rpartition("@")[0]  # user:password as written (percent-encoded)
-    return [url, user_info, parts.password]
+    return [user_info, parts.password]
 
 
 def _translate(error: BaseException) -> BaseException:
@@ -186,7 +189,7 @@ class PostgresDatabase(Database):
         try:
             yield connection
         finally:
-            await self.pool.release(connection)
+            await self._release(connection)
 
     async def schema_version(self) -> int:
         async with self._acquire() as connection:
@@ -264,7 +267,15 @@ class PostgresDatabase(Database):
             except Exception as error:
                 raise _translate(error) from error
         finally:
+            await self._release(connection)
+
+    async def _release(self, connection: asyncpg.Connection) -> None:
+        """Back to the pool; a connection that cannot be reset (it is broken) is dropped."""
+        try:
             await self.pool.release(connection)
+        except Exception:
+            log.debug("dropping a broken connection", exc_info=True)
+            connection.terminate()
 
     async def _checkout(self) -> asyncpg.Connection:
         try:
