@@ -1,6 +1,7 @@
 """`python -m bot` runs the bot; `check-content [DIR]` checks the decks; `import-deck FILE`
 writes a deck from CSV/TSV/Anki/Aiken/GIFT; `export-answers [--user ID] [--since DATE] FILE`
-writes answers as CSV."""
+writes answers as CSV; `migrate-to-postgres --from FILE --to URL [--resume]` moves a SQLite
+database into PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import move_cli
 from bot.config import Settings
 from bot.content.importers import command as import_deck
 from bot.content.loader import ContentError, check_content
@@ -38,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         "import-deck", help="write a YAML deck from CSV/TSV/Anki/Aiken/GIFT"
     )
     import_deck.add_arguments(importer)
+    move = commands.add_parser(
+        "migrate-to-postgres", help="copy a SQLite database into PostgreSQL (bot stopped)"
+    )
+    move_cli.add_arguments(move)
     args = parser.parse_args(argv)
 
     if args.command == "check-content":
@@ -52,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             user_id=args.user,
             since=args.since,
         )
+    if args.command == "migrate-to-postgres":
+        return move_cli.run(args)
     if args.command == "import-deck":
         return import_deck.run_import_deck(
             args, Path(_setting_or_default("CONTENT_DIR", "content"))
