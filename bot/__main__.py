@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         from bot.export_cli import export_answers
 
         return export_answers(
-            Path(_setting_or_default("DATABASE_PATH", "data/quiz.sqlite3")),
+            # DATABASE_URL (PostgreSQL) when set, as the bot itself reads it.
+            os.environ.get("DATABASE_URL")
+            or Path(_setting_or_default("DATABASE_PATH", "data/quiz.sqlite3")),
             Path(_setting_or_default("CONTENT_DIR", "content")),
             args.file,
             user_id=args.user,
