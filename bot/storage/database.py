@@ -156,7 +156,10 @@ class Database(ABC):
                         f" for {LOCK_WAIT_SECONDS:.0f} s"
                     ) from error
                 if not waited:
-                    log.warning("database is locked or unreachable (%s); waiting", error)
+                    if isinstance(error, DatabaseUnavailableError | DatabaseBusyError):
+                        log.warning("database is unreachable or busy; waiting (%s)", error)
+                    else:
+                        log.warning("database is locked by another process; waiting")
                     waited = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _MAX_BACKOFF)
