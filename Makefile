@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck check-content bench clean translations
+.PHONY: run test lint typecheck check-content bench clean translations postgres
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -37,6 +37,11 @@ translations: $(VENV)/.installed-dev
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o build/messages.pot .
 	$(BIN)/pybabel update -i build/messages.pot -d bot/locale -D messages -w 100 --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d bot/locale -D messages --statistics
+
+# A throwaway local PostgreSQL (temporary folder, 127.0.0.1, a free port, fsync off): prints
+# its DATABASE_URL, and Ctrl-C stops it and deletes its data. See docs/postgresql.md.
+postgres: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.pg_server
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/daily_fanout.py

@@ -15,10 +15,17 @@
    builds its file): ingestion must not slow down as the file grows, so the figure is
    the ratio to the empty-database runs of the same invocation.
 
+4. With `--database-url postgresql://…/postgres` (a server where this user may create
+   databases; `make postgres` starts a throwaway one), the same bot run on PostgreSQL
+   (1 worker, each run on a new database), beside an asyncpg baseline on the same schema:
+   one autocommit INSERT per row. Goals (issue 15): PostgreSQL >= 0.8x the SQLite bot run
+   of the same invocation and >= 1.25x the asyncpg per-row baseline.
+
 The target (issue "Fast at scale", goal 1) is ≥ 3,000 answers/s at 5,000 members and at
 least 1.25× the one-commit-per-row baseline.
 
 Run: .venv/bin/python bench/ingest.py [--members 5000] [--repeat 1] [--prefill 2000000]
+     [--database-url postgresql://postgres@127.0.0.1:PORT/postgres]
 """
 
 from __future__ import annotations
@@ -39,7 +46,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.storage.database import Database, to_db_time  # noqa: E402
+import asyncpg  # noqa: E402
+
+from bot.storage.database import to_db_time  # noqa: E402
+from bot.storage.dialect import POSTGRES  # noqa: E402
+from bot.storage.postgres import PostgresDatabase  # noqa: E402
+from bot.storage.sqlite import SQLiteDatabase as Database  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
 
 GROUP = -1009876543210
@@ -97,9 +109,20 @@ async def baseline(folder: Path, count: int, one_transaction: bool) -> float:
 _OF_POLL = "poll_ref = (SELECT id FROM sent_polls WHERE poll_id = ?)"
 
 
-def _count(path: Path, sql: str, params: tuple[object, ...] = ()) -> int:
+def _count(path: Path | str, sql: str, params: tuple[object, ...] = ()) -> int:
+    """One number from the bot's database, read from outside (SQLite file or PostgreSQL)."""
+    if isinstance(path, str):
+        return asyncio.run(_pg_count(path, sql, params))
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as db:
         return int(db.execute(sql, params).fetchone()[0] or 0)
+
+
+async def _pg_count(url: str, sql: str, params: tuple[object, ...]) -> int:
+    connection = await asyncpg.connect(url)
+    try:
+        return int(await connection.fetchval(POSTGRES.placeholders(sql), *params) or 0)
+    finally:
+        await connection.close()
 
 
 def prefilled(folder: Path, answers: int) -> Path:
@@ -115,14 +138,15 @@ def prefilled(folder: Path, answers: int) -> Path:
     return database
 
 
-def bot_run(folder: Path, members: int) -> dict[str, float]:
-    database = folder / "bot.sqlite3"
+def bot_run(folder: Path, members: int, url: str | None = None) -> dict[str, float]:
+    database: Path | str = url or folder / "bot.sqlite3"
     with FakeTelegramServer(global_rate=None, group_rate_per_minute=None) as server:
         env = {
             **os.environ,
             "TELEGRAM_BOT_TOKEN": "123456:INGEST",
             "TELEGRAM_BASE_URL": server.base_url,
-            "DATABASE_PATH": str(database),
+            "DATABASE_PATH": str(folder / "bot.sqlite3"),
+            **({"DATABASE_URL": url} if url else {}),
             "CONTENT_DIR": str(ROOT / "content"),
             "LOG_LEVEL": "WARNING",
         }
@@ -169,7 +193,7 @@ def bot_run(folder: Path, members: int) -> dict[str, float]:
     )
     right_totals = _count(
         database,
-        "SELECT SUM(right) FROM challenge_totals WHERE chat_id = ? AND period = 'all'",
+        "SELECT SUM(\"right\") FROM challenge_totals WHERE chat_id = ? AND period = 'all'",
         (GROUP,),
     )
     expected_right = sum(1 for n in range(members) if n % 3)
@@ -181,6 +205,68 @@ def bot_run(folder: Path, members: int) -> dict[str, float]:
     return {"seconds": elapsed, "rate": members / elapsed, "queued_s": queued}
 
 
+class PgDatabases:
+    """Fresh databases on the server at `url`, one per run, dropped at the end."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.made: list[str] = []
+
+    async def fresh(self) -> str:
+        name = f"ingest_{os.getpid()}_{len(self.made)}"
+        admin = await asyncpg.connect(self.url)
+        try:
+            await admin.execute(f"CREATE DATABASE {name}")
+        finally:
+            await admin.close()
+        self.made.append(name)
+        url = self.url.rsplit("/", 1)[0] + "/" + name
+        database = PostgresDatabase(url, pool_size=2)
+        await database.open()  # migrated
+        await database.close()
+        return url
+
+    async def drop_all(self) -> None:
+        admin = await asyncpg.connect(self.url)
+        try:
+            for name in self.made:
+                await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finally:
+            await admin.close()
+
+
+async def pg_baseline(url: str, count: int, one_transaction: bool) -> float:
+    """Rows per second for plain asyncpg on the bot's schema: one autocommit INSERT per row
+    (durable each), or all of them in one executemany transaction."""
+    connection = await asyncpg.connect(url)
+    try:
+        stamp = to_db_time(datetime.now(UTC))
+        await connection.executemany(
+            "INSERT INTO users (user_id, first_name, created_at, updated_at)"
+            " VALUES ($1, $2, $3, $4)",
+            [(FIRST_MEMBER + n, f"M{n}", stamp, stamp) for n in range(count)],
+        )
+        await connection.execute(
+            "INSERT INTO sent_polls (id, poll_id, chat_id, message_id, item_id, option_order,"
+            " sent_at, context) VALUES (1, 'poll', $1, 1, 'item', '[0, 1]', $2, 'challenge')",
+            GROUP,
+            stamp,
+        )
+        rows = _rows(count)
+        insert = POSTGRES.placeholders(_INSERT)
+        started = time.perf_counter()
+        if one_transaction:
+            async with connection.transaction():
+                await connection.executemany(insert, rows)
+        else:
+            for row in rows:
+                await connection.execute(insert, *row)
+        elapsed = time.perf_counter() - started
+    finally:
+        await connection.close()
+    return count / elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=5_000)
@@ -188,7 +274,13 @@ def main() -> None:
     parser.add_argument(
         "--prefill", type=int, default=0, help="also run on a database holding this many answers"
     )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="also run on PostgreSQL: a server URL whose user may create databases",
+    )
     args = parser.parse_args()
+    pg_runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         per_row = asyncio.run(baseline(folder, args.members, one_transaction=False))
@@ -207,6 +299,22 @@ def main() -> None:
                 run_folder.mkdir()
                 shutil.copy(template, run_folder / "bot.sqlite3")
                 full_runs.append(bot_run(run_folder, args.members))
+        if args.database_url:
+            databases = PgDatabases(args.database_url)
+            try:
+                pg_per_row = asyncio.run(
+                    pg_baseline(asyncio.run(databases.fresh()), args.members, False)
+                )
+                pg_batched = asyncio.run(
+                    pg_baseline(asyncio.run(databases.fresh()), args.members, True)
+                )
+                for attempt in range(args.repeat):
+                    run_folder = folder / f"pg{attempt}"
+                    run_folder.mkdir()
+                    url = asyncio.run(databases.fresh())
+                    pg_runs.append(bot_run(run_folder, args.members, url))
+            finally:
+                asyncio.run(databases.drop_all())
     runs.sort(key=lambda run: run["rate"])
     rates = [run["rate"] for run in runs]
     print(
@@ -226,6 +334,18 @@ def main() -> None:
             f"bot on a database already holding {args.prefill:,} answers: {full[-1]:,.0f}"
             f" answers/s (worst of {len(full)}: {full[0]:,.0f}); x{full[-1] / rates[-1]:.2f}"
             " the empty-database runs above; none lost or double-counted"
+        )
+    if pg_runs:
+        pg = sorted(run["rate"] for run in pg_runs)
+        print(
+            f"baselines (asyncpg, {args.members} rows): one autocommit per row"
+            f" {pg_per_row:,.0f} rows/s; one transaction {pg_batched:,.0f} rows/s"
+        )
+        print(
+            f"bot on PostgreSQL, 1 worker: {pg[-1]:,.0f} answers/s (worst of {len(pg)}:"
+            f" {pg[0]:,.0f}); x{pg[-1] / rates[-1]:.2f} the SQLite bot run above (goal >= x0.8),"
+            f" x{pg[-1] / pg_per_row:.2f} the asyncpg per-row baseline (goal >= x1.25);"
+            " none lost or double-counted"
         )
 
 

@@ -1,6 +1,7 @@
 """`python -m bot` runs the bot; `check-content [DIR]` checks the decks; `import-deck FILE`
 writes a deck from CSV/TSV/Anki/Aiken/GIFT; `export-answers [--user ID] [--since DATE] FILE`
-writes answers as CSV; `memory-report [--deck D]` prints the memory model's calibration."""
+writes answers as CSV; `memory-report [--deck D]` prints the memory model's calibration;
+`migrate-to-postgres --from FILE --to URL [--resume]` moves a SQLite database into PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot import move_cli
 from bot.config import Settings
 from bot.content.importers import command as import_deck
 from bot.content.loader import ContentError, check_content
@@ -42,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         "memory-report", help="calibration of predicted recall: default vs fitted FSRS weights"
     )
     memory.add_argument("--deck", default=None, help="only this deck's answers and fit")
+    move = commands.add_parser(
+        "migrate-to-postgres", help="copy a SQLite database into PostgreSQL (bot stopped)"
+    )
+    move_cli.add_arguments(move)
     args = parser.parse_args(argv)
 
     if args.command == "check-content":
@@ -50,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         from bot.export_cli import export_answers
 
         return export_answers(
-            Path(_setting_or_default("DATABASE_PATH", "data/quiz.sqlite3")),
+            # DATABASE_URL (PostgreSQL) when set, as the bot itself reads it.
+            os.environ.get("DATABASE_URL")
+            or Path(_setting_or_default("DATABASE_PATH", "data/quiz.sqlite3")),
             Path(_setting_or_default("CONTENT_DIR", "content")),
             args.file,
             user_id=args.user,
@@ -60,11 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.memory_report import memory_report
 
         return memory_report(
-            Path(_setting_or_default("DATABASE_PATH", "data/quiz.sqlite3")),
+            os.environ.get("DATABASE_URL")
+            or Path(_setting_or_default("DATABASE_PATH", "data/quiz.sqlite3")),
             Path(_setting_or_default("CONTENT_DIR", "content")),
             args.deck,
             sys.stdout,
         )
+    if args.command == "migrate-to-postgres":
+        return move_cli.run(args)
     if args.command == "import-deck":
         return import_deck.run_import_deck(
             args, Path(_setting_or_default("CONTENT_DIR", "content"))
@@ -128,8 +139,8 @@ def run_bot() -> int:
     from bot.storage.database import DatabaseUnusableError, check_database
 
     try:
-        # Before PTB starts: a database problem is one line naming the path, not a traceback.
-        asyncio.run(check_database(settings.database_path))
+        # Before PTB starts: a database problem is one line naming the setting, not a traceback.
+        asyncio.run(check_database(settings.database_target))
         run(settings)
     except DatabaseUnusableError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -144,6 +155,10 @@ def _secrets(settings: Settings) -> list[str]:
     secrets = [settings.telegram_bot_token.get_secret_value()]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
+    if settings.database_url is not None:
+        from bot.storage.postgres import url_secrets
+
+        secrets += url_secrets(settings.database_url.get_secret_value())
     return secrets
 
 

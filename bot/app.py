@@ -83,7 +83,7 @@ def build_application(
     if services is None:
         services = Services(
             settings=settings,
-            storage=Storage(settings.database_path),
+            storage=Storage(settings.database_target, pool_size=settings.database_pool_size),
             bank=load_bank(settings.content_dir),
             clock=clock or SystemClock(),
         )
@@ -199,7 +199,7 @@ async def _post_init(application: TutorApplication) -> None:
         "ready: %d decks, %d items, database %s",
         len(services.bank.decks),
         sum(len(deck.items) for deck in services.bank.decks),
-        services.settings.database_path,
+        services.settings.database_description,
     )
 
 

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr
     telegram_base_url: str = TELEGRAM_API_URL
     database_path: Path = Path("data/quiz.sqlite3")
+    # postgresql://user:password@host:port/dbname selects PostgreSQL; unset: the SQLite file
+    # at DATABASE_PATH. A secret: its password never reaches a log line.
+    database_url: SecretStr | None = None
+    # PostgreSQL connections per process (a bounded pool; waiting for one times out).
+    database_pool_size: int = Field(default=10, ge=2, le=100)
     content_dir: Path = Path("content")
     log_level: str = "INFO"
     webhook_url: str | None = None
@@ -42,6 +47,31 @@ class Settings(BaseSettings):
                 raise ValueError("must be Telegram user ids separated by commas, e.g. 123,456")
             return frozenset(int(part) for part in parts)
         return value
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (e.g. postgresql://user@host/db)")
+        return value
+
+    @property
+    def database_target(self) -> Path | str:
+        """What the storage opens: the PostgreSQL URL when DATABASE_URL is set, else the file."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return self.database_path
+
+    @property
+    def database_description(self) -> str:
+        """The database as logs may show it (a URL without its password)."""
+        if self.database_url is None:
+            return str(self.database_path)
+        from bot.storage.postgres import redact_url
+
+        return redact_url(self.database_url.get_secret_value())
 
     @property
     def base_file_url(self) -> str:

@@ -28,7 +28,7 @@ def _row(name: str, check: Calibration | None) -> str:
     )
 
 
-async def report(database: Path, content: Path, deck: str | None, out: TextIO) -> int:
+async def report(database: Path | str, content: Path, deck: str | None, out: TextIO) -> int:
     items: set[str] | None = None
     if deck is not None:
         found = load_bank(content).deck(deck)
@@ -71,5 +71,5 @@ async def report(database: Path, content: Path, deck: str | None, out: TextIO) -
     return 0
 
 
-def memory_report(database: Path, content: Path, deck: str | None, out: TextIO) -> int:
+def memory_report(database: Path | str, content: Path, deck: str | None, out: TextIO) -> int:
     return asyncio.run(report(database, content, deck, out))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import itertools
 import os
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from hypothesis import settings
 from telegram import Update
@@ -22,7 +25,9 @@ from bot.content.models import ContentBank
 from bot.domain.clock import ManualClock
 from bot.flows.services import Services
 from bot.storage import Storage
+from bot.storage.postgres import PostgresDatabase
 from tests.fakes.offline import BOT_USER, OfflineBotApi, OfflineRequest
+from tests.pg_server import INSTALL_HINT, PostgresServer, PostgresUnavailable
 
 # Property tests draw the same examples on every run, so CI passes or fails on the code, not
 # on the draw; HYPOTHESIS_EXPLORE=1 draws new ones (run it to look for bugs).
@@ -43,6 +48,100 @@ def bank() -> ContentBank:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
+
+
+def _run_in_thread(work: Callable[[], Awaitable[None]]) -> None:
+    """Run a coroutine on its own loop in another thread (a session fixture may be set up
+    from inside a test's running loop)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, work()).result()  # type: ignore[arg-type]
+
+
+class Postgres:
+    """The suite's throwaway server and a migrated template database to copy per test."""
+
+    TEMPLATE = "quiz_template"
+
+    def __init__(self, server: PostgresServer) -> None:
+        self.server = server
+        self._names = itertools.count(1)
+
+    def create_template(self) -> None:
+        async def work() -> None:
+            admin = await asyncpg.connect(self.server.url())
+            try:
+                await admin.execute(f"CREATE DATABASE {self.TEMPLATE}")
+            finally:
+                await admin.close()
+            database = PostgresDatabase(self.server.url(self.TEMPLATE), pool_size=2)
+            await database.open()  # migrates
+            await database.close()
+
+        _run_in_thread(work)
+
+    async def fresh(self) -> str:
+        """A new database copied from the migrated template; its URL."""
+        name = f"test_{os.getpid()}_{next(self._names)}"
+        admin = await asyncpg.connect(self.server.url())
+        try:
+            await admin.execute(f"CREATE DATABASE {name} TEMPLATE {self.TEMPLATE}")
+        finally:
+            await admin.close()
+        return self.server.url(name)
+
+    async def drop(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        admin = await asyncpg.connect(self.server.url())
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server for the whole run. None can be started: the run stops with one
+    line saying how to install one, unless SKIP_POSTGRES=1 says to skip these on purpose."""
+    if os.environ.get("SKIP_POSTGRES") == "1":
+        pytest.skip("SKIP_POSTGRES=1: the PostgreSQL variants are skipped on purpose")
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresUnavailable as error:
+        server.stop()
+        pytest.exit(
+            f"PostgreSQL tests need a server: {error}; {INSTALL_HINT}"
+            " (or set SKIP_POSTGRES=1 to skip them on purpose)",
+            returncode=1,
+        )
+    try:
+        postgres = Postgres(server)
+        postgres.create_template()
+        yield postgres
+    finally:
+        server.stop()
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_target(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Path | str]:
+    """A fresh, migrated database on each backend: a SQLite path, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        yield tmp_path / "quiz.sqlite3"
+        return
+    postgres: Postgres = request.getfixturevalue("postgres")
+    url = await postgres.fresh()
+    yield url
+    await postgres.drop(url)
+
+
+def backend_settings(target: Path | str) -> dict[str, Any]:
+    """Settings overrides that point the bot at `target` (see `database_target`)."""
+    return {"database_url": target} if isinstance(target, str) else {"database_path": target}
 
 
 @pytest.fixture
@@ -154,7 +253,7 @@ async def running_harness(
     api = OfflineBotApi()
     services = Services(
         settings=config,
-        storage=Storage(config.database_path),
+        storage=Storage(config.database_target),
         bank=bank,
         clock=clock,
         rng=random.Random(7),
@@ -182,4 +281,12 @@ async def harness(
         yield running
 
 
-__all__ = ["BOT_USER", "START", "Harness", "make_settings", "running_harness"]
+__all__ = [
+    "BACKENDS",
+    "BOT_USER",
+    "START",
+    "Harness",
+    "backend_settings",
+    "make_settings",
+    "running_harness",
+]

@@ -1,13 +1,17 @@
-"""Storage: the only package with SQL. One repository per aggregate."""
+"""Storage: the only package with SQL. One repository per aggregate, over one `Database`
+(SQLite by default, PostgreSQL for a `postgresql://` URL); answers are written by the
+group-commit `AnswerWriter`."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from bot.storage.answer_writer import AnswerWriter
 from bot.storage.answers import AnswerRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.daily import DailyScheduleRepository
-from bot.storage.database import Database
+from bot.storage.database import Database, database_for
 from bot.storage.inbox import InboxRepository
 from bot.storage.languages import LanguageRepository
 from bot.storage.memory_fits import MemoryFitRepository
@@ -19,15 +23,17 @@ from bot.storage.users import UserRepository
 
 
 class Storage:
-    """The repositories over one database connection."""
+    """The repositories over one database: a SQLite file path, a `postgresql://` URL, or an
+    already built `Database`. `options` go to the PostgreSQL driver (pool_size, …)."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.db = Database(path)
+    def __init__(self, target: Path | str | Database, **options: Any) -> None:
+        self.db = database_for(target, **options)
         self.polls = PollRepository(self.db)
         self.users = UserRepository(self.db, on_forget=self.polls.forget_chat)
         self.poll_intents = PollIntentRepository(self.db, self.polls)
         self.inbox = InboxRepository(self.db)
-        self.answers = AnswerRepository(self.db)
+        self.writer = AnswerWriter(self.db)
+        self.answers = AnswerRepository(self.db, self.writer)
         self.reviews = ReviewRepository(self.db)
         self.sessions = SessionRepository(self.db)
         self.challenges = ChallengeRepository(self.db)
@@ -40,6 +46,7 @@ class Storage:
         await self.db.open()
 
     async def close(self) -> None:
+        await self.writer.flush()
         await self.db.close()
 
 

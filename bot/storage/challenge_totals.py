@@ -11,25 +11,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.purpose import Purpose
 from bot.domain.scoring import Standing, week_start
-from bot.storage.database import Database
+from bot.storage.database import Connection, Database, Row
 from bot.storage.records import NewAnswer
 
 ALL_TIME = "all"
 
 _ADD = (
-    "INSERT INTO challenge_totals (chat_id, period, user_id, right, points, seconds)"
+    'INSERT INTO challenge_totals (chat_id, period, user_id, "right", points, seconds)'
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, period, user_id) DO UPDATE SET"
-    " right = right + excluded.right, points = points + excluded.points,"
-    " seconds = seconds + excluded.seconds"
+    ' "right" = challenge_totals."right" + excluded."right",'
+    " points = challenge_totals.points + excluded.points,"
+    " seconds = challenge_totals.seconds + excluded.seconds"
 )
 _ADD_ITEM = (
-    "INSERT INTO challenge_item_totals (chat_id, item_id, user_id, answers, right)"
+    'INSERT INTO challenge_item_totals (chat_id, item_id, user_id, answers, "right")'
     " VALUES (?, ?, ?, 1, ?) ON CONFLICT (chat_id, item_id, user_id) DO UPDATE SET"
-    " answers = answers + 1, right = right + excluded.right"
+    " answers = challenge_item_totals.answers + 1,"
+    ' "right" = challenge_item_totals."right" + excluded."right"'
 )
 # Same order as bot.domain.scoring.rank_tallies.
 _ORDER = "t.points DESC, t.seconds, t.user_id"
@@ -40,7 +40,7 @@ def period_of(moment: datetime) -> str:
     return week_start(moment).date().isoformat()
 
 
-async def add_challenge_answers(db: aiosqlite.Connection, answers: Iterable[NewAnswer]) -> None:
+async def add_challenge_answers(db: Connection, answers: Iterable[NewAnswer]) -> None:
     """A group commit's challenge answers, inside the caller's transaction."""
     rows = []
     item_rows = []
@@ -62,7 +62,7 @@ async def board(
     """The top `size` standings, plus the caller's own when they rank below them."""
     period = ALL_TIME if since is None else period_of(since)
     rows = await database.fetch_all(
-        "SELECT t.user_id, u.first_name, t.right, t.points, t.seconds FROM challenge_totals t"
+        'SELECT t.user_id, u.first_name, t."right", t.points, t.seconds FROM challenge_totals t'
         " JOIN users u ON u.user_id = t.user_id WHERE t.chat_id = ? AND t.period = ?"
         f" ORDER BY {_ORDER} LIMIT ?",
         (chat_id, period, size),
@@ -76,7 +76,7 @@ async def board(
     if len(standings) < size or any(s.user_id == caller_id for s in standings):
         return standings
     mine = await database.fetch_one(
-        "SELECT t.user_id, u.first_name, t.right, t.points, t.seconds,"
+        'SELECT t.user_id, u.first_name, t."right", t.points, t.seconds,'
         " (SELECT COUNT(*) FROM challenge_totals o WHERE o.chat_id = t.chat_id"
         "  AND o.period = t.period AND (o.points > t.points OR (o.points = t.points"
         "  AND (o.seconds < t.seconds OR (o.seconds = t.seconds AND o.user_id < t.user_id)))))"
@@ -89,7 +89,7 @@ async def board(
     return standings
 
 
-def _standing(rank: int, row: aiosqlite.Row) -> Standing:
+def _standing(rank: int, row: Row) -> Standing:
     return Standing(
         rank, row["user_id"], row["first_name"], row["right"], row["points"], row["seconds"]
     )

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
 from bot.domain.scoring import Standing, Tally
 from bot.storage import challenge_totals
-from bot.storage.database import Database, from_db_time, to_db_time
+from bot.storage.database import Database, IntegrityError, Row, from_db_time, to_db_time
 
 _COLUMNS = (
     "id, chat_id, started_by, deck_id, item_ids, seconds, position, started_at,"
@@ -37,7 +34,7 @@ class Challenge:
         return self.item_ids[self.position] if self.position < len(self.item_ids) else None
 
 
-def _challenge(row: aiosqlite.Row) -> Challenge:
+def _challenge(row: Row) -> Challenge:
     return Challenge(
         id=row["id"],
         chat_id=row["chat_id"],
@@ -70,13 +67,14 @@ class ChallengeRepository:
         """Open a round; None when the group already has one running."""
         try:
             async with self._db.transaction() as db:
-                cursor = await db.execute(
+                row = await db.fetch_one(
                     "INSERT INTO challenges (chat_id, started_by, deck_id, item_ids, seconds,"
-                    " started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    " started_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                     (chat_id, started_by, deck_id, json.dumps(item_ids), seconds, to_db_time(now)),
                 )
-                challenge_id = int(cursor.lastrowid or 0)
-        except sqlite3.IntegrityError:
+                assert row is not None
+                challenge_id = int(row[0])
+        except IntegrityError:
             return None
         return await self.get(challenge_id)
 
@@ -102,24 +100,24 @@ class ChallengeRepository:
     async def claim_next_question(self, challenge_id: int, position: int, now: datetime) -> bool:
         """Compare-and-set: only one caller moves the round past `position`."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE challenges SET position = position + 1, question_sent_at = ?"
                 " WHERE id = ? AND position = ? AND finished_at IS NULL",
                 (to_db_time(now), challenge_id, position),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def drop_question(self, challenge_id: int, position: int, item_id: str) -> bool:
         """Compare-and-set: take the question at `position` out of the round (its item is
         gone), so the round's count and end time stay true to what is asked."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE challenges SET item_ids = json_remove(item_ids, '$[' || ? || ']')"
+            changed = await db.execute(
+                f"UPDATE challenges SET item_ids = {db.dialect.json_list_without('item_ids')}"
                 " WHERE id = ? AND position = ? AND finished_at IS NULL"
-                " AND json_extract(item_ids, '$[' || ? || ']') = ?",
+                f" AND {db.dialect.json_list_item('item_ids')} = ?",
                 (position, challenge_id, position, position, item_id),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def step_back(self, challenge_id: int, position: int) -> None:
         """Undo the `claim_next_question` that reached `position`: its poll was not sent."""
@@ -140,11 +138,11 @@ class ChallengeRepository:
     async def finish(self, challenge_id: int, now: datetime) -> bool:
         """Close the round; True only for the one caller that closed it (one results message)."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE challenges SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
                 (to_db_time(now), challenge_id),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def group_deck(self, chat_id: int) -> str | None:
         row = await self._db.fetch_one(
@@ -172,9 +170,10 @@ class ChallengeRepository:
 
     async def _tallies(self, condition: str, params: tuple[object, ...]) -> list[Tally]:
         rows = await self._db.fetch_all(
-            "SELECT a.user_id, u.first_name, SUM(a.correct) AS right, SUM(a.points) AS points,"
+            'SELECT a.user_id, u.first_name, SUM(a.correct) AS "right", SUM(a.points) AS points,'
             " SUM(COALESCE(a.seconds, 0)) AS seconds FROM answers a"
-            f" JOIN users u ON u.user_id = a.user_id WHERE {condition} GROUP BY a.user_id",
+            f" JOIN users u ON u.user_id = a.user_id WHERE {condition}"
+            " GROUP BY a.user_id, u.first_name",
             params,
         )
         return [

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from bot.storage.database import Database, from_db_time, to_db_time
+from bot.storage.database import Database, Row, from_db_time, to_db_time
 
 _COLUMNS = "user_id, active, daily_time, timezone, last_daily_date, next_prompt_at"
 
@@ -24,7 +22,7 @@ class DailyDue:
     next_prompt_at: datetime | None
 
 
-def _due(row: aiosqlite.Row) -> DailyDue:
+def _due(row: Row) -> DailyDue:
     return DailyDue(
         user_id=row["user_id"],
         active=bool(row["active"]),
@@ -82,8 +80,8 @@ class DailyScheduleRepository:
     async def advance(self, user_id: int, handled: datetime, following: datetime) -> bool:
         """Compare-and-set: move past the prompt time handled, unless the learner changed it."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE users SET next_prompt_at = ? WHERE user_id = ? AND next_prompt_at = ?",
                 (to_db_time(following), user_id, to_db_time(handled)),
             )
-            return cursor.rowcount == 1
+            return changed == 1

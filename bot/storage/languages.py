@@ -29,19 +29,19 @@ class LanguageRepository:
     async def choose(self, user_id: int, language: str | None, now: datetime) -> bool:
         """Store the learner's choice (None: back to Telegram's); False for an unknown user."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE users SET language = ?, updated_at = ? WHERE user_id = ?",
                 (language, to_db_time(now), user_id),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def seen_on_telegram(self, user_id: int, language: str | None) -> bool:
         """Remember Telegram's language for this learner; False for an unknown user."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE users SET telegram_language = ? WHERE user_id = ?", (language, user_id)
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def for_group(self, chat_id: int) -> str | None:
         """The language a group's admins chose; None: the default."""

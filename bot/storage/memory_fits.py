@@ -113,12 +113,11 @@ class MemoryFitRepository:
     ) -> StoredFit:
         """Store one fit as the next version of its scope (accepted or not: the log keeps both)."""
         async with self._db.transaction() as db:
-            async with db.execute(
+            row = await db.fetch_one(
                 "SELECT COALESCE(MAX(version), 0) FROM memory_fits"
                 " WHERE scope = ? AND scope_key = ?",
                 (scope, scope_key),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             version = (int(row[0]) if row else 0) + 1
             stored = StoredFit(
                 scope=scope,

@@ -8,9 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import aiosqlite
-
-from bot.storage.database import Database, from_db_time, to_db_time
+from bot.storage.database import Connection, Database, Row, from_db_time, to_db_time
 from bot.storage.records import SentPoll
 
 _COLUMNS = (
@@ -18,7 +16,7 @@ _COLUMNS = (
 )
 
 
-def _poll(row: aiosqlite.Row) -> SentPoll:
+def _poll(row: Row) -> SentPoll:
     return SentPoll(
         poll_id=row["poll_id"],
         chat_id=row["chat_id"],
@@ -93,13 +91,13 @@ class PollRepository:
         if context is not None:
             query += " AND context = ?"
             params += (context,)
-        row = await self._db.fetch_one(query + " ORDER BY sent_at DESC, rowid DESC LIMIT 1", params)
+        row = await self._db.fetch_one(query + " ORDER BY sent_at DESC, id DESC LIMIT 1", params)
         return _poll(row) if row else None
 
     async def for_session(self, session_id: int, context: str) -> list[SentPoll]:
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM sent_polls WHERE session_id = ? AND context = ?"
-            " ORDER BY sent_at, rowid",
+            " ORDER BY sent_at, id",
             (session_id, context),
         )
         return [_poll(row) for row in rows]
@@ -142,7 +140,7 @@ class ParkedAnswer:
 _INTENT_COLUMNS = "id, chat_id, item_id, option_order, created_at, context, session_id, open_period"
 
 
-def _intent(row: aiosqlite.Row) -> PollIntent:
+def _intent(row: Row) -> PollIntent:
     return PollIntent(
         id=row["id"],
         chat_id=row["chat_id"],
@@ -173,9 +171,9 @@ class PollIntentRepository:
         open_period: int | None,
     ) -> PollIntent:
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            row = await db.fetch_one(
                 "INSERT INTO poll_intents (chat_id, item_id, option_order, created_at, context,"
-                " session_id, open_period) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " session_id, open_period) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     chat_id,
                     item_id,
@@ -186,7 +184,8 @@ class PollIntentRepository:
                     open_period,
                 ),
             )
-            intent_id = int(cursor.lastrowid or 0)
+            assert row is not None
+            intent_id = int(row[0])
         return PollIntent(
             intent_id, chat_id, item_id, tuple(option_order), now, context, session_id, open_period
         )
@@ -232,20 +231,18 @@ class PollIntentRepository:
         if chat_id is not None:
             params += (chat_id,)
         async with self._db.transaction() as db:
-            async with db.execute(
+            stored = await db.fetch_one(
                 f"SELECT {_COLUMNS} FROM sent_polls WHERE poll_id = ?", (poll_id,)
-            ) as cursor:
-                stored = await cursor.fetchone()
+            )
             if stored is not None:
                 poll = _poll(stored)
                 self._polls.remember(poll)
                 return poll
-            async with db.execute(
+            row = await db.fetch_one(
                 f"SELECT {_INTENT_COLUMNS} FROM poll_intents WHERE item_id = ?"
                 f" AND option_order = ?{in_chat} ORDER BY created_at, id LIMIT 1",
                 params,
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if row is None:
                 return None
             intent = _intent(row)
@@ -285,16 +282,17 @@ class PollIntentRepository:
     async def expire(self, older_than: datetime) -> int:
         """Forget intents for sends that are long settled (they never reached anybody)."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "DELETE FROM poll_intents WHERE created_at < ?", (to_db_time(older_than),)
             )
-            return int(cursor.rowcount)
+            return changed
 
 
-async def _insert_poll(db: aiosqlite.Connection, poll: SentPoll) -> None:
+async def _insert_poll(db: Connection, poll: SentPoll) -> None:
     """A poll already stored (a replayed send) stays as it was: answers refer to its key."""
     await db.execute(
-        f"INSERT OR IGNORE INTO sent_polls ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO sent_polls ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (poll_id) DO NOTHING",
         (
             poll.poll_id,
             poll.chat_id,

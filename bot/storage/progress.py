@@ -52,7 +52,7 @@ class ProgressRepository:
     async def challenge_tallies(self, chat_id: int) -> list[QuestionTally]:
         """Per question: every challenge answer given in this group (running totals)."""
         rows = await self._db.fetch_all(
-            "SELECT item_id, SUM(answers), SUM(right), COUNT(*) FROM challenge_item_totals"
+            'SELECT item_id, SUM(answers), SUM("right"), COUNT(*) FROM challenge_item_totals'
             " WHERE chat_id = ? GROUP BY item_id",
             (chat_id,),
         )

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-import aiosqlite
-
 from bot.domain.memory import MemoryState
-from bot.storage.database import Database, from_db_time, rows_for_pairs, to_db_time
+from bot.storage.database import Connection, Database, Row, from_db_time, rows_for_pairs, to_db_time
 
 _COLUMNS = (
     "item_id, state, step, stability, difficulty, due, last_review, reps, lapses, recall_predicted"
@@ -15,7 +13,7 @@ _COLUMNS = (
 _QUALIFIED = ", ".join(f"r.{column.strip()}" for column in _COLUMNS.split(","))
 
 
-def _memory(row: aiosqlite.Row) -> MemoryState:
+def _memory(row: Row) -> MemoryState:
     return MemoryState(
         item_id=row["item_id"],
         state=row["state"],
@@ -56,21 +54,19 @@ def _memory_params(user_id: int, memory: MemoryState) -> tuple[object, ...]:
     )
 
 
-async def upsert_memories(
-    db: aiosqlite.Connection, memories: Iterable[tuple[int, MemoryState]]
-) -> None:
+async def upsert_memories(db: Connection, memories: Iterable[tuple[int, MemoryState]]) -> None:
     """Many learners' states in one statement, inside the caller's transaction."""
     await db.executemany(_UPSERT, [_memory_params(user_id, memory) for user_id, memory in memories])
 
 
 async def memories_of(
-    db: aiosqlite.Connection, pairs: Collection[tuple[int, str]]
+    db: Connection, pairs: Collection[tuple[int, str]]
 ) -> dict[tuple[int, str], MemoryState]:
     """(user, item) → state for every pair that has one, read inside the caller's transaction."""
     rows = await rows_for_pairs(
         db,
         f"SELECT r.user_id, {_QUALIFIED} FROM {{pairs}}"
-        " CROSS JOIN review_state r ON r.user_id = v.column1 AND r.item_id = v.column2",
+        " {join} review_state r ON r.user_id = v.column1 AND r.item_id = v.column2",
         pairs,
     )
     return {(row["user_id"], row["item_id"]): _memory(row) for row in rows}

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
-from bot.storage.database import Database, from_db_time, to_db_time
+from bot.storage.database import Database, Row, from_db_time, to_db_time
 from bot.storage.records import Session
 
 _COLUMNS = "id, user_id, kind, deck_id, item_ids, position, started_at, finished_at"
 
 
-def _session(row: aiosqlite.Row) -> Session:
+def _session(row: Row) -> Session:
     return Session(
         id=row["id"],
         user_id=row["user_id"],
@@ -41,13 +39,13 @@ class SessionRepository:
                 " AND finished_at IS NULL",
                 (stamp, user_id, kind),
             )
-            cursor = await db.execute(
+            row = await db.fetch_one(
                 "INSERT INTO sessions (user_id, kind, deck_id, item_ids, started_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (user_id, kind, deck_id, json.dumps(item_ids), stamp),
             )
-            session_id = cursor.lastrowid
-        session = await self.get(int(session_id or 0))
+            assert row is not None
+        session = await self.get(int(row[0]))
         assert session is not None
         return session
 
@@ -68,12 +66,12 @@ class SessionRepository:
     async def advance(self, session_id: int, expected_position: int) -> bool:
         """Move the cursor one on, once: False if another update already moved it."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE sessions SET position = position + 1 WHERE id = ? AND position = ?"
                 " AND finished_at IS NULL",
                 (session_id, expected_position),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def step_back(self, session_id: int, position: int) -> None:
         """Undo the `advance` that reached `position`: its item could not be sent."""
@@ -92,8 +90,8 @@ class SessionRepository:
     async def finish(self, session_id: int, now: datetime) -> bool:
         """Close the session; False if it was already closed (so the summary goes once)."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE sessions SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
                 (to_db_time(now), session_id),
             )
-            return cursor.rowcount == 1
+            return changed == 1

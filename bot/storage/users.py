@@ -6,9 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.storage.database import Database, to_db_time
+from bot.storage.database import Connection, Database, Row, to_db_time
 from bot.storage.records import User
 
 _COLUMNS = (
@@ -17,7 +15,7 @@ _COLUMNS = (
 )
 
 
-def _user(row: aiosqlite.Row) -> User:
+def _user(row: Row) -> User:
     return User(
         user_id=row["user_id"],
         first_name=row["first_name"],
@@ -34,7 +32,7 @@ def _user(row: aiosqlite.Row) -> User:
 
 
 async def ensure_users(
-    db: aiosqlite.Connection, learners: Sequence[tuple[int, str, str | None]], now: datetime
+    db: Connection, learners: Sequence[tuple[int, str, str | None]], now: datetime
 ) -> None:
     """(id, first name, username) rows exist and carry these names; inside the caller's
     transaction. Nothing else about an existing learner changes."""
@@ -47,16 +45,15 @@ async def ensure_users(
     )
 
 
-async def retentions_of(db: aiosqlite.Connection, user_ids: Collection[int]) -> dict[int, float]:
+async def retentions_of(db: Connection, user_ids: Collection[int]) -> dict[int, float]:
     """Desired retention of each learner that exists, inside the caller's transaction."""
     found: dict[int, float] = {}
     ordered = list(user_ids)
     for start in range(0, len(ordered), 900):
         chunk = ordered[start : start + 900]
-        rows = await db.execute_fetchall(
-            "SELECT user_id, desired_retention FROM users"
-            f" WHERE user_id IN ({', '.join('?' for _ in chunk)})",
-            chunk,
+        condition, params = db.dialect.any_of("user_id", chunk)
+        rows = await db.fetch_all(
+            f"SELECT user_id, desired_retention FROM users WHERE {condition}", params
         )
         found.update((row[0], float(row[1])) for row in rows)
     return found
@@ -76,12 +73,12 @@ class UserRepository:
         """Register or refresh a learner who just wrote to us (so they are active again)."""
         stamp = to_db_time(now)
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "INSERT INTO users (user_id, first_name, username, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO NOTHING",
                 (user_id, first_name, username, stamp, stamp),
             )
-            created = cursor.rowcount == 1
+            created = changed == 1
             if not created:
                 await db.execute(
                     "UPDATE users SET first_name = ?, username = ?, active = 1, updated_at = ?"
@@ -143,12 +140,12 @@ class UserRepository:
     async def claim_daily(self, user_id: int, local_date: str) -> bool:
         """Mark today's daily prompt as sent; False if it already was (no double prompt)."""
         async with self._db.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE users SET last_daily_date = ? WHERE user_id = ?"
                 " AND (last_daily_date IS NULL OR last_daily_date < ?)",
                 (local_date, user_id, local_date),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def release_daily(self, user_id: int, local_date: str, before: str | None) -> None:
         """Undo `claim_daily`: today's prompt could not be sent, so it may be tried again."""

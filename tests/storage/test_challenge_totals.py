@@ -51,7 +51,8 @@ async def week_tallies(storage: Storage, chat_id: int, monday: datetime) -> list
     rows = await storage.db.fetch_all(
         "SELECT a.user_id, u.first_name, SUM(a.correct), SUM(a.points), SUM(a.seconds)"
         " FROM answers a JOIN users u USING (user_id) WHERE a.context = 'challenge'"
-        " AND a.chat_id = ? AND a.answered_at >= ? AND a.answered_at < ? GROUP BY a.user_id",
+        " AND a.chat_id = ? AND a.answered_at >= ? AND a.answered_at < ?"
+        " GROUP BY a.user_id, u.first_name",
         (chat_id, to_db_time(monday), to_db_time(monday + timedelta(days=7))),
     )
     return [Tally(*row) for row in rows]
@@ -62,7 +63,7 @@ async def all_time_tallies(storage: Storage, chat_id: int) -> list[Tally]:
     rows = await storage.db.fetch_all(
         "SELECT a.user_id, u.first_name, SUM(a.correct), SUM(a.points),"
         " SUM(COALESCE(a.seconds, 0)) FROM answers a JOIN users u USING (user_id)"
-        " WHERE a.context = 'challenge' AND a.chat_id = ? GROUP BY a.user_id",
+        " WHERE a.context = 'challenge' AND a.chat_id = ? GROUP BY a.user_id, u.first_name",
         (chat_id,),
     )
     return [Tally(*row) for row in rows]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
@@ -11,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage import Storage
-from bot.storage.database import Database, from_db_time, migrations, to_db_time
+from bot.storage.database import IntegrityError, from_db_time, migrations, to_db_time
+from bot.storage.sqlite import SQLiteDatabase as Database
 
 TABLES = {"users", "sessions", "sent_polls", "answers", "review_state"}
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -110,7 +110,7 @@ async def test_journal_mode_is_wal_and_foreign_keys_are_on(db: Database) -> None
 
 
 async def test_foreign_keys_are_enforced(db: Database) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         async with db.transaction() as connection:
             await connection.execute(
                 "INSERT INTO answers (user_id, item_id, chat_id, grade, correct, answered_at,"

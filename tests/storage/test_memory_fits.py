@@ -73,7 +73,7 @@ async def store_answers(storage: Storage, learners: int, days: int) -> None:
 
 
 async def test_the_nightly_refit_fits_stores_and_waits_for_more_answers(
-    storage: Storage, clock: ManualClock, tmp_path: Path
+    storage: Storage, clock: ManualClock, database_target: Path | str
 ) -> None:
     assert await run_refit(storage.memory_fits, {}, clock) is None  # no answers: nothing to do
     await store_answers(storage, learners=10, days=20)
@@ -86,16 +86,17 @@ async def test_the_nightly_refit_fits_stores_and_waits_for_more_answers(
     # The log has not grown: the next night does nothing.
     assert await run_refit(storage.memory_fits, {}, clock) is None
     out = io.StringIO()
-    database = Path(str(storage.db.path))
     await storage.close()
-    assert await report(database, Path("content"), None, out) == 0
+    assert await report(database_target, Path("content"), None, out) == 0
     text = out.getvalue()
     assert "defaults   log loss" in text and "fitted     log loss" in text
     assert f"fit in force: population v1 of {clock.now():%Y-%m-%d %H:%M} UTC" in text
     await storage.open()
 
 
-async def test_memory_report_names_an_unknown_deck(storage: Storage) -> None:
+async def test_memory_report_names_an_unknown_deck(
+    storage: Storage, database_target: Path | str
+) -> None:
     out = io.StringIO()
-    assert await report(Path(str(storage.db.path)), Path("content"), "no-such-deck", out) == 2
+    assert await report(database_target, Path("content"), "no-such-deck", out) == 2
     assert "no deck 'no-such-deck'" in out.getvalue()

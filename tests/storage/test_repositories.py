@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from bot.domain.clock import ManualClock
 from bot.domain.memory import Grade, MemoryState, review
 from bot.storage import Storage
+from bot.storage.database import IntegrityError
 from bot.storage.records import NewAnswer, SentPoll
 
 PLUS_TWO = timezone(timedelta(hours=2))
@@ -22,8 +22,7 @@ async def count(storage: Storage, table: str, user_id: int | None = None) -> int
     if user_id is not None:
         query += " WHERE user_id = ?"
         params = (user_id,)
-    async with storage.db.connection.execute(query, params) as cursor:
-        row = await cursor.fetchone()
+    row = await storage.db.fetch_one(query, params)
     assert row is not None
     return int(row[0])
 
@@ -301,7 +300,7 @@ async def test_record_for_an_unknown_user_fails_and_stores_nothing(
     storage: Storage, clock: ManualClock
 ) -> None:
     memory = review(None, "mvd-quiz-monitoring", Grade.GOOD, clock.now())
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         await storage.answers.record(answer(404, clock.now()), memory)
     assert await count(storage, "answers") == 0
     assert await count(storage, "review_state") == 0
@@ -505,6 +504,6 @@ async def test_an_answer_to_a_poll_never_stored_is_refused_loudly(
 ) -> None:
     """Stored without its poll it would escape the (poll, user) uniqueness: refused instead."""
     await storage.users.upsert(11, "Ada", None, clock.now())
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         await storage.answers.record(answer(11, clock.now(), poll_id="never-sent"), None)
     assert await count(storage, "answers", 11) == 0
