@@ -8,8 +8,8 @@ from datetime import datetime
 from bot.content.models import CardItem, McqItem, PromptItem
 from bot.domain.memory import Grade, MemoryState, review
 from bot.storage import Storage
-from bot.storage.answers import AnswerWrite
-from bot.storage.records import NewAnswer, SentPoll
+from bot.storage.answers import AnswerWrite, Recorded
+from bot.storage.records import NewAnswer
 
 Item = McqItem | CardItem | PromptItem
 # (first name, username): registers the learner, or refreshes their names, in the same write.
@@ -21,10 +21,10 @@ async def record_answer(
     now: datetime,
     *,
     user_id: int,
-    item: Item,
+    item_id: str,
     chat_id: int,
     correct: bool,
-    grade: Grade | Callable[[MemoryState | None], Grade],
+    grade: Grade | Callable[[MemoryState | None], Grade] | None,
     purpose: str,
     poll_id: str | None = None,
     chosen_option: int | None = None,
@@ -33,21 +33,26 @@ async def record_answer(
     points: int = 0,
     learner: LearnerNames | None = None,
     message_id: int | None = None,
-) -> MemoryState | None:
-    """Store one answer and the memory state it leads to; None if it was a redelivery.
+) -> Recorded:
+    """Store one answer and the memory state it leads to (`stored` False: a redelivery).
 
     `grade` may depend on the learner's memory before this answer (a right answer just
     after a miss may be a guess), so it can be a function of that memory: the writer calls
-    it inside the transaction, with the memory as stored.
+    it inside the transaction, with the memory as stored. None: an answer to an item this
+    process no longer knows (removed from the decks before a restart): the poll row gives the
+    item id, the choice and the time, but not which option was right, so it is stored as
+    Again and the memory is left alone.
     """
 
-    def decide(previous: MemoryState | None, retention: float) -> tuple[str, MemoryState]:
+    def decide(previous: MemoryState | None, retention: float) -> tuple[str, MemoryState | None]:
+        if grade is None:
+            return Grade.AGAIN.value, None
         chosen = grade if isinstance(grade, Grade) else grade(previous)
-        return chosen.value, review(previous, item.id, chosen, now, retention)
+        return chosen.value, review(previous, item_id, chosen, now, retention)
 
     answer = NewAnswer(
         user_id=user_id,
-        item_id=item.id,
+        item_id=item_id,
         chat_id=chat_id,
         grade="",  # decided with the memory state, inside the write
         correct=correct,
@@ -60,37 +65,4 @@ async def record_answer(
         points=points,
         message_id=message_id,
     )
-    recorded = await storage.answers.write(AnswerWrite(answer, decide, learner))
-    return recorded.memory if recorded.stored else None
-
-
-async def record_ungradable_answer(
-    storage: Storage,
-    now: datetime,
-    *,
-    user_id: int,
-    sent: SentPoll,
-    chosen: int,
-    seconds: float,
-    learner: LearnerNames | None = None,
-) -> bool:
-    """Keep an answer to a poll whose item this process no longer knows (removed from the
-    decks before a restart): the poll row gives the item id, the choice and the time, but
-    not which option was right, so it is stored as not correct and the memory is left alone."""
-    answer = NewAnswer(
-        user_id=user_id,
-        item_id=sent.item_id,
-        chat_id=sent.chat_id,
-        grade=Grade.AGAIN.value,
-        correct=False,
-        answered_at=now,
-        context=sent.context,
-        poll_id=sent.poll_id,
-        chosen_option=chosen,
-        seconds=seconds,
-        session_id=sent.session_id,
-    )
-    recorded = await storage.answers.write(
-        AnswerWrite(answer, lambda previous, retention: (Grade.AGAIN.value, None), learner)
-    )
-    return recorded.stored
+    return await storage.answers.write(AnswerWrite(answer, decide, learner))

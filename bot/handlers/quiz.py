@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from telegram import Poll, PollAnswer, Update
+from telegram import PollAnswer, Update
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
@@ -16,15 +16,14 @@ from telegram.ext import (
 from bot import render
 from bot.content.models import McqItem
 from bot.domain.purpose import Purpose
-from bot.failures import NotYet
-from bot.flows.quiz import Vote, choose_for, credit_vote
+from bot.flows.quiz import Vote, answer_poll, choose_for, known_poll, match_poll
 from bot.handlers.callbacks import QuizNext, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import after_answer_keyboard, reply_html, send_quiz_poll
-from bot.handlers.sessions import continue_session
-from bot.storage.records import SentPoll, User
+from bot.handlers.sessions import send_step
+from bot.storage.records import User
 
 log = logging.getLogger(__name__)
 
@@ -78,30 +77,7 @@ async def poll_answer(update: Update, context: TutorContext) -> None:
     answer = update.poll_answer
     if answer is None or answer.user is None:
         return  # anonymous votes carry nobody to credit
-    sent = await context.storage.polls.get(answer.poll_id)
-    if sent is None:
-        await context.services.polls_in_flight.settled()
-        sent = await context.storage.polls.get(answer.poll_id)
-    if sent is None:
-        # Perhaps a poll whose sendPoll timed out after Telegram delivered it: keep the
-        # answer until Telegram's `poll` update tells us which send it was.
-        log.warning(
-            "answer to unknown poll %s from user %s kept until the poll is known",
-            answer.poll_id,
-            answer.user.id,
-        )
-        await context.storage.poll_intents.park_answer(
-            answer.poll_id, answer.user.id, json.dumps(update.to_dict()), context.clock.now()
-        )
-        # The poll update may have matched the poll, and looked for parked answers, while
-        # this one was being parked: then nobody else will credit it.
-        sent = await context.storage.polls.get(answer.poll_id)
-        if sent is None:
-            return
-        await credit_answer(context, answer, sent)
-        await context.storage.poll_intents.unpark(answer.poll_id, answer.user.id)
-        return
-    await credit_answer(context, answer, sent)
+    await credit_answer(context, answer, payload=json.dumps(update.to_dict()))
 
 
 async def poll_state(update: Update, context: TutorContext) -> None:
@@ -109,147 +85,87 @@ async def poll_state(update: Update, context: TutorContext) -> None:
     poll = update.poll
     if poll is None:
         return
-    sent = await context.storage.polls.get(poll.id)
+    services = context.services
+    sent = await known_poll(services, poll.id)
     if sent is None:
-        # Its sendPoll may be answering right now: let it store the poll with its chat
-        # rather than guess the chat from the unconfirmed sends of the same question.
-        await context.services.polls_in_flight.settled()
-        sent = await context.storage.polls.get(poll.id)
-    if sent is None:
-        sent = await match_poll(context, poll)
+        sent = await match_poll(
+            services.storage,
+            context.bank,
+            poll.id,
+            poll.question,
+            [option.text for option in poll.options],
+            poll.total_voter_count,
+            context.clock.now(),
+        )
         if sent is None:
             return
         log.info("poll %s matched to a send that timed out (item %s)", poll.id, sent.item_id)
     elif not _follow_up_owed(context, sent.chat_id, poll.id):
         return  # known and settled: most poll updates end here, with one read
-    for parked in await context.storage.poll_intents.parked_for(poll.id):
+    for parked in await services.storage.poll_intents.parked_for(poll.id):
         parked_update = Update.de_json(json.loads(parked.payload), context.bot)
         if parked_update.poll_answer is not None:
-            await credit_answer(context, parked_update.poll_answer, sent)
-        await context.storage.poll_intents.unpark(parked.poll_id, parked.user_id)
+            await credit_answer(context, parked_update.poll_answer, payload=None)
+        await services.storage.poll_intents.unpark(parked.poll_id, parked.user_id)
 
 
-async def match_poll(context: TutorContext, poll: Poll) -> SentPoll | None:
-    shown = [option.text for option in poll.options]
-    item = next(
-        (
-            candidate
-            for candidate in context.bank.questions_asking(poll.question)
-            if sorted(candidate.options) == sorted(shown)
-        ),
-        None,
-    )
-    if item is None:
-        return None
-    order = [item.options.index(text) for text in shown]
-    return await adopt_poll(context, poll, item.id, order)
-
-
-async def adopt_poll(
-    context: TutorContext, poll: Poll, item_id: str, order: list[int]
-) -> SentPoll | None:
-    """Store `poll` as the unconfirmed send of `item_id` in this shuffle that it must be.
-
-    A `poll` update names no chat. When sends to several chats could be this poll (learners
-    get the same first questions, and a send that failed leaves its intent behind), the
-    voter decides: a private chat's poll is answered by that chat's learner only. Until a
-    vote has been kept aside, the update waits (retried) instead of guessing a chat, which
-    would credit the answer, and send its feedback, to someone else's chat.
-    """
-    intents = context.storage.poll_intents
-    chats = await intents.unconfirmed_chats(item_id, order)
-    if not chats:
-        return None
-    chat_id: int | None = None
-    if len(set(chats)) > 1:
-        voters = {parked.user_id for parked in await intents.parked_for(poll.id)}
-        if not voters:
-            if poll.total_voter_count == 0:
-                return None  # nothing to credit yet: a later update will say more
-            raise NotYet(f"poll {poll.id} may be any of {len(chats)} sends; waiting for its vote")
-        chat_id = next((chat for chat in chats if chat in voters), None)
-        if chat_id is None and all(chat > 0 for chat in chats):
-            # Private sends only, and none to a voter: none of them can be this poll.
-            log.warning("poll %s matches no send to its voters %s", poll.id, sorted(voters))
-            return None
-    return await intents.adopt(poll.id, item_id, order, context.clock.now(), chat_id)
-
-
-async def credit_answer(context: TutorContext, answer: PollAnswer, sent: SentPoll) -> None:
-    """Record one vote on a poll we sent, then give feedback or move the session on."""
+async def credit_answer(context: TutorContext, answer: PollAnswer, payload: str | None) -> None:
+    """Credit one vote (the flow grades and stores it), then send what the learner is owed:
+    the worked solution after a leech's miss, feedback on a /quiz poll, or the session's next
+    step. `payload`: the update's JSON, kept aside if the poll is not known yet."""
     assert answer.user is not None
-    services = context.services
-    credited = await credit_vote(
-        context.storage,
-        # An item removed by a reload is still graded with the content the poll was sent with.
-        lambda item_id: context.bank.item(item_id) or services.retired_items.get(item_id),
-        sent,
-        Vote(answer.user.id, answer.option_ids, (answer.user.first_name, answer.user.username)),
+    user_id = answer.user.id
+    credited = await answer_poll(
+        context.services,
+        context.bank,
+        Vote(
+            answer.poll_id,
+            user_id,
+            answer.option_ids,
+            (answer.user.first_name, answer.user.username),
+        ),
         context.clock.now(),
-        context.settings.leech_lapses,
+        payload=payload,
+        follow_up_owed=lambda sent: _follow_up_owed(context, sent.chat_id, sent.poll_id, user_id),
     )
     if credited is None:
         return
-    key = (sent.poll_id, answer.user.id)
-    if not credited.newly_stored and not _follow_up_owed(
-        context, sent.chat_id, sent.poll_id, answer.user.id
-    ):
-        return  # redelivered update: already handled
+    sent, item = credited.sent, credited.item
+    # Kept in memory (chat_data): after a restart the replayed update stores nothing new and
+    # sends nothing, as before. A timed-out send that did arrive may be sent twice.
+    owed: set[tuple[str, int]] = context.application.chat_data[sent.chat_id].setdefault(
+        FOLLOW_UP_OWED, set()
+    )
     try:
         # A retry (nothing newly stored) owes only what follows; the notice is not repeated.
         if credited.leech_lapses is not None:
-            await send_worked_solution(context, sent.chat_id, credited.item, credited.leech_lapses)
-        await follow_up(context, credited.private, sent, credited.item, credited.correct)
+            await reply_html(
+                context, sent.chat_id, render.leech_notice(item, credited.leech_lapses)
+            )
+            for text in render.explain_item(item):
+                await reply_html(context, sent.chat_id, text)
+        if sent.context == Purpose.QUIZ:
+            await reply_html(
+                context,
+                sent.chat_id,
+                render.answer_feedback(credited.correct, item),
+                reply_markup=after_answer_keyboard(item),
+            )
+        elif credited.step is not None:
+            await send_step(context, sent.chat_id, credited.step)
     except Exception:
         # The update is retried (Telegram 5xx, timeout) with the answer stored by then:
         # without this mark the retry would stop there, leaving the answer unacknowledged
         # (no Next button) or a session waiting for a question that never came.
-        _owed_in(context, sent.chat_id).add(key)
+        owed.add((sent.poll_id, user_id))
         raise
-    owed = context.application.chat_data.get(sent.chat_id, {}).get(FOLLOW_UP_OWED)
-    if owed:
-        owed.discard(key)
-
-
-async def follow_up(
-    context: TutorContext, private: bool, sent: SentPoll, item: McqItem, correct: bool
-) -> None:
-    """What an answer leads to: feedback on a /quiz poll, a session's next item."""
-    if sent.context == Purpose.QUIZ:
-        await context.bot.send_message(
-            sent.chat_id,
-            render.answer_feedback(correct, item),
-            parse_mode="HTML",
-            reply_markup=after_answer_keyboard(item),
-        )
-    elif sent.session_id is not None and private:
-        await continue_session(context, sent.session_id, sent.chat_id, answered=item.id)
-
-
-async def send_worked_solution(
-    context: TutorContext, chat_id: int, item: McqItem, lapses: int
-) -> None:
-    """A leech's miss is followed at once by the /explain text, not just another try."""
-    await reply_html(context, chat_id, render.leech_notice(item, lapses))
-    for text in render.explain_item(item):
-        await reply_html(context, chat_id, text)
-
-
-def _owed_in(context: TutorContext, chat_id: int) -> set[tuple[str, int]]:
-    owed: set[tuple[str, int]] = context.application.chat_data[chat_id].setdefault(
-        FOLLOW_UP_OWED, set()
-    )
-    return owed
+    owed.discard((sent.poll_id, user_id))
 
 
 def _follow_up_owed(
     context: TutorContext, chat_id: int, poll_id: str, user_id: int | None = None
 ) -> bool:
-    """Whether the follow-up of an answer to `poll_id` (by `user_id`, or anyone) failed.
-
-    Kept in memory (chat_data): after a restart the replayed update stores nothing new and
-    sends nothing, as before. A timed-out send that did arrive may be sent twice.
-    """
+    """Whether the follow-up of an answer to `poll_id` (by `user_id`, or anyone) failed."""
     owed = context.application.chat_data.get(chat_id, {}).get(FOLLOW_UP_OWED)
     if not owed:
         return False

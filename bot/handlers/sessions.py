@@ -10,7 +10,14 @@ from bot.content.models import CardItem, PromptItem
 from bot.domain.memory import Grade
 from bot.flows import sessions
 from bot.flows.answers import record_answer
-from bot.flows.sessions import DailySummary, Finished, ReviewSummary, Summary, TestSummary
+from bot.flows.sessions import (
+    DailySummary,
+    Finished,
+    ReviewSummary,
+    SendItem,
+    Summary,
+    TestSummary,
+)
 from bot.handlers.buttons import PressProgress
 from bot.handlers.callbacks import ReviewDue
 from bot.handlers.context import TutorContext
@@ -26,8 +33,12 @@ async def continue_session(
     step = await sessions.next_step(
         context.storage, context.bank, session_id, context.clock.now(), answered=answered
     )
-    if step is None:
-        return
+    if step is not None:
+        await send_step(context, chat_id, step)
+
+
+async def send_step(context: TutorContext, chat_id: int, step: SendItem | Finished) -> None:
+    """Send one step of a session; if the send fails, the step is given back."""
     try:
         if isinstance(step, Finished):
             await _send_summary(context, chat_id, step.summary)
@@ -83,7 +94,7 @@ async def record_self_graded(
             context.storage,
             context.clock.now(),
             user_id=user_id,
-            item=item,
+            item_id=item.id,
             chat_id=chat_id,
             correct=correct,
             grade=grade,

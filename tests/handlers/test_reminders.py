@@ -144,7 +144,7 @@ async def answer_item(
         harness.services.storage,
         harness.clock.now(),
         user_id=user_id,
-        item=item,
+        item_id=item.id,
         chat_id=user_id,
         correct=right,
         grade=grade or (Grade.GOOD if right else Grade.AGAIN),
