@@ -142,6 +142,20 @@ async def session_awaiting(storage: Storage, user_id: int, item_id: str) -> Sess
     return None
 
 
+async def open_question(storage: Storage, user_id: int) -> str | None:
+    """The item a session of the learner's has sent and is waiting for an answer to: its
+    solution stays hidden (as in a group round) until it is answered."""
+    for kind in SESSION_KINDS:
+        session = await storage.sessions.open_session(user_id, kind)
+        if session is None or session.position == 0:
+            continue
+        waiting = session.item_ids[session.position - 1]
+        answers = await storage.answers.for_session(user_id, session.id)
+        if all(answer.item_id != waiting for answer in answers):
+            return waiting
+    return None
+
+
 async def start_test(
     storage: Storage, rng: random.Random, user_id: int, deck: Deck, now: datetime
 ) -> Session | None:

@@ -129,6 +129,10 @@ def explain_usage_no_last() -> str:
     return _("Nothing to explain yet: answer a /quiz first, or send /explain &lt;item id&gt;.")
 
 
+def explain_while_open() -> str:
+    return _("No spoilers while the question is open — answer it first, then ask again.")
+
+
 def unknown_item(item_id: str) -> str:
     return _("No item with id <code>{id}</code>.").format(id=escape(shorten(item_id)))
 

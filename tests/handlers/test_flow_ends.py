@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.content.models import McqItem
 from bot.handlers.challenge import advance_round
 from bot.handlers.context import TutorContext
 from tests.conftest import Harness
@@ -59,3 +60,42 @@ async def test_a_short_round_left_is_told_in_seconds(harness: Harness) -> None:
     harness.clock.advance(timedelta(seconds=10))
     await harness.command(ann, "/challenge", chat=GROUP)
     assert group_texts(harness)[-1].endswith("it ends in 22 seconds.")
+
+
+async def test_explain_gives_nothing_away_while_a_test_question_is_open(harness: Harness) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/test")
+    poll = harness.last_poll()["poll"]
+    sent = await harness.services.storage.polls.get(poll["id"])
+    assert sent is not None
+    item = harness.services.bank.item(sent.item_id)
+    assert isinstance(item, McqItem)
+    for text in ("/explain", f"/explain {item.id}"):
+        await harness.command(ada, text)
+        reply = harness.api.texts(11)[-1]
+        assert "No spoilers" in reply, text
+        assert item.correct not in reply and "Final answer" not in reply
+    # Answered: now it may be explained (the next question is open, and it is not this one).
+    await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+    before = len(harness.api.texts(11))
+    await harness.command(ada, f"/explain {item.id}")
+    explanation = "\n".join(harness.api.texts(11)[before:])
+    assert "No spoilers" not in explanation and item.question.splitlines()[0] in explanation
+    await harness.command(ada, "/explain")
+    assert "No spoilers" in harness.api.texts(11)[-1]
+
+
+async def test_the_explain_reply_carries_a_next_button(harness: Harness) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/quiz")
+    poll = harness.last_poll()["poll"]
+    await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+    feedback = harness.last_message_with_buttons()
+    await harness.press(ada, feedback, harness.buttons(feedback)["Explain"])
+    explanation = harness.last_message_with_buttons()
+    assert explanation["message_id"] != feedback["message_id"]
+    assert "Final answer" in explanation["text"] or "Answer" in explanation["text"]
+    assert list(harness.buttons(explanation)) == ["Next ▶"]
+    polls = len(harness.api.of("sendPoll"))
+    await harness.press(ada, explanation, harness.buttons(explanation)["Next ▶"])
+    assert len(harness.api.of("sendPoll")) == polls + 1
