@@ -99,3 +99,20 @@ async def test_the_explain_reply_carries_a_next_button(harness: Harness) -> None
     polls = len(harness.api.of("sendPoll"))
     await harness.press(ada, explanation, harness.buttons(explanation)["Next ▶"])
     assert len(harness.api.of("sendPoll")) == polls + 1
+
+
+async def test_a_group_player_who_starts_in_private_gets_daily_revision(harness: Harness) -> None:
+    ann, bob = harness.user(1, "Ann"), harness.user(2, "Bob")
+    await harness.command(ann, "/challenge 1 5", chat=GROUP)
+    await answer_after(harness, bob, 1, True, harness.last_poll()["poll"])
+    assert await harness.services.storage.users.get(2) is not None  # registered by the round
+    await harness.command(bob, "/start")
+    assert "Daily revision is on at 09:00 UTC" in harness.api.texts(2)[-1]
+    bob_now = await harness.services.storage.users.get(2)
+    assert bob_now is not None and bob_now.daily_time == "09:00"
+    # Someone who turned it off after using the private chat keeps it off.
+    await harness.command(bob, "/quiz")
+    await harness.command(bob, "/daily off")
+    await harness.command(bob, "/start")
+    bob_now = await harness.services.storage.users.get(2)
+    assert bob_now is not None and bob_now.daily_time is None
