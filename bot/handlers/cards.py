@@ -24,8 +24,6 @@ async def cards(update: Update, context: TutorContext) -> None:
     deck = await deck_from_args(update, context, user)
     if deck is None:
         return
-    if context.args:
-        await context.storage.users.set_active_deck(user.user_id, deck.id)
     card = await choose_for(
         context.storage,
         context.bank,

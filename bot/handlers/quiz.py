@@ -37,8 +37,6 @@ async def quiz(update: Update, context: TutorContext) -> None:
     deck = await deck_from_args(update, context, user)
     if deck is None:
         return
-    if context.args:
-        await context.storage.users.set_active_deck(user.user_id, deck.id)
     await send_next_question(update, context, user, deck.id)
 
 

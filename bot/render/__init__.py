@@ -48,7 +48,14 @@ from bot.render.daily import (
     timezone_current,
     timezone_set,
 )
-from bot.render.decks import deck_chosen, deck_chosen_note, deck_list, no_items, unknown_deck
+from bot.render.decks import (
+    deck_chosen,
+    deck_chosen_note,
+    deck_list,
+    deck_switched,
+    no_items,
+    unknown_deck,
+)
 from bot.render.help import (
     COMMANDS,
     CommandHelp,
@@ -136,6 +143,7 @@ __all__ = [
     "deck_chosen",
     "deck_chosen_note",
     "deck_list",
+    "deck_switched",
     "due_extras_button",
     "exam_intro",
     "exam_result",

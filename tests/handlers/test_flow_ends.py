@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from bot.content.models import McqItem
 from bot.handlers.challenge import advance_round
 from bot.handlers.context import TutorContext
+from bot.storage.records import User
 from tests.conftest import Harness
 from tests.handlers.test_challenge import GROUP, answer_after, group_texts
+
+
+async def learner_of(harness: Harness, user_id: int) -> User:
+    user = await harness.services.storage.users.get(user_id)
+    assert user is not None
+    return user
 
 
 async def test_a_stopped_round_says_who_stopped_it_and_after_how_many(harness: Harness) -> None:
@@ -116,3 +125,20 @@ async def test_a_group_player_who_starts_in_private_gets_daily_revision(harness:
     await harness.command(bob, "/start")
     bob_now = await harness.services.storage.users.get(2)
     assert bob_now is not None and bob_now.daily_time is None
+
+
+@pytest.mark.parametrize("command", ["/quiz", "/cards", "/test", "/prompt"])
+async def test_naming_a_deck_makes_it_active_and_says_so(harness: Harness, command: str) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/start")
+    assert (await learner_of(harness, 11)).active_deck is None
+    await harness.command(ada, f"{command} ci-cd")
+    switched = [text for text in harness.api.texts(11) if "Your deck is now" in text]
+    assert switched == [
+        "📚 Your deck is now CI/CD fundamentals: /quiz, /cards, /test and /prompt use it. "
+        "Change it with /decks."
+    ]
+    assert (await learner_of(harness, 11)).active_deck == "ci-cd-fundamentals"
+    # Naming the deck already active changes nothing, and says nothing.
+    await harness.command(ada, f"{command} ci-cd")
+    assert sum("Your deck is now" in text for text in harness.api.texts(11)) == 1
