@@ -18,6 +18,7 @@ from bot.content.models import McqItem
 from bot.domain.purpose import Purpose
 from bot.failures import NotYet
 from bot.flows.quiz import Vote, choose_for, credit_vote
+from bot.flows.sessions import test_in_progress
 from bot.handlers.callbacks import QuizNext, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
@@ -37,6 +38,10 @@ async def quiz(update: Update, context: TutorContext) -> None:
     deck = await deck_from_args(update, context, user)
     if deck is None:
         return
+    running = await test_in_progress(context.storage, user.user_id)
+    if running is not None:
+        # The test is not lost: it goes on when its question is answered. Say so.
+        await reply(update, render.exam_paused(running.position, len(running.item_ids)))
     await send_next_question(update, context, user, deck.id)
 
 
@@ -132,7 +137,9 @@ async def match_poll(context: TutorContext, poll: Poll) -> SentPoll | None:
     item = next(
         (
             candidate
-            for candidate in context.bank.questions_asking(poll.question)
+            for candidate in context.bank.questions_asking(
+                render.unnumbered_question(poll.question)
+            )
             if sorted(candidate.options) == sorted(shown)
         ),
         None,

@@ -6,13 +6,21 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import render
-from bot.content.models import CardItem, PromptItem
+from bot.content.models import CardItem, McqItem, PromptItem
 from bot.domain.memory import Grade
 from bot.flows import sessions
 from bot.flows.answers import record_answer
-from bot.flows.sessions import DailySummary, Finished, ReviewSummary, Summary, TestSummary
+from bot.flows.cards import CardsSummary
+from bot.flows.sessions import (
+    DailySummary,
+    Finished,
+    ReviewSummary,
+    Summary,
+    TestSummary,
+    step_number,
+)
 from bot.handlers.buttons import PressProgress
-from bot.handlers.callbacks import ReviewDue
+from bot.handlers.callbacks import ExplainItem, RetakeMissed, ReviewDue
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html, send_item
 from bot.storage.records import Session
@@ -33,7 +41,12 @@ async def continue_session(
             await _send_summary(context, chat_id, step.summary)
         else:
             await send_item(
-                context, chat_id, step.item, purpose=step.session.kind, session_id=step.session.id
+                context,
+                chat_id,
+                step.item,
+                purpose=step.session.kind,
+                session_id=step.session.id,
+                progress=step_number(step.session),
             )
     except Exception:
         await sessions.undo_step(context.storage, step)
@@ -42,7 +55,25 @@ async def continue_session(
 
 async def _send_summary(context: TutorContext, chat_id: int, summary: Summary) -> None:
     if isinstance(summary, TestSummary):
-        await reply_html(context, chat_id, render.exam_result(summary.deck, summary.result))
+        questions = {
+            item_id: item
+            for item_id in summary.result.missed
+            if isinstance(item := context.bank.item(item_id), McqItem)
+        }
+        await reply_html(
+            context,
+            chat_id,
+            render.exam_result(summary.deck, summary.result, summary.numbers, questions),
+            reply_markup=missed_keyboard(summary, list(questions.values())),
+        )
+    elif isinstance(summary, CardsSummary):
+        await reply_html(
+            context,
+            chat_id,
+            render.cards_done(
+                summary.deck, summary.next_due, summary.timezone, context.clock.now()
+            ),
+        )
     elif isinstance(summary, ReviewSummary):
         await reply_html(context, chat_id, render.review_done(summary.answered))
     else:
@@ -52,6 +83,25 @@ async def _send_summary(context: TutorContext, chat_id: int, summary: Summary) -
             render.daily_summary(summary.right, summary.answered, summary.streak),
             reply_markup=extras_keyboard(summary),
         )
+
+
+def missed_keyboard(summary: TestSummary, missed: list[McqItem]) -> InlineKeyboardMarkup | None:
+    """An Explain button per missed question (numbered as in the test), and a retake."""
+    if not missed:
+        return None
+    explain = [
+        InlineKeyboardButton(
+            render.exam_explain_button(summary.numbers.get(item.id, 0)),
+            callback_data=ExplainItem(item).pack(),
+        )
+        for item in missed
+    ]
+    rows = [explain[start : start + 3] for start in range(0, len(explain), 3)]
+    retake = render.exam_retake_button(len(missed))
+    rows.append(
+        [InlineKeyboardButton(retake, callback_data=RetakeMissed(summary.session_id).pack())]
+    )
+    return InlineKeyboardMarkup(rows)
 
 
 def extras_keyboard(summary: DailySummary) -> InlineKeyboardMarkup | None:
