@@ -7,7 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot import render
 from bot.content.models import McqItem
+from bot.domain.memory import Grade
+from bot.flows.answers import record_answer
 from bot.handlers.challenge import advance_round
 from bot.handlers.context import TutorContext
 from bot.storage.records import User
@@ -142,3 +145,149 @@ async def test_naming_a_deck_makes_it_active_and_says_so(harness: Harness, comma
     # Naming the deck already active changes nothing, and says nothing.
     await harness.command(ada, f"{command} ci-cd")
     assert sum("Your deck is now" in text for text in harness.api.texts(11)) == 1
+
+
+async def test_cards_is_a_session_of_five_that_ends_and_says_when_the_next_is_due(
+    harness: Harness,
+) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/cards")
+    shown: list[str] = []
+    for number in range(1, 6):
+        front = harness.last_message_with_buttons()
+        assert f"· {number}/5" in front["text"].splitlines()[0]
+        await harness.press(ada, front, harness.buttons(front)["Show answer"])
+        back = harness.last_message_with_buttons()
+        assert f"· {number}/5" in back["text"].splitlines()[0]
+        labels = list(harness.buttons(back))
+        assert [label.split(" · ")[0] for label in labels] == ["Again", "Hard", "Good", "Easy"]
+        assert all(len(label) <= 30 for label in labels)
+        card_id = harness.button(back, "Good").split(":")[2]
+        shown.append(card_id)
+        await harness.press(ada, back, harness.button(back, "Good"))
+    assert len(set(shown)) == 5  # no card graded Good came straight back
+    # Monday 08:00 UTC; new cards graded Good wait for FSRS's first learning step (10 min).
+    assert harness.api.texts(11)[-2].endswith("You said: Good")
+    assert harness.api.texts(11)[-1] == "Done for now — next card due today at 8:10\u202fAM."
+    memories = await harness.services.storage.reviews.all_for(11)
+    assert all(memories[card].due >= harness.clock.now() + timedelta(minutes=10) for card in shown)
+    # The deck has five cards: /cards again at once brings none of them back.
+    messages = len(harness.api.of("sendMessage"))
+    await harness.command(ada, "/cards")
+    assert len(harness.api.of("sendMessage")) == messages + 1
+    assert harness.api.texts(11)[-1].startswith("Done for now — next card due today")
+    # Once they are due, they are back, in a new round of five.
+    harness.clock.advance(timedelta(minutes=11))
+    await harness.command(ada, "/cards")
+    front = harness.last_message_with_buttons()
+    assert "· 1/5" in front["text"].splitlines()[0]
+    assert harness.buttons(front)["Show answer"].split(":")[1] in shown
+
+
+async def test_the_grade_buttons_say_when_the_card_comes_back(harness: Harness) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/cards")
+    front = harness.last_message_with_buttons()
+    await harness.press(ada, front, harness.buttons(front)["Show answer"])
+    labels = list(harness.buttons(harness.last_message_with_buttons()))
+    # A new card (FSRS defaults): Again and Hard within minutes, Good in minutes, Easy in days.
+    assert labels[0] == "Again · 1 min"
+    assert labels[3].startswith("Easy · ") and labels[3].endswith(" d")
+
+
+async def test_cards_with_nothing_due_and_no_new_left_says_when_to_come_back(
+    harness: Harness,
+) -> None:
+    ada = harness.user(11)
+    # Every card of the deck seen and graded Easy: nothing due, nothing new.
+    await harness.command(ada, "/start")
+    deck = harness.services.bank.default_deck
+    for card in deck.cards:
+        await record_answer(
+            harness.services.storage,
+            harness.clock.now(),
+            user_id=11,
+            item=card,
+            chat_id=11,
+            correct=True,
+            grade=Grade.EASY,
+            purpose="cards",
+        )
+    await harness.command(ada, "/cards")
+    assert harness.api.texts(11)[-1].startswith("Done for now — next card due ")
+    assert not harness.api.of("sendPoll")
+
+
+def test_intervals_read_like_ankis() -> None:
+    assert render.interval(timedelta(minutes=1)) == "1 min"
+    assert render.interval(timedelta(minutes=10)) == "10 min"
+    assert render.interval(timedelta(hours=5)) == "5 h"
+    assert render.interval(timedelta(days=3, hours=2)) == "3 d"
+    assert render.interval(timedelta(days=62)) == "2 mo"
+    assert render.interval(timedelta(days=365 * 2)) == "2 y"
+    assert render.grade_button("good", timedelta(days=3)) == "Good · 3 d"
+
+
+async def play_test(harness: Harness, user: dict[str, object], wrong: set[int]) -> list[str]:
+    """Answer a /test's questions, missing those numbered in `wrong`; the item ids asked."""
+    asked = []
+    for number in range(1, 11):
+        poll = harness.last_poll()["poll"]
+        assert poll["question"].startswith(f"{number}/10 · ")
+        sent = await harness.services.storage.polls.get(poll["id"])
+        assert sent is not None
+        asked.append(sent.item_id)
+        right = poll["correct_option_ids"][0]
+        await harness.answer_poll(user, poll["id"], (right + 1) % 2 if number in wrong else right)
+    return asked
+
+
+async def test_the_test_result_explains_each_missed_question_and_retakes_them(
+    harness: Harness,
+) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/test")
+    asked = await play_test(harness, ada, wrong={2, 7})
+    result = harness.last_message_with_buttons()
+    assert "Score: 8/10" in result["text"]
+    assert "/explain" not in result["text"]  # a bare /explain would explain question 10
+    buttons = harness.buttons(result)
+    assert list(buttons) == ["Explain 2", "Explain 7", "Retake the 2 missed"]
+    await harness.press(ada, result, buttons["Explain 7"])
+    explained = harness.services.bank.item(asked[6])
+    assert isinstance(explained, McqItem)
+    assert explained.question.splitlines()[0] in harness.api.texts(11)[-1]
+    await harness.press(ada, result, buttons["Retake the 2 missed"])
+    assert "The 2 questions you missed, once more" in harness.api.texts(11)[-1]
+    retake = []
+    for number in (1, 2):
+        poll = harness.last_poll()["poll"]
+        assert poll["question"].startswith(f"{number}/2 · ")
+        sent = await harness.services.storage.polls.get(poll["id"])
+        assert sent is not None
+        retake.append(sent.item_id)
+        await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+    assert retake == [asked[1], asked[6]]
+    assert "Score: 2/2" in harness.api.texts(11)[-1]
+    # The retake button went with the first press: a second tap starts nothing.
+    polls = len(harness.api.of("sendPoll"))
+    await harness.press(ada, result, buttons["Retake the 2 missed"])
+    assert len(harness.api.of("sendPoll")) == polls
+
+
+async def test_quiz_or_a_second_test_during_a_test_says_what_happens_to_it(
+    harness: Harness,
+) -> None:
+    ada = harness.user(11)
+    await harness.command(ada, "/test")
+    poll = harness.last_poll()["poll"]
+    await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
+    test_poll = harness.last_poll()["poll"]  # question 2
+    await harness.command(ada, "/quiz")
+    assert "Your /test waits at question 2 of 10" in harness.api.texts(11)[-1]
+    await harness.answer_poll(ada, test_poll["id"], test_poll["correct_option_ids"][0])
+    assert harness.last_poll()["poll"]["question"].startswith("3/10 · ")
+    await harness.command(ada, "/test")
+    texts = harness.api.texts(11)
+    assert "Your test of MLOps vs DevOps stops at question 3 of 10" in texts[-2]
+    assert harness.last_poll()["poll"]["question"].startswith("1/10 · ")
