@@ -70,9 +70,8 @@ def interval(span: timedelta) -> str:
     if days < 365:
         months = round(days / 30.4)
         return ngettext("{count} mo", "{count} mo", months).format(count=months)
-    years = round(days / 365, 1)
-    shown = f"{years:g}"
-    return ngettext("{count} y", "{count} y", math.ceil(years)).format(count=shown)
+    years = max(1, round(days / 365))
+    return ngettext("{count} y", "{count} y", years).format(count=years)
 
 
 def grade_button(grade: str, span: timedelta | None = None) -> str:
@@ -259,13 +258,15 @@ def exam_explain_button(number: int) -> str:
 
 
 def exam_retake_button(count: int) -> str:
-    return ngettext("Retake the missed one", "Retake the {count} missed", count).format(count=count)
+    return ngettext(
+        "Retake {count} missed question", "Retake {count} missed questions", count
+    ).format(count=count)
 
 
 def exam_retake_intro(deck: Deck, count: int) -> str:
     return ngettext(
-        "📝 <b>Retake: {title}</b>\nThe {count} question you missed, once more.",
-        "📝 <b>Retake: {title}</b>\nThe {count} questions you missed, once more.",
+        "📝 <b>Retake: {title}</b>\n{count} question you missed, once more.",
+        "📝 <b>Retake: {title}</b>\n{count} questions you missed, once more.",
         count,
     ).format(title=escape(deck.title), count=count)
 

@@ -252,13 +252,13 @@ async def test_the_test_result_explains_each_missed_question_and_retakes_them(
     assert "Score: 8/10" in result["text"]
     assert "/explain" not in result["text"]  # a bare /explain would explain question 10
     buttons = harness.buttons(result)
-    assert list(buttons) == ["Explain 2", "Explain 7", "Retake the 2 missed"]
+    assert list(buttons) == ["Explain 2", "Explain 7", "Retake 2 missed questions"]
     await harness.press(ada, result, buttons["Explain 7"])
     explained = harness.services.bank.item(asked[6])
     assert isinstance(explained, McqItem)
     assert explained.question.splitlines()[0] in harness.api.texts(11)[-1]
-    await harness.press(ada, result, buttons["Retake the 2 missed"])
-    assert "The 2 questions you missed, once more" in harness.api.texts(11)[-1]
+    await harness.press(ada, result, buttons["Retake 2 missed questions"])
+    assert "2 questions you missed, once more" in harness.api.texts(11)[-1]
     retake = []
     for number in (1, 2):
         poll = harness.last_poll()["poll"]
@@ -271,7 +271,7 @@ async def test_the_test_result_explains_each_missed_question_and_retakes_them(
     assert "Score: 2/2" in harness.api.texts(11)[-1]
     # The retake button went with the first press: a second tap starts nothing.
     polls = len(harness.api.of("sendPoll"))
-    await harness.press(ada, result, buttons["Retake the 2 missed"])
+    await harness.press(ada, result, buttons["Retake 2 missed questions"])
     assert len(harness.api.of("sendPoll")) == polls
 
 
