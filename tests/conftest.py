@@ -224,6 +224,17 @@ class Harness:
     def last_poll(self) -> dict[str, Any]:
         return self.api.last_poll()
 
+    def button(self, message: dict[str, Any], label: str) -> str:
+        """The callback data of the button labelled `label`, or `label · …` (a grade button
+        also shows when the card comes back: "Good · 3 d")."""
+        found = [
+            data
+            for text, data in self.buttons(message).items()
+            if text == label or text.startswith(f"{label} · ")
+        ]
+        assert len(found) == 1, f"no single button {label!r} in {list(self.buttons(message))}"
+        return found[0]
+
     def last_message_with_buttons(self) -> dict[str, Any]:
         for call in reversed(self.api.calls):
             if isinstance(call.result, dict) and call.result.get("reply_markup"):

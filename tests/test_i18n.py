@@ -8,7 +8,7 @@ import io
 import re
 import string
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -169,9 +169,36 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "answer_feedback": lambda: (
             render.answer_feedback(False, mcq) + render.answer_feedback(True, mcq)
         ),
-        "card_front": lambda: render.card_front(card, deck),
-        "card_back": lambda: render.card_back(card, deck),
-        "card_graded": lambda: render.card_graded(card, deck, "good"),
+        "card_front": lambda: render.card_front(card, deck) + render.card_front(card, deck, (3, 5)),
+        "card_back": lambda: render.card_back(card, deck, (3, 5)),
+        "card_graded": lambda: render.card_graded(card, deck, "good", (5, 5)),
+        "interval": lambda: " ".join(
+            render.interval(timedelta(minutes=minutes))
+            for minutes in (1, 90, 3 * 1440, 62 * 1440, 800 * 1440)
+        ),
+        "grade_button": lambda: render.grade_button("good", timedelta(days=3)),
+        "cards_done": lambda: " ".join(
+            render.cards_done(deck, due, "Europe/Berlin", when)
+            for due in (
+                None,
+                when,
+                when + timedelta(hours=2),
+                when + timedelta(days=1),
+                when + timedelta(days=3),
+                when + timedelta(days=30),
+            )
+        ),
+        "numbered_question": lambda: render.numbered_question(mcq.question, (3, 10)),
+        "unnumbered_question": lambda: render.unnumbered_question("3/10 · " + mcq.question),
+        "explain_while_open": render.explain_while_open,
+        "exam_explain_button": lambda: render.exam_explain_button(7),
+        "exam_retake_button": lambda: render.exam_retake_button(1) + render.exam_retake_button(5),
+        "exam_retake_intro": lambda: (
+            render.exam_retake_intro(deck, 1) + render.exam_retake_intro(deck, 3)
+        ),
+        "exam_replaced": lambda: render.exam_replaced(deck, 3, 10),
+        "exam_paused": lambda: render.exam_paused(3, 10),
+        "deck_switched": lambda: render.deck_switched(deck),
         "show_answer_button": render.show_answer_button,
         "prompt_done_button": render.prompt_done_button,
         "next_button": render.next_button,
@@ -183,7 +210,12 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "explain_usage_no_last": render.explain_usage_no_last,
         "unknown_item": lambda: render.unknown_item("<nope>"),
         "exam_intro": lambda: render.exam_intro(deck, 10),
-        "exam_result": lambda: render.exam_result(deck, exam),
+        "exam_result": lambda: (
+            render.exam_result(deck, exam)
+            + render.exam_result(
+                deck, exam, {item_id: n for n, item_id in enumerate(exam.missed, 1)}, {mcq.id: mcq}
+            )
+        ),
         "stats": lambda: (
             render.stats(10, 7, 5, 40, [DeckLine("<T>", 10, 7, 5, 20)], streak=2)
             + render.stats(0, 0, 0, 40, [], 0)
@@ -197,10 +229,15 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "daily_summary": lambda: render.daily_summary(4, 5, 2),
         "group_only": lambda: render.group_only("challenge"),
         "challenge_usage": render.challenge_usage,
-        "challenge_running": lambda: render.challenge_running(when),
+        "challenge_running": lambda: (
+            render.challenge_running(timedelta(seconds=22))
+            + render.challenge_running(timedelta(minutes=5, seconds=10))
+        ),
         "challenge_announce": lambda: render.challenge_announce(deck, 5, 20, "<Bob>"),
         "challenge_results": lambda: (
-            render.challenge_results(deck, people, 5) + render.challenge_results(deck, [], 5)
+            render.challenge_results(deck, people, 5)
+            + render.challenge_results(deck, [], 5)
+            + render.challenge_results(deck, people, 2, planned=5, stopped_by="<Ann>")
         ),
         "no_running_challenge": render.no_running_challenge,
         "stop_refused": render.stop_refused,
@@ -271,7 +308,14 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
 
 
 # Texts made only of deck content, names and numbers: the same in every language.
-CONTENT_ONLY = {"card_front", "split_messages", "bad_value", "shorten"}
+CONTENT_ONLY = {
+    "card_front",
+    "split_messages",
+    "bad_value",
+    "shorten",
+    "numbered_question",
+    "unnumbered_question",
+}
 
 
 def test_every_render_function_has_a_sample(bank: ContentBank) -> None:

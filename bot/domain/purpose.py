@@ -8,7 +8,7 @@ from enum import StrEnum
 
 class Purpose(StrEnum):
     QUIZ = "quiz"  # /quiz: one question, feedback after the answer
-    CARDS = "cards"  # /cards outside a session
+    CARDS = "cards"  # /cards: a session of a few flashcards (or a card's button outside one)
     PROMPT = "prompt"  # /prompt outside a session
     CHALLENGE = "challenge"  # a group round: timed, speed-scored
     TEST = "test"  # /test: a session of ten questions, easy to hard
@@ -16,4 +16,4 @@ class Purpose(StrEnum):
     REVIEW = "review"  # the cards and prompts due, opened from the daily summary
 
 
-SESSION_KINDS = (Purpose.DAILY, Purpose.TEST, Purpose.REVIEW)
+SESSION_KINDS = (Purpose.DAILY, Purpose.TEST, Purpose.REVIEW, Purpose.CARDS)

@@ -71,6 +71,21 @@ def due_cards_and_prompts(
     return due[:MAX_SESSION_SIZE]
 
 
+def new_to_private_chat(user: User | None) -> bool:
+    """Whether /start should give this learner the default daily revision, as it gives every
+    new learner: someone never seen, or seen only in groups (a round's answers register its
+    players, with daily revision off). Anyone who has used the private chat (a daily time,
+    a zone, a deck chosen, an item sent there, a daily prompt) keeps their own setting, so
+    /start never undoes /daily off after use."""
+    return user is None or (
+        user.daily_time is None
+        and user.timezone is None
+        and user.active_deck is None
+        and user.last_item_id is None
+        and user.last_daily_date is None
+    )
+
+
 async def schedule(storage: Storage, user: User, now: datetime) -> None:
     """Store when the learner's next prompt is due (none when daily revision is off).
 

@@ -17,6 +17,7 @@ from bot.content.models import CardItem, ContentBank, Deck, McqItem, PromptItem
 from bot.domain.exam import ExamResult, pick_exam, score_exam
 from bot.domain.purpose import SESSION_KINDS, Purpose
 from bot.flows.answers import Item
+from bot.flows.cards import CardsSummary, cards_summary
 from bot.flows.daily import due_cards_and_prompts, next_prompt_for
 from bot.flows.progress import streak_for
 from bot.storage import Storage
@@ -37,6 +38,8 @@ class SendItem:
 class TestSummary:
     deck: Deck
     result: ExamResult
+    session_id: int  # the test, for "Retake the missed"
+    numbers: dict[str, int]  # question id → its number in the test (1-based)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class DailySummary:
     extras: list[CardItem | PromptItem]
 
 
-Summary = TestSummary | ReviewSummary | DailySummary
+Summary = TestSummary | ReviewSummary | DailySummary | CardsSummary
 
 
 @dataclass(frozen=True)
@@ -120,9 +123,13 @@ async def _summary(storage: Storage, bank: ContentBank, session: Session, now: d
             item for item_id in session.item_ids if isinstance(item := bank.item(item_id), McqItem)
         ]
         result = score_exam(questions, {answer.item_id: answer.correct for answer in answers})
-        return TestSummary(deck, result)
+        numbers = {item_id: number for number, item_id in enumerate(session.item_ids, start=1)}
+        return TestSummary(deck, result, session.id, numbers)
     if session.kind == Purpose.REVIEW:
         return ReviewSummary(len(answers))
+    if session.kind == Purpose.CARDS:
+        deck = bank.deck(session.deck_id) or bank.default_deck
+        return await cards_summary(storage, bank, session.user_id, deck, len(answers))
     user = await storage.users.get(session.user_id)
     memories = await storage.reviews.all_for(session.user_id)
     return DailySummary(
@@ -142,6 +149,20 @@ async def session_awaiting(storage: Storage, user_id: int, item_id: str) -> Sess
     return None
 
 
+async def open_question(storage: Storage, user_id: int) -> str | None:
+    """The item a session of the learner's has sent and is waiting for an answer to: its
+    solution stays hidden (as in a group round) until it is answered."""
+    for kind in SESSION_KINDS:
+        session = await storage.sessions.open_session(user_id, kind)
+        if session is None or session.position == 0:
+            continue
+        waiting = session.item_ids[session.position - 1]
+        answers = await storage.answers.for_session(user_id, session.id)
+        if all(answer.item_id != waiting for answer in answers):
+            return waiting
+    return None
+
+
 async def start_test(
     storage: Storage, rng: random.Random, user_id: int, deck: Deck, now: datetime
 ) -> Session | None:
@@ -150,6 +171,42 @@ async def start_test(
     if not item_ids:
         return None
     return await storage.sessions.start(user_id, Purpose.TEST, deck.id, item_ids, now)
+
+
+async def test_in_progress(storage: Storage, user_id: int) -> Session | None:
+    """The learner's /test still running (a question sent, the summary not yet), if any."""
+    session = await storage.sessions.open_session(user_id, Purpose.TEST)
+    return session if session is not None and session.position > 0 else None
+
+
+async def start_retake(
+    storage: Storage, bank: ContentBank, user_id: int, test_id: int, now: datetime
+) -> Session | None:
+    """A new /test of the questions missed in the finished test `test_id`, in the same order;
+    None when it is not this learner's finished test or nothing of it was missed."""
+    test = await storage.sessions.get(test_id)
+    if (
+        test is None
+        or test.user_id != user_id
+        or test.kind != Purpose.TEST
+        or test.finished_at is None
+    ):
+        return None
+    answers = await storage.answers.for_session(user_id, test.id)
+    right = {answer.item_id for answer in answers if answer.correct}
+    missed = [
+        item_id
+        for item_id in test.item_ids
+        if item_id not in right and isinstance(bank.item(item_id), McqItem)
+    ]
+    if not missed:
+        return None
+    return await storage.sessions.start(user_id, Purpose.TEST, test.deck_id, missed, now)
+
+
+def step_number(session: Session) -> tuple[int, int]:
+    """(this step's number, how many steps) for a step `next_step` returned: "3/10"."""
+    return session.position + 1, len(session.item_ids)
 
 
 async def start_review(

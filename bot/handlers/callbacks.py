@@ -90,20 +90,61 @@ class ExplainItem(CallbackData):
 
 
 @dataclass(frozen=True)
+class RetakeMissed(CallbackData):
+    """Under a /test result: a new test of the questions that test missed."""
+
+    prefix: ClassVar[str] = "tr"
+    fields: ClassVar[int] = 1
+    test_id: int
+
+    def pack(self) -> str:
+        return f"{self.prefix}:{self.test_id}"
+
+    @classmethod
+    def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
+        test_id = ascii_int(parts[0])
+        return cls(test_id) if test_id is not None else None
+
+
+Step = tuple[int, int] | None  # a card's place in its session ("3/5"), shown on every face
+
+
+def _card_and_step(packed: str, bank: ContentBank) -> tuple[CardItem, Step] | None:
+    """`<card id>` or `<card id>:<n>/<total>` (buttons sent before sessions have no step)."""
+    item_id, _, step = packed.partition(":")
+    card = bank.item(item_id)
+    if not isinstance(card, CardItem):
+        return None
+    if not step:
+        return card, None
+    number, _, total = step.partition("/")
+    parsed = ascii_int(number), ascii_int(total)
+    if parsed[0] is None or parsed[1] is None or not 1 <= parsed[0] <= parsed[1]:
+        return None
+    return card, (parsed[0], parsed[1])
+
+
+def _step_suffix(step: Step) -> str:
+    return f":{step[0]}/{step[1]}" if step else ""
+
+
+@dataclass(frozen=True)
 class ShowCard(CallbackData):
-    """Turn a flashcard over."""
+    """Turn a flashcard over. The card's place in its session rides along, so each face of
+    the card says the same "3/5" (and a double tap's edit finds the same text)."""
 
     prefix: ClassVar[str] = "cs"
     fields: ClassVar[int] = 1
     card: CardItem
+    step: Step = None
 
     def pack(self) -> str:
-        return f"{self.prefix}:{self.card.id}"
+        return f"{self.prefix}:{self.card.id}{_step_suffix(self.step)}"
 
     @classmethod
     def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
-        card = bank.item(parts[0])
-        return cls(card) if isinstance(card, CardItem) else None
+        found = _card_and_step(parts[0], bank)
+        return cls(*found) if found else None
 
 
 @dataclass(frozen=True)
@@ -112,16 +153,17 @@ class GradeCard(CallbackData):
     fields: ClassVar[int] = 2
     grade: Grade
     card: CardItem
+    step: Step = None
 
     def pack(self) -> str:
-        return f"{self.prefix}:{self.grade.value}:{self.card.id}"
+        return f"{self.prefix}:{self.grade.value}:{self.card.id}{_step_suffix(self.step)}"
 
     @classmethod
     def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
         if parts[0] not in {grade.value for grade in Grade}:
             return None
-        card = bank.item(parts[1])
-        return cls(Grade(parts[0]), card) if isinstance(card, CardItem) else None
+        found = _card_and_step(parts[1], bank)
+        return cls(Grade(parts[0]), *found) if found else None
 
 
 @dataclass(frozen=True)

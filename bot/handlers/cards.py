@@ -1,4 +1,5 @@
-"""/cards: flashcards (front → Show answer → back → Again/Hard/Good/Easy → next card)."""
+"""/cards: a session of a few flashcards (front → Show answer → back → Again/Hard/Good/Easy,
+each showing when the card comes back → next card), then when the next one is due."""
 
 from __future__ import annotations
 
@@ -6,16 +7,15 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
-from bot.content.models import CardItem
 from bot.domain.memory import Grade
 from bot.domain.purpose import Purpose
-from bot.flows.quiz import choose_for
+from bot.flows.cards import cards_summary, grade_intervals, start_cards
 from bot.handlers.buttons import edit_once, edit_pressed_message
 from bot.handlers.callbacks import GradeCard, ShowCard, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
 from bot.handlers.context import TutorContext
-from bot.handlers.delivery import card_grade_keyboard, send_card
+from bot.handlers.delivery import card_grade_keyboard
 from bot.handlers.sessions import continue_session, record_self_graded
 
 
@@ -24,31 +24,29 @@ async def cards(update: Update, context: TutorContext) -> None:
     deck = await deck_from_args(update, context, user)
     if deck is None:
         return
-    if context.args:
-        await context.storage.users.set_active_deck(user.user_id, deck.id)
-    card = await choose_for(
-        context.storage,
-        context.bank,
-        user,
-        deck.id,
-        (CardItem,),
-        context.clock.now(),
-        context.settings.new_items_per_day,
-    )
-    if card is None:
+    if not deck.cards:
         await reply(update, render.no_items(deck, "flashcards"))
         return
-    assert isinstance(card, CardItem)
-    await send_card(context, user.user_id, card)
+    now = context.clock.now()
+    session = await start_cards(
+        context.storage, context.bank, user, deck, now, context.settings.new_items_per_day
+    )
+    if session is None:
+        summary = await cards_summary(context.storage, context.bank, user.user_id, deck, 0)
+        await reply(update, render.cards_done(deck, summary.next_due, summary.timezone, now))
+        return
+    await continue_session(context, session.id, user.user_id)
 
 
 async def show_answer(update: Update, context: TutorContext) -> None:
     press = await press_of(update, context, ShowCard)
     if press is None:
         return
-    query, card = press.query, press.data.card
-    back = render.card_back(card, context.bank.deck_of(card.id))
-    if await edit_pressed_message(query, back, card_grade_keyboard(card)):
+    query, card, step = press.query, press.data.card, press.data.step
+    user = await learner(update, context)
+    back = render.card_back(card, context.bank.deck_of(card.id), step)
+    intervals = await grade_intervals(context.storage, user, card, context.clock.now())
+    if await edit_pressed_message(query, back, card_grade_keyboard(card, intervals, step)):
         await query.answer()
 
 
@@ -61,7 +59,9 @@ async def grade_card(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
     # Editing first removes the buttons, so a double tap cannot grade twice; a retry of this
     # press (a transient failure below) carries on from the step it stopped at.
-    graded_text = render.card_graded(card, context.bank.deck_of(card.id), grade.value)
+    graded_text = render.card_graded(
+        card, context.bank.deck_of(card.id), grade.value, press.data.step
+    )
     progress = await edit_once(context, update, query, graded_text)
     if progress is None:
         return
@@ -76,20 +76,9 @@ async def grade_card(update: Update, context: TutorContext) -> None:
         grade=grade,
         purpose=Purpose.CARDS,
     )
+    # A card from a message older than /cards sessions ends here; /cards starts a new round.
     if session is not None:
         await continue_session(context, session.id, message.chat.id)
-        return
-    next_card = await choose_for(
-        context.storage,
-        context.bank,
-        user,
-        context.bank.deck_of(card.id).id,
-        (CardItem,),
-        context.clock.now(),
-        context.settings.new_items_per_day,
-    )
-    if isinstance(next_card, CardItem):
-        await send_card(context, user.user_id, next_card)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

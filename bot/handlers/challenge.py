@@ -87,7 +87,7 @@ async def challenge(update: Update, context: TutorContext) -> None:
     now = context.clock.now()
     running = await context.storage.challenges.running_in(chat.id)
     if running is not None:
-        await reply(update, render.challenge_running(estimated_end(running, now)))
+        await reply(update, render.challenge_running(estimated_end(running, now) - now))
         return
     pool = [item.id for item in deck.mcqs]
     context.services.rng.shuffle(pool)
@@ -97,7 +97,7 @@ async def challenge(update: Update, context: TutorContext) -> None:
         chat.id, user.id, deck.id, item_ids, seconds, now
     )
     if round_ is None:  # another /challenge won the race
-        await reply(update, render.challenge_running(now + timedelta(seconds=seconds)))
+        await reply(update, render.challenge_running(timedelta(seconds=seconds)))
         return
     await reply(update, render.challenge_announce(deck, len(item_ids), seconds, user.first_name))
     await advance_round(context, round_.id)
@@ -184,7 +184,10 @@ async def _round_timer(context: TutorContext) -> None:
         log.exception("challenge %s could not move on", context.job.data)
 
 
-async def finish_round(context: TutorContext, round_: Challenge) -> None:
+async def finish_round(
+    context: TutorContext, round_: Challenge, *, stopped_by: str | None = None
+) -> None:
+    """Post the results once; `stopped_by`: the member who ended it early (/stopchallenge)."""
     if not await context.storage.challenges.finish(round_.id, context.clock.now()):
         return  # someone else already posted the results
     if context.job_queue is not None:
@@ -196,7 +199,13 @@ async def finish_round(context: TutorContext, round_: Challenge) -> None:
     try:
         await context.bot.send_message(
             round_.chat_id,
-            render.challenge_results(deck, standings, questions=round_.position),
+            render.challenge_results(
+                deck,
+                standings,
+                questions=round_.position,
+                planned=len(round_.item_ids),
+                stopped_by=stopped_by,
+            ),
             parse_mode="HTML",
         )
     except Exception as error:
@@ -223,7 +232,7 @@ async def stop_challenge(update: Update, context: TutorContext) -> None:
     if user.id != round_.started_by and not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.stop_refused())
         return
-    await finish_round(context, round_)
+    await finish_round(context, round_, stopped_by=user.first_name)
 
 
 async def leaderboard(update: Update, context: TutorContext) -> None:

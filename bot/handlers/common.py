@@ -7,6 +7,8 @@ from telegram.constants import ChatType
 
 from bot import render
 from bot.content.models import Deck
+from bot.flows import decks
+from bot.flows.decks import deck_for_command
 from bot.handlers.context import TutorContext
 from bot.storage.records import User
 
@@ -30,22 +32,23 @@ async def reply(update: Update, text: str) -> None:
 
 
 def active_deck(context: TutorContext, user: User) -> Deck:
-    deck = context.bank.deck(user.active_deck) if user.active_deck else None
-    return deck or context.bank.default_deck
+    return decks.active_deck(context.bank, user)
 
 
 async def deck_from_args(update: Update, context: TutorContext, user: User) -> Deck | None:
-    """The deck named in the command's arguments, else the learner's active deck.
+    """The deck named in the command's arguments (it becomes the active deck, and the
+    learner is told so when that changes it), else the learner's active deck.
 
     Replies with the list of decks and returns None when the name matches none.
     """
-    if not context.args:
-        return active_deck(context, user)
-    query = " ".join(context.args)
-    deck = context.bank.find_deck(query)
-    if deck is None:
+    query = " ".join(context.args or [])
+    choice = await deck_for_command(context.storage, context.bank, user, query)
+    if choice is None:
         await reply(update, render.unknown_deck(query, context.bank.decks))
-    return deck
+        return None
+    if choice.switched:
+        await reply(update, render.deck_switched(choice.deck))
+    return choice.deck
 
 
 def is_private(update: Update) -> bool:

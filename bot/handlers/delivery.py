@@ -6,7 +6,8 @@ poll is always shuffled, non-anonymous and stored the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode, PollType
@@ -35,6 +36,7 @@ async def send_quiz_poll(
     purpose: str,
     session_id: int | None = None,
     open_period: int | None = None,
+    progress: tuple[int, int] | None = None,
 ) -> SentPoll:
     """Send `item` as a shuffled, non-anonymous quiz poll and store it before returning.
 
@@ -52,7 +54,7 @@ async def send_quiz_poll(
         try:
             message = await context.bot.send_poll(
                 chat_id=chat_id,
-                question=item.question,
+                question=render.numbered_question(item.question, progress),
                 options=[item.options[index] for index in order],
                 is_anonymous=False,
                 type=PollType.QUIZ,
@@ -74,17 +76,23 @@ async def send_quiz_poll(
     return sent
 
 
-async def send_card(context: TutorContext, chat_id: int, card: CardItem) -> Message:
+async def send_card(
+    context: TutorContext,
+    chat_id: int,
+    card: CardItem,
+    progress: tuple[int, int] | None = None,
+) -> Message:
     deck = context.bank.deck_of(card.id)
     message = await context.bot.send_message(
         chat_id,
-        render.card_front(card, deck),
+        render.card_front(card, deck, progress),
         parse_mode=ParseMode.HTML,
         reply_markup=InlineKeyboardMarkup(
             [
                 [
                     InlineKeyboardButton(
-                        render.show_answer_button(), callback_data=ShowCard(card).pack()
+                        render.show_answer_button(),
+                        callback_data=ShowCard(card, progress).pack(),
                     )
                 ]
             ]
@@ -94,13 +102,18 @@ async def send_card(context: TutorContext, chat_id: int, card: CardItem) -> Mess
     return message
 
 
-def card_grade_keyboard(card: CardItem) -> InlineKeyboardMarkup:
+def card_grade_keyboard(
+    card: CardItem,
+    intervals: Mapping[Grade, timedelta] | None = None,
+    progress: tuple[int, int] | None = None,
+) -> InlineKeyboardMarkup:
+    """Again/Hard/Good/Easy, each with when the card comes back after it ("Good · 3 d")."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    render.grade_label(grade.value),
-                    callback_data=GradeCard(grade, card).pack(),
+                    render.grade_button(grade.value, (intervals or {}).get(grade)),
+                    callback_data=GradeCard(grade, card, progress).pack(),
                 )
                 for grade in Grade
             ]
@@ -164,11 +177,15 @@ async def send_item(
     *,
     purpose: str,
     session_id: int | None = None,
+    progress: tuple[int, int] | None = None,
 ) -> None:
+    """Send a session's item; `progress` ("3/10") is shown on polls and cards."""
     if isinstance(item, McqItem):
-        await send_quiz_poll(context, chat_id, item, purpose=purpose, session_id=session_id)
+        await send_quiz_poll(
+            context, chat_id, item, purpose=purpose, session_id=session_id, progress=progress
+        )
     elif isinstance(item, CardItem):
-        await send_card(context, chat_id, item)
+        await send_card(context, chat_id, item, progress)
     else:
         await send_prompt(context, chat_id, item)
 

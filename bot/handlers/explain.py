@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
-from bot.handlers.callbacks import ExplainItem, press_of
+from bot.flows.sessions import open_question
+from bot.handlers.callbacks import ExplainItem, QuizNext, press_of
 from bot.handlers.challenge import group_item_to_explain
 from bot.handlers.common import is_private, learner, reply
 from bot.handlers.context import TutorContext
@@ -37,8 +38,27 @@ async def send_explanation(update: Update, context: TutorContext, item_id: str) 
     if item is None:
         await reply(update, render.unknown_item(item_id))
         return
-    for text in render.explain_item(item):
-        await reply(update, text)
+    private = is_private(update)
+    if private:
+        # The group rule, in private too: no solution while its question waits for an answer
+        # (the /test or daily question just sent).
+        user = await learner(update, context)
+        if await open_question(context.storage, user.user_id) == item.id:
+            await reply(update, render.explain_while_open())
+            return
+    texts = render.explain_item(item)
+    message = update.effective_message
+    for number, text in enumerate(texts, start=1):
+        # The last part carries Next, so the learner need not scroll back up for it.
+        markup = _next_keyboard() if private and number == len(texts) else None
+        if message is not None:
+            await message.reply_html(text, do_quote=False, reply_markup=markup)
+
+
+def _next_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(render.next_button(), callback_data=QuizNext().pack())]]
+    )
 
 
 async def explain_button(update: Update, context: TutorContext) -> None:

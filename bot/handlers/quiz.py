@@ -17,6 +17,7 @@ from bot import render
 from bot.content.models import McqItem
 from bot.domain.purpose import Purpose
 from bot.flows.quiz import Vote, answer_poll, choose_for, known_poll, match_poll
+from bot.flows.sessions import test_in_progress
 from bot.handlers.callbacks import QuizNext, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
@@ -36,8 +37,10 @@ async def quiz(update: Update, context: TutorContext) -> None:
     deck = await deck_from_args(update, context, user)
     if deck is None:
         return
-    if context.args:
-        await context.storage.users.set_active_deck(user.user_id, deck.id)
+    running = await test_in_progress(context.storage, user.user_id)
+    if running is not None:
+        # The test is not lost: it goes on when its question is answered. Say so.
+        await reply(update, render.exam_paused(running.position, len(running.item_ids)))
     await send_next_question(update, context, user, deck.id)
 
 
@@ -92,7 +95,7 @@ async def poll_state(update: Update, context: TutorContext) -> None:
             services.storage,
             context.bank,
             poll.id,
-            poll.question,
+            render.unnumbered_question(poll.question),
             [option.text for option in poll.options],
             poll.total_voter_count,
             context.clock.now(),

@@ -6,10 +6,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import render
-from bot.content.models import CardItem, PromptItem
+from bot.content.models import CardItem, McqItem, PromptItem
 from bot.domain.memory import Grade
 from bot.flows import sessions
 from bot.flows.answers import record_answer
+from bot.flows.cards import CardsSummary
 from bot.flows.sessions import (
     DailySummary,
     Finished,
@@ -17,9 +18,10 @@ from bot.flows.sessions import (
     SendItem,
     Summary,
     TestSummary,
+    step_number,
 )
 from bot.handlers.buttons import PressProgress
-from bot.handlers.callbacks import ReviewDue
+from bot.handlers.callbacks import ExplainItem, RetakeMissed, ReviewDue
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html, send_item
 from bot.storage.records import Session
@@ -44,7 +46,12 @@ async def send_step(context: TutorContext, chat_id: int, step: SendItem | Finish
             await _send_summary(context, chat_id, step.summary)
         else:
             await send_item(
-                context, chat_id, step.item, purpose=step.session.kind, session_id=step.session.id
+                context,
+                chat_id,
+                step.item,
+                purpose=step.session.kind,
+                session_id=step.session.id,
+                progress=step_number(step.session),
             )
     except Exception:
         await sessions.undo_step(context.storage, step)
@@ -53,7 +60,25 @@ async def send_step(context: TutorContext, chat_id: int, step: SendItem | Finish
 
 async def _send_summary(context: TutorContext, chat_id: int, summary: Summary) -> None:
     if isinstance(summary, TestSummary):
-        await reply_html(context, chat_id, render.exam_result(summary.deck, summary.result))
+        questions = {
+            item_id: item
+            for item_id in summary.result.missed
+            if isinstance(item := context.bank.item(item_id), McqItem)
+        }
+        await reply_html(
+            context,
+            chat_id,
+            render.exam_result(summary.deck, summary.result, summary.numbers, questions),
+            reply_markup=missed_keyboard(summary, list(questions.values())),
+        )
+    elif isinstance(summary, CardsSummary):
+        await reply_html(
+            context,
+            chat_id,
+            render.cards_done(
+                summary.deck, summary.next_due, summary.timezone, context.clock.now()
+            ),
+        )
     elif isinstance(summary, ReviewSummary):
         await reply_html(context, chat_id, render.review_done(summary.answered))
     else:
@@ -63,6 +88,25 @@ async def _send_summary(context: TutorContext, chat_id: int, summary: Summary) -
             render.daily_summary(summary.right, summary.answered, summary.streak),
             reply_markup=extras_keyboard(summary),
         )
+
+
+def missed_keyboard(summary: TestSummary, missed: list[McqItem]) -> InlineKeyboardMarkup | None:
+    """An Explain button per missed question (numbered as in the test), and a retake."""
+    if not missed:
+        return None
+    explain = [
+        InlineKeyboardButton(
+            render.exam_explain_button(summary.numbers.get(item.id, 0)),
+            callback_data=ExplainItem(item).pack(),
+        )
+        for item in missed
+    ]
+    rows = [explain[start : start + 3] for start in range(0, len(explain), 3)]
+    retake = render.exam_retake_button(len(missed))
+    rows.append(
+        [InlineKeyboardButton(retake, callback_data=RetakeMissed(summary.session_id).pack())]
+    )
+    return InlineKeyboardMarkup(rows)
 
 
 def extras_keyboard(summary: DailySummary) -> InlineKeyboardMarkup | None:

@@ -6,6 +6,7 @@ from telegram import Bot, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import i18n, render
+from bot.flows.daily import new_to_private_chat
 from bot.handlers.callbacks import expired
 from bot.handlers.common import active_deck, bot_commands, learner, reply
 from bot.handlers.context import TutorContext
@@ -17,7 +18,7 @@ async def start(update: Update, context: TutorContext) -> None:
         return
     known = await context.storage.users.get(update.effective_user.id)
     user = await learner(update, context)
-    if known is None:
+    if new_to_private_chat(known):
         user = await enable_default_daily(context, user)
     await reply(
         update,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import timedelta
 from html import escape
 
 from bot.content.models import Deck
@@ -21,10 +22,21 @@ def challenge_usage() -> str:
     )
 
 
-def challenge_running(ends_at: datetime) -> str:
-    return _("A round is already running here; it ends at about {time} UTC.").format(
-        time=f"{ends_at:%H:%M:%S}"
-    )
+def challenge_running(left: timedelta) -> str:
+    """A group spans time zones: say how long is left, never a clock time."""
+    seconds = max(0, math.ceil(left.total_seconds()))
+    if seconds < 60:
+        return ngettext(
+            "A round is already running here; it ends in {count} second.",
+            "A round is already running here; it ends in {count} seconds.",
+            seconds,
+        ).format(count=seconds)
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "A round is already running here; it ends in about {count} minute.",
+        "A round is already running here; it ends in about {count} minutes.",
+        minutes,
+    ).format(count=minutes)
 
 
 def challenge_announce(deck: Deck, questions: int, seconds: int, starter: str) -> str:
@@ -40,16 +52,36 @@ def challenge_announce(deck: Deck, questions: int, seconds: int, starter: str) -
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 
 
-def challenge_results(deck: Deck, standings: Sequence[Standing], questions: int) -> str:
-    lines = [
-        _("🏁 <b>Round over</b> — {title}, {count} questions").format(
-            title=escape(deck.title), count=questions
-        )
-    ]
+def challenge_results(
+    deck: Deck,
+    standings: Sequence[Standing],
+    questions: int,
+    *,
+    planned: int | None = None,
+    stopped_by: str | None = None,
+) -> str:
+    """The results; a round stopped early (`stopped_by`) says by whom and after how many
+    of the `planned` questions, so it does not read like one played to its end."""
+    if stopped_by is None:
+        heading = ngettext(
+            "🏁 <b>Round over</b> — {title}, {count} question",
+            "🏁 <b>Round over</b> — {title}, {count} questions",
+            questions,
+        ).format(title=escape(deck.title), count=questions)
+    else:
+        total = planned if planned is not None else questions
+        heading = ngettext(
+            "🛑 <b>Round stopped</b> by {name} after {count} of {total} question — {title}",
+            "🛑 <b>Round stopped</b> by {name} after {count} of {total} questions — {title}",
+            total,
+        ).format(name=_name(stopped_by), count=questions, total=total, title=escape(deck.title))
+    lines = [heading]
     if not standings:
         lines.append(_("Nobody answered this time."))
     for standing in standings:
-        medal = _MEDALS.get(standing.rank, f"{standing.rank}.")
+        # A medal is for points scored: nobody wins bronze with nothing right.
+        medal = _MEDALS.get(standing.rank, "") if standing.points > 0 else ""
+        medal = medal or f"{standing.rank}."
         lines.append(
             _("{medal} {name} — {right} right, <b>{points}</b> pts").format(
                 medal=medal,

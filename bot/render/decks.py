@@ -51,6 +51,14 @@ def deck_chosen(deck: Deck) -> str:
     )
 
 
+def deck_switched(deck: Deck) -> str:
+    """Said when naming a deck in /quiz, /cards, /test or /prompt made it the active deck."""
+    return _(
+        "📚 Your deck is now <b>{title}</b>: /quiz, /cards, /test and /prompt use it. "
+        "Change it with /decks."
+    ).format(title=escape(deck.title))
+
+
 def deck_chosen_note(deck: Deck) -> str:
     """The short answer to the deck button (answerCallbackQuery allows 200 characters)."""
     return shorten(_("Studying {title}").format(title=deck.title), 200)

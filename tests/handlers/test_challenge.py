@@ -117,7 +117,7 @@ async def test_stop_only_by_starter_or_admin(harness: Harness) -> None:
     harness.api.set_admin(GROUP["id"], 4)
     await harness.command(dan, "/stopchallenge", chat=GROUP)
     await harness.command(ann, "/stopchallenge", chat=GROUP)
-    assert sum("Round over" in text for text in group_texts(harness)) == 1
+    assert sum("Round stopped" in text for text in group_texts(harness)) == 1
     assert "No round is running" in group_texts(harness)[-1]
 
 
@@ -341,6 +341,6 @@ async def test_a_stop_whose_results_failed_posts_them_when_retried(
     round_ = await harness.services.storage.challenges.running_in(GROUP["id"])
     assert round_ is not None and not retry_timer_set(harness, round_.id)
     await harness.send({"message": update["message"]})  # the pipeline's retry
-    assert sum("Round over" in text for text in group_texts(harness)) == 1
+    assert sum("Round stopped" in text for text in group_texts(harness)) == 1
     assert len(harness.api.server.sent_polls(GROUP["id"])) == polls_before
     assert await harness.services.storage.challenges.running_in(GROUP["id"]) is None

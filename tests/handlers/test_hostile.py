@@ -125,10 +125,10 @@ async def test_a_double_tap_on_a_grade_counts_once(harness: Harness) -> None:
     await harness.press(ada, front, harness.buttons(front)["Show answer"])
     back = harness.last_message_with_buttons()
     assert isinstance(
-        harness.services.bank.item(harness.buttons(back)["Good"].split(":")[2]), CardItem
+        harness.services.bank.item(harness.button(back, "Good").split(":")[2]), CardItem
     )
     # Both taps were made on the same version of the message, before the first edit landed.
-    good = harness.buttons(back)["Good"]
+    good = harness.button(back, "Good")
     await harness.press(ada, back, good)
     server = harness.api.server
     refused_before = len(server.errors)

@@ -204,7 +204,9 @@ async def test_a_test_whose_next_question_failed_asks_it_on_retry(
     await harness.redeliver(update)  # the pipeline's retry
     second = harness.last_poll()["poll"]
     assert second["id"] != first["id"]
-    assert second["question"] == harness.services.bank.item(session.item_ids[1]).question
+    assert (
+        second["question"] == "2/10 · " + harness.services.bank.item(session.item_ids[1]).question
+    )
     await harness.redeliver(update)  # Telegram sending it again: nothing more is sent
     assert harness.last_poll()["poll"]["id"] == second["id"]
 
@@ -254,7 +256,7 @@ async def test_an_answer_to_a_question_sent_twice_does_not_move_the_test_on_twic
 
     await harness.answer_poll(ada, copy_two["id"], copy_two["correct_option_ids"][0])
     third = harness.last_poll()["poll"]
-    assert third["question"] == harness.services.bank.item(session.item_ids[2]).question
+    assert third["question"] == "3/10 · " + harness.services.bank.item(session.item_ids[2]).question
     await harness.answer_poll(ada, copy_one["id"], copy_one["correct_option_ids"][0])
     await harness.send({"poll": harness.api.server.get_poll(copy_one["id"])})
 

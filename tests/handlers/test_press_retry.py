@@ -43,7 +43,7 @@ async def test_a_card_grade_that_failed_is_recorded_by_its_retry_and_once(
     ada = harness.user(11)
     back = await card_back(harness, ada)
     server = harness.api.server
-    press = server.push_callback(server.user(11, "Ada"), back, harness.buttons(back)["Good"])
+    press = server.push_callback(server.user(11, "Ada"), back, harness.button(back, "Good"))
     await harness.send({"callback_query": press["callback_query"]})
     assert first_write_fails["failed"] == 1
     assert await harness.services.storage.answers.for_user(11) == []  # not stored yet
@@ -53,7 +53,7 @@ async def test_a_card_grade_that_failed_is_recorded_by_its_retry_and_once(
     assert harness.last_message_with_buttons()["message_id"] != back["message_id"]  # next card
 
     # A second tap on the same (now graded) message is another press: refused, not recorded.
-    again = server.push_callback(server.user(11, "Ada"), back, harness.buttons(back)["Good"])
+    again = server.push_callback(server.user(11, "Ada"), back, harness.button(back, "Good"))
     await harness.send({"callback_query": again["callback_query"]})
     assert len(await harness.services.storage.answers.for_user(11)) == 1
 
@@ -81,7 +81,7 @@ async def test_a_card_grade_replayed_after_a_crash_is_recorded(
     ada = harness.user(13)
     back = await card_back(harness, ada)
     server = harness.api.server
-    press = server.push_callback(server.user(13, "Ada"), back, harness.buttons(back)["Hard"])
+    press = server.push_callback(server.user(13, "Ada"), back, harness.button(back, "Hard"))
     data = {"update_id": 555, "callback_query": press["callback_query"]}
     await harness.app.process_update(Update.de_json(data, harness.app.bot))
     assert await harness.services.storage.answers.for_user(13) == []
@@ -109,7 +109,7 @@ async def test_a_double_tap_replayed_after_a_crash_grades_the_card_once(
         {
             "update_id": update_id,
             "callback_query": server.push_callback(
-                server.user(14, "Ada"), back, harness.buttons(back)["Good"]
+                server.user(14, "Ada"), back, harness.button(back, "Good")
             )["callback_query"],
         }
         for update_id in (601, 602)

@@ -92,7 +92,7 @@ async def test_summary_offers_due_flashcards_with_one_button(harness: Harness) -
     assert card.front in front["text"]
     await harness.press(ada, front, harness.buttons(front)["Show answer"])
     back = harness.last_message_with_buttons()
-    await harness.press(ada, back, harness.buttons(back)["Good"])
+    await harness.press(ada, back, harness.button(back, "Good"))
     assert "Review done" in harness.api.texts(11)[-1]
     memory = await harness.services.storage.reviews.get(11, card.id)
     assert memory is not None and memory.reps == 2
