@@ -23,6 +23,7 @@ from bot import render
 from bot.content.models import CardItem, ContentBank, Deck, McqItem, PromptItem
 from bot.domain.inputs import ascii_int
 from bot.domain.memory import Grade
+from bot.handlers.buttons import acknowledge
 from bot.handlers.context import TutorContext
 
 Item = McqItem | CardItem | PromptItem
@@ -225,4 +226,4 @@ async def press_of(update: Update, context: TutorContext, kind: type[_Data]) -> 
 async def expired(update: Update, context: TutorContext) -> None:
     """Answer a press nothing else took, or one that failed validation, quietly."""
     if update.callback_query is not None:
-        await update.callback_query.answer(render.button_expired())
+        await acknowledge(context, update.callback_query, render.button_expired())

@@ -10,7 +10,7 @@ from bot.content.models import CardItem
 from bot.domain.memory import Grade
 from bot.domain.purpose import Purpose
 from bot.flows.quiz import choose_for
-from bot.handlers.buttons import edit_once, edit_pressed_message
+from bot.handlers.buttons import edit_once
 from bot.handlers.callbacks import GradeCard, ShowCard, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
@@ -48,8 +48,7 @@ async def show_answer(update: Update, context: TutorContext) -> None:
         return
     query, card = press.query, press.data.card
     back = render.card_back(card, context.bank.deck_of(card.id))
-    if await edit_pressed_message(query, back, card_grade_keyboard(card)):
-        await query.answer()
+    await edit_once(context, update, query, back, card_grade_keyboard(card))
 
 
 async def grade_card(update: Update, context: TutorContext) -> None:
