@@ -52,7 +52,7 @@ async def show_answer(update: Update, context: TutorContext) -> None:
 
 
 async def grade_card(update: Update, context: TutorContext) -> None:
-    press = await press_of(update, context, GradeCard)
+    press = await press_of(update, context, GradeCard, grades=True)
     if press is None:
         return
     query, message = press.query, press.message
@@ -61,7 +61,9 @@ async def grade_card(update: Update, context: TutorContext) -> None:
     # Editing first removes the buttons, so a double tap cannot grade twice; a retry of this
     # press (a transient failure below) carries on from the step it stopped at.
     graded_text = render.card_graded(card, context.bank.deck_of(card.id), grade.value)
-    progress = await edit_once(context, update, query, graded_text)
+    progress = await edit_once(
+        context, update, query, graded_text, second_tap=render.already_recorded
+    )
     if progress is None:
         return
     session = await record_self_graded(

@@ -116,8 +116,13 @@ async def language_command(update: Update, context: TutorContext) -> None:
         )
         return
     wanted = args[0].strip().lower()
-    if len(args) > 1 or (wanted != AUTO and wanted not in i18n.LANGUAGES):
+    if len(args) > 1:
         await reply(update, render.usage("language"))
+        return
+    if wanted != AUTO and wanted not in i18n.LANGUAGES:
+        await reply(
+            update, render.bad_value(render.unknown_language(args[0]), render.usage("language"))
+        )
         return
     chosen = None if wanted == AUTO else wanted
     await context.storage.languages.choose(user.user_id, chosen, context.clock.now())
@@ -139,8 +144,13 @@ async def group_language_command(update: Update, context: TutorContext) -> None:
         await reply(update, render.group_language_current(chosen, chosen=stored is not None))
         return
     wanted = args[0].strip().lower()
-    if len(args) > 1 or (wanted != AUTO and wanted not in i18n.LANGUAGES):
+    if len(args) > 1:
         await reply(update, render.usage("language"))
+        return
+    if wanted != AUTO and wanted not in i18n.LANGUAGES:
+        await reply(
+            update, render.bad_value(render.unknown_language(args[0]), render.usage("language"))
+        )
         return
     if not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.group_language_refused())

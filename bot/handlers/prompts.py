@@ -51,14 +51,20 @@ async def toggle_concept(update: Update, context: TutorContext) -> None:
 
 
 async def finish_prompt(update: Update, context: TutorContext) -> None:
-    press = await press_of(update, context, FinishPrompt)
+    press = await press_of(update, context, FinishPrompt, grades=True)
     if press is None:
         return
     query, message = press.query, press.message
     item, ticked = press.data.prompt, press.data.ticked
     user = await learner(update, context)
     # As for cards: the edit guards against a double tap, a retry carries on where it stopped.
-    progress = await edit_once(context, update, query, render.prompt_result(item, ticked))
+    progress = await edit_once(
+        context,
+        update,
+        query,
+        render.prompt_result(item, ticked),
+        second_tap=render.already_recorded,
+    )
     if progress is None:
         return
     session = await record_self_graded(

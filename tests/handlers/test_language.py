@@ -66,7 +66,7 @@ async def test_language_choice_is_stored_and_beats_telegrams(harness: Harness) -
     await say(harness, 21, "/stats", "ru")
     assert harness.api.texts(21)[-1].startswith("Aún no hay nada que mostrar")
     await say(harness, 21, "/language klingon", "ru")
-    assert harness.api.texts(21)[-1].startswith("Uso: /language [en | ru | es | auto]")
+    assert "\nUso: /language [en | ru | es | auto]" in harness.api.texts(21)[-1]
     await say(harness, 21, "/language auto", "ru")
     assert harness.api.texts(21)[-1] == ("Язык снова следует настройкам Telegram: Русский.")
     await say(harness, 21, "/language en", "ru")
