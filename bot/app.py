@@ -19,7 +19,6 @@ from bot.handlers import (
     cards,
     challenge,
     chat_rules,
-    common,
     decks,
     exam,
     explain,
@@ -28,6 +27,7 @@ from bot.handlers import (
     groupstats,
     language,
     membership,
+    menus,
     prompts,
     quiz,
     reload,
@@ -176,14 +176,13 @@ async def _post_init(application: TutorApplication) -> None:
     if pending:
         log.info("replaying %d updates left pending by the last run", len(pending))
     await services.storage.poll_intents.expire(services.clock.now() - POLL_INTENT_LIFETIME)
-    await start.register_translated_commands(application.bot)
     reload.install_reload_signal(application)
     if application.job_queue is not None:
         context = TutorContext(application)
         await reminders.rebuild_daily_jobs(application.job_queue, context)
         await challenge.resume_rounds(application.job_queue, context)
-    # Last: registering the commands is what tells the tests (and operators) we are up.
-    await application.bot.set_my_commands(common.bot_commands())
+    # Last: registering the command menus is what tells the tests (and operators) we are up.
+    await menus.register_menus(application.bot)
     queue.inbox.start_flusher()
     # Everything loaded so far (PTB, the content bank) lives for the whole process:
     # keep it out of the collector's sweeps, whose pauses would bunch up sends.
