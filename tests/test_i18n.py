@@ -156,7 +156,10 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "command_description": lambda: render.command_description(render.COMMANDS[0]),
         "grade_label": lambda: render.grade_label("again"),
         "welcome": lambda: render.welcome("<Eve>", deck, "09:00", "Europe/Berlin"),
-        "help_text": render.help_text,
+        "help_text": lambda: render.help_text() + render.help_text(["quiz"], ["challenge"]),
+        "group_help_text": lambda: render.group_help_text(["challenge", "leaderboard"]),
+        "open_private_chat_button": render.open_private_chat_button,
+        "start_hint": lambda: render.start_hint("quiz"),
         "unknown_command": render.unknown_command,
         "plain_text_hint": render.plain_text_hint,
         "unknown_deck": lambda: render.unknown_deck("<x>", bank.decks),
@@ -221,6 +224,24 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
             + render.not_a_timezone("UTC+15", offset=True),
             "",
         ),
+        "not_a_timezone_but_close": lambda: render.bad_value(
+            render.not_a_timezone_but_close("<Berlin>", ["Europe/Berlin", "America/New_York"]), ""
+        ),
+        "retention_out_of_range": lambda: render.bad_value(
+            render.retention_out_of_range("<0.99>", 0.8, 0.97), ""
+        ),
+        "not_a_retention": lambda: render.bad_value(render.not_a_retention("<lots>"), ""),
+        "unknown_language": lambda: render.bad_value(render.unknown_language("<fr>"), ""),
+        "challenge_too_many_questions": lambda: render.bad_value(
+            render.challenge_too_many_questions(20), ""
+        ),
+        "challenge_too_few_questions": lambda: render.bad_value(
+            render.challenge_too_few_questions(1), ""
+        ),
+        "challenge_seconds_out_of_range": lambda: render.bad_value(
+            render.challenge_seconds_out_of_range(5, 600), ""
+        ),
+        "already_recorded": render.already_recorded,
         "daily_intro": lambda: render.daily_intro([deck, tagged], 3, 1, 5),
         "daily_off": render.daily_off,
         "daily_setting": lambda: render.daily_setting(
