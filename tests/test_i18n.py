@@ -242,6 +242,10 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
             render.challenge_seconds_out_of_range(5, 600), ""
         ),
         "already_recorded": render.already_recorded,
+        "fit_label": lambda: render.fit_label("a long label " * 5),
+        "label_width": lambda: str(render.label_width("🃏 1")),
+        "concept_button": lambda: render.concept_button("a key concept " * 8, ticked=True),
+        "deck_button": lambda: render.deck_button(tagged),
         "daily_intro": lambda: render.daily_intro([deck, tagged], 3, 1, 5),
         "daily_off": render.daily_off,
         "daily_setting": lambda: render.daily_setting(
@@ -292,7 +296,16 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
 
 
 # Texts made only of deck content, names and numbers: the same in every language.
-CONTENT_ONLY = {"card_front", "split_messages", "bad_value", "shorten"}
+CONTENT_ONLY = {
+    "card_front",
+    "split_messages",
+    "bad_value",
+    "shorten",
+    "fit_label",
+    "label_width",
+    "concept_button",
+    "deck_button",
+}
 
 
 def test_every_render_function_has_a_sample(bank: ContentBank) -> None:

@@ -21,7 +21,7 @@ async def decks(update: Update, context: TutorContext) -> None:
     }
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(deck.title, callback_data=ChooseDeck(deck).pack())]
+            [InlineKeyboardButton(render.deck_button(deck), callback_data=ChooseDeck(deck).pack())]
             for deck in context.bank.decks
         ]
     )

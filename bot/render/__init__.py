@@ -21,6 +21,14 @@ from bot.render.base import (
     something_went_wrong,
     split_messages,
 )
+from bot.render.buttons import (
+    BUTTON_LIMIT,
+    FULL_ROW_LIMIT,
+    concept_button,
+    deck_button,
+    fit_label,
+    label_width,
+)
 from bot.render.challenge import (
     challenge_announce,
     challenge_results,
@@ -121,9 +129,11 @@ from bot.render.study import (
 )
 
 __all__ = [
+    "BUTTON_LIMIT",
     "CAPTION_LIMIT",
     "COMMANDS",
     "ECHO_LIMIT",
+    "FULL_ROW_LIMIT",
     "MESSAGE_LIMIT",
     "NAME_LIMIT",
     "PROBLEM_LIMIT",
@@ -145,10 +155,12 @@ __all__ = [
     "challenge_too_many_questions",
     "challenge_usage",
     "command_description",
+    "concept_button",
     "daily_intro",
     "daily_off",
     "daily_setting",
     "daily_summary",
+    "deck_button",
     "deck_chosen",
     "deck_chosen_note",
     "deck_list",
@@ -160,6 +172,7 @@ __all__ = [
     "explain_usage_no_last",
     "export_caption",
     "export_nothing_yet",
+    "fit_label",
     "forget_cancel_button",
     "forget_cancelled",
     "forget_confirm",
@@ -178,6 +191,7 @@ __all__ = [
     "groupstats_nothing_yet",
     "groupstats_refused",
     "help_text",
+    "label_width",
     "language_current",
     "language_set",
     "leaderboard",
