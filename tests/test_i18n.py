@@ -242,6 +242,12 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
             render.challenge_seconds_out_of_range(5, 600), ""
         ),
         "already_recorded": render.already_recorded,
+        "challengers_current": lambda: (
+            render.challengers_current(True) + render.challengers_current(False)
+        ),
+        "challengers_set": lambda: render.challengers_set(True) + render.challengers_set(False),
+        "challengers_refused": render.challengers_refused,
+        "challenge_admins_only": render.challenge_admins_only,
         "fit_label": lambda: render.fit_label("a long label " * 5),
         "label_width": lambda: str(render.label_width("🃏 1")),
         "concept_button": lambda: render.concept_button("a key concept " * 8, ticked=True),

@@ -26,6 +26,7 @@ from bot.handlers.chat_rules import group_command
 from bot.handlers.common import is_group_admin, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
+from bot.handlers.group_settings import may_start_round
 from bot.handlers.language import in_group_language
 from bot.pacing import bulk_sending
 from bot.storage.challenges import Challenge
@@ -75,6 +76,9 @@ def _parse_args(args: list[str]) -> tuple[int, int, str | None] | str:
 async def challenge(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
+        return
+    if not await may_start_round(context, chat.id, user.id):
+        await reply(update, render.challenge_admins_only())
         return
     parsed = _parse_args(context.args or [])
     if isinstance(parsed, str):

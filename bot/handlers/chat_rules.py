@@ -28,9 +28,9 @@ PRIVATE_COMMANDS = (
     "retention",
     "forget",
 )
-GROUP_COMMANDS = ("challenge", "stopchallenge", "leaderboard", "groupstats")
+GROUP_COMMANDS = ("challenge", "stopchallenge", "leaderboard", "groupstats", "challengers")
 # Group commands only a group's admins may use: in their menu, not in every member's.
-GROUP_ADMIN_COMMANDS = ("groupstats",)
+GROUP_ADMIN_COMMANDS = ("groupstats", "challengers")
 
 
 def private_command(command: str, callback: Callback) -> CommandHandler[TutorContext, None]:

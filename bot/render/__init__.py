@@ -57,6 +57,12 @@ from bot.render.daily import (
     timezone_set,
 )
 from bot.render.decks import deck_chosen, deck_chosen_note, deck_list, no_items, unknown_deck
+from bot.render.group_settings import (
+    challenge_admins_only,
+    challengers_current,
+    challengers_refused,
+    challengers_set,
+)
 from bot.render.help import (
     COMMANDS,
     CommandHelp,
@@ -147,6 +153,7 @@ __all__ = [
     "card_back",
     "card_front",
     "card_graded",
+    "challenge_admins_only",
     "challenge_announce",
     "challenge_results",
     "challenge_running",
@@ -154,6 +161,9 @@ __all__ = [
     "challenge_too_few_questions",
     "challenge_too_many_questions",
     "challenge_usage",
+    "challengers_current",
+    "challengers_refused",
+    "challengers_set",
     "command_description",
     "concept_button",
     "daily_intro",

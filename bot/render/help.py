@@ -47,6 +47,11 @@ COMMANDS: tuple[CommandHelp, ...] = (
         N_("Timed round in a group"),
     ),
     CommandHelp("stopchallenge", "/stopchallenge", N_("Stop the group's running round")),
+    CommandHelp(
+        "challengers",
+        N_("/challengers [admins | everyone]"),
+        N_("For group admins: who may start rounds"),
+    ),
     CommandHelp("leaderboard", "/leaderboard", N_("This week's and all-time group standings")),
     CommandHelp(
         "groupstats", "/groupstats", N_("For group admins: the questions the group gets wrong")
