@@ -19,15 +19,16 @@ from bot.handlers import (
     cards,
     challenge,
     chat_rules,
-    common,
     decks,
     exam,
     explain,
     export,
     forget,
+    group_settings,
     groupstats,
     language,
     membership,
+    menus,
     prompts,
     quiz,
     reload,
@@ -133,6 +134,7 @@ def build_application(
         membership,
         challenge,
         groupstats,
+        group_settings,
         export,
         review,
         reload,
@@ -177,7 +179,6 @@ async def _post_init(application: TutorApplication) -> None:
     if pending:
         log.info("replaying %d updates left pending by the last run", len(pending))
     await services.storage.poll_intents.expire(services.clock.now() - POLL_INTENT_LIFETIME)
-    await start.register_translated_commands(application.bot)
     reload.install_reload_signal(application)
     if application.job_queue is not None:
         context = TutorContext(application)
@@ -189,8 +190,8 @@ async def _post_init(application: TutorApplication) -> None:
             lambda: services.bank.decks,
             services.clock,
         )
-    # Last: registering the commands is what tells the tests (and operators) we are up.
-    await application.bot.set_my_commands(common.bot_commands())
+    # Last: registering the command menus is what tells the tests (and operators) we are up.
+    await menus.register_menus(application.bot)
     queue.inbox.start_flusher()
     # Everything loaded so far (PTB, the content bank) lives for the whole process:
     # keep it out of the collector's sweeps, whose pauses would bunch up sends.

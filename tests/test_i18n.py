@@ -156,7 +156,10 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "command_description": lambda: render.command_description(render.COMMANDS[0]),
         "grade_label": lambda: render.grade_label("again"),
         "welcome": lambda: render.welcome("<Eve>", deck, "09:00", "Europe/Berlin"),
-        "help_text": render.help_text,
+        "help_text": lambda: render.help_text() + render.help_text(["quiz"], ["challenge"]),
+        "group_help_text": lambda: render.group_help_text(["challenge", "leaderboard"]),
+        "open_private_chat_button": render.open_private_chat_button,
+        "start_hint": lambda: render.start_hint("quiz"),
         "unknown_command": render.unknown_command,
         "plain_text_hint": render.plain_text_hint,
         "unknown_deck": lambda: render.unknown_deck("<x>", bank.decks),
@@ -258,6 +261,34 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
             + render.not_a_timezone("UTC+15", offset=True),
             "",
         ),
+        "not_a_timezone_but_close": lambda: render.bad_value(
+            render.not_a_timezone_but_close("<Berlin>", ["Europe/Berlin", "America/New_York"]), ""
+        ),
+        "retention_out_of_range": lambda: render.bad_value(
+            render.retention_out_of_range("<0.99>", 0.8, 0.97), ""
+        ),
+        "not_a_retention": lambda: render.bad_value(render.not_a_retention("<lots>"), ""),
+        "unknown_language": lambda: render.bad_value(render.unknown_language("<fr>"), ""),
+        "challenge_too_many_questions": lambda: render.bad_value(
+            render.challenge_too_many_questions(20), ""
+        ),
+        "challenge_too_few_questions": lambda: render.bad_value(
+            render.challenge_too_few_questions(1), ""
+        ),
+        "challenge_seconds_out_of_range": lambda: render.bad_value(
+            render.challenge_seconds_out_of_range(5, 600), ""
+        ),
+        "already_recorded": render.already_recorded,
+        "challengers_current": lambda: (
+            render.challengers_current(True) + render.challengers_current(False)
+        ),
+        "challengers_set": lambda: render.challengers_set(True) + render.challengers_set(False),
+        "challengers_refused": render.challengers_refused,
+        "challenge_admins_only": render.challenge_admins_only,
+        "fit_label": lambda: render.fit_label("a long label " * 5),
+        "label_width": lambda: str(render.label_width("🃏 1")),
+        "concept_button": lambda: render.concept_button("a key concept " * 8, ticked=True),
+        "deck_button": lambda: render.deck_button(tagged),
         "daily_intro": lambda: render.daily_intro([deck, tagged], 3, 1, 5),
         "daily_off": render.daily_off,
         "daily_setting": lambda: render.daily_setting(
@@ -315,6 +346,10 @@ CONTENT_ONLY = {
     "shorten",
     "numbered_question",
     "unnumbered_question",
+    "fit_label",
+    "label_width",
+    "concept_button",
+    "deck_button",
 }
 
 

@@ -73,5 +73,5 @@ def test_daily_texts_escape_content_and_count_right(bank: ContentBank) -> None:
     listed = parse_html(render.stats_leeches([item] * 12))[0]
     assert listed.count("long-one") == render.STATS_LEECHES_SHOWN and "2 more" in listed
     assert render.stats_leeches([]) == ""
-    assert render.due_extras_button(3, 0) == "3 flashcards due — review them"
-    assert render.due_extras_button(1, 2) == "1 flashcard and 2 explain prompts due — review them"
+    assert render.due_extras_button(3, 0) == "Review: 🃏 3"
+    assert render.due_extras_button(1, 2) == "Review: 🃏 1 · 💬 2"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.domain.inputs import echo
 
@@ -57,8 +59,69 @@ def canonical_name(name: str) -> str:
     return zone.tzname(None) or "UTC"
 
 
+# The regions of current IANA names; the others (US/Eastern, Etc/GMT+2, Cuba) are kept by the
+# database for old configurations and only suggested when nothing current matches.
+_REGIONS = frozenset(
+    [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    ]
+)
+MAX_SUGGESTIONS = 3
+
+
+def _key(text: str) -> str:
+    """How a typed place compares with a zone name: case, spaces and dashes ignored."""
+    return re.sub(r"[\s_-]+", "_", text.strip()).strip("_").casefold()
+
+
+@cache
+def _zones_by_key() -> dict[str, tuple[str, ...]]:
+    """Each zone under its whole name and under its last part (Berlin → Europe/Berlin),
+    current names first."""
+    keyed: dict[str, list[str]] = {}
+    names = sorted(
+        available_timezones(), key=lambda name: (name.split("/")[0] not in _REGIONS, name)
+    )
+    for name in names:
+        for key in {_key(name), _key(name.rsplit("/", 1)[-1])}:
+            keyed.setdefault(key, []).append(name)
+    return {key: tuple(zones) for key, zones in keyed.items()}
+
+
+def suggest_zones(typed: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
+    """Time zone names close to what a learner typed: `Berlin` → Europe/Berlin, `new york` →
+    America/New_York, `europe/berlin` → Europe/Berlin, `Berln` → Europe/Berlin. Empty when
+    nothing is close (or the text cannot be a place: too long, digits only)."""
+    key = _key(typed)
+    if not key or len(key) > MAX_ZONE_NAME or not any(char.isalpha() for char in key):
+        return []
+    zones = _zones_by_key()
+    if key in zones:
+        return list(zones[key][:limit])
+    found: list[str] = []
+    for close in difflib.get_close_matches(key, zones, n=limit, cutoff=0.8):
+        found.extend(name for name in zones[close] if name not in found)
+    return found[:limit]
+
+
 def local_date(moment: datetime, zone: tzinfo) -> date:
     return moment.astimezone(zone).date()
 
 
-__all__ = ["UTC", "UnknownTimezoneError", "canonical_name", "local_date", "parse_timezone"]
+__all__ = [
+    "UTC",
+    "UnknownTimezoneError",
+    "canonical_name",
+    "local_date",
+    "parse_timezone",
+    "suggest_zones",
+]

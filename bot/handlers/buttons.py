@@ -4,10 +4,11 @@ carried on where it stopped. (Which presses are trusted at all: `bot.handlers.ca
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TimedOut
 
 from bot import render
 from bot.handlers.context import TutorContext
@@ -16,24 +17,6 @@ log = logging.getLogger(__name__)
 
 # Telegram refuses an edit that changes nothing: an earlier press already made it.
 _NOT_MODIFIED = "message is not modified"
-
-
-async def edit_pressed_message(
-    query: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup | None = None
-) -> bool:
-    """Replace the text (and buttons) of the message a button is on.
-
-    False, with the press answered as expired, when an earlier press of the same button
-    already did exactly this: a double tap must not grade or send twice.
-    """
-    try:
-        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=reply_markup)
-    except BadRequest as error:
-        if _NOT_MODIFIED not in error.message.lower():
-            raise
-        await query.answer(render.button_expired())
-        return False
-    return True
 
 
 # chat_data key: callback query id → the steps its handler already finished. A press whose
@@ -68,9 +51,14 @@ async def edit_once(
     query: CallbackQuery,
     text: str,
     reply_markup: InlineKeyboardMarkup | None = None,
+    *,
+    answer: str | None = None,
+    second_tap: Callable[[], str] = render.button_expired,
 ) -> PressProgress | None:
-    """`edit_pressed_message`, then the press acknowledged; a retry of this very press
-    carries on: the progress of the press, or None for a second tap (answered as expired).
+    """Replace the text (and buttons) of the message a button is on, then acknowledge the
+    press; a double tap must not grade or send twice. A retry of this very press
+    carries on: the progress of the press, or None for a second tap (answered with
+    `second_tap()`: "This button has expired", or "Already recorded" for a grade).
 
     A press replayed after a crash finds its message already edited by its own first run
     (the edit came before the answer was stored): it carries on too, so the answer is not
@@ -86,21 +74,41 @@ async def edit_once(
             if _NOT_MODIFIED not in error.message.lower():
                 raise
             if update.update_id not in context.services.replayed_updates:
-                await query.answer(render.button_expired())
+                await acknowledge(context, query, second_tap())
                 return None
         progress.mark("edited")
-    if not progress.done("acknowledged"):
-        await _acknowledge(context, update, query)
-        progress.mark("acknowledged")
+    # One replayed after a restart is not answered again (it was, or its spinner has long
+    # stopped; Telegram refuses answers to old queries).
+    if update.update_id not in context.services.replayed_updates:
+        await acknowledge(context, query, answer)
     return progress
 
 
-async def _acknowledge(context: TutorContext, update: Update, query: CallbackQuery) -> None:
-    """Acknowledge a press. One replayed after a restart is not answered again (it was, or
-    its spinner has long stopped; Telegram refuses answers to old queries)."""
-    if update.update_id in context.services.replayed_updates:
+# Telegram's refusals of an answerCallbackQuery that was already given (or can no longer be):
+# "query is too old and response timeout expired or query ID is invalid", and for a second
+# answer to the same query "query is already answered".
+_ANSWERED_ALREADY = ("query is too old", "query id is invalid", "already answered")
+
+
+async def acknowledge(context: TutorContext, query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a press (stop its spinner, maybe show `text`), at most once per press.
+
+    A press is handled again when its handler failed for a transient reason after the
+    answer went out, or when the answer's own call timed out after Telegram took it. The
+    answer is not a fact anyone depends on: one already given, refused by Telegram as
+    given or too old, or lost in a timeout counts as done, and the handler goes on. Other
+    failures (a 5xx: not applied) are raised, so the pipeline tries the update again.
+    """
+    progress = PressProgress(context, query)
+    if progress.done("acknowledged"):
         return
     try:
-        await query.answer()
+        await query.answer(text)
     except BadRequest as error:
-        log.info("press %s not acknowledged: %s", query.id, error.message)
+        if not any(refusal in error.message.lower() for refusal in _ANSWERED_ALREADY):
+            raise
+        log.info("press %s already acknowledged: %s", query.id, error.message)
+    except TimedOut:
+        # Telegram may well have taken it; asking again would only be refused as answered.
+        log.info("press %s: acknowledgement timed out, counted as given", query.id)
+    progress.mark("acknowledged")

@@ -23,6 +23,7 @@ from bot import render
 from bot.content.models import CardItem, ContentBank, Deck, McqItem, PromptItem
 from bot.domain.inputs import ascii_int
 from bot.domain.memory import Grade
+from bot.handlers.buttons import acknowledge
 from bot.handlers.context import TutorContext
 
 Item = McqItem | CardItem | PromptItem
@@ -253,18 +254,42 @@ def pressed(update: Update) -> tuple[CallbackQuery, Message, str] | None:
     return query, query.message, query.data
 
 
-async def press_of(update: Update, context: TutorContext, kind: type[_Data]) -> Press[_Data] | None:
+async def press_of(
+    update: Update, context: TutorContext, kind: type[_Data], *, grades: bool = False
+) -> Press[_Data] | None:
     """The press, its message and its unpacked data; None (the press answered as expired)
-    when it is stale, forged, or names what the content bank no longer has."""
+    when it is stale, forged, or names what the content bank no longer has.
+
+    `grades`: the button grades its message (a flashcard grade, a finished prompt); a
+    second tap on a message whose grade is stored is answered "Already recorded".
+    """
     raw = pressed(update)
     data = kind.unpack(raw[2], context.bank) if raw else None
     if raw is None or data is None:
-        await expired(update, context)
+        if grades and await _graded_already(update, context):
+            await acknowledge(context, _query(update), render.already_recorded())
+        else:
+            await expired(update, context)
         return None
     return Press(raw[0], raw[1], data)
+
+
+def _query(update: Update) -> CallbackQuery:
+    assert update.callback_query is not None
+    return update.callback_query
+
+
+async def _graded_already(update: Update, context: TutorContext) -> bool:
+    """A press on a message the bot made and has since graded (its buttons are gone)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return False
+    return await context.storage.answers.message_graded(
+        query.message.chat.id, query.message.message_id
+    )
 
 
 async def expired(update: Update, context: TutorContext) -> None:
     """Answer a press nothing else took, or one that failed validation, quietly."""
     if update.callback_query is not None:
-        await update.callback_query.answer(render.button_expired())
+        await acknowledge(context, update.callback_query, render.button_expired())

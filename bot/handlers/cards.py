@@ -10,7 +10,7 @@ from bot import render
 from bot.domain.memory import Grade
 from bot.domain.purpose import Purpose
 from bot.flows.cards import cards_summary, grade_intervals, start_cards
-from bot.handlers.buttons import edit_once, edit_pressed_message
+from bot.handlers.buttons import edit_once
 from bot.handlers.callbacks import GradeCard, ShowCard, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
@@ -46,12 +46,11 @@ async def show_answer(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
     back = render.card_back(card, context.bank.deck_of(card.id), step)
     intervals = await grade_intervals(context.storage, user, card, context.clock.now())
-    if await edit_pressed_message(query, back, card_grade_keyboard(card, intervals, step)):
-        await query.answer()
+    await edit_once(context, update, query, back, card_grade_keyboard(card, intervals, step))
 
 
 async def grade_card(update: Update, context: TutorContext) -> None:
-    press = await press_of(update, context, GradeCard)
+    press = await press_of(update, context, GradeCard, grades=True)
     if press is None:
         return
     query, message = press.query, press.message
@@ -62,7 +61,9 @@ async def grade_card(update: Update, context: TutorContext) -> None:
     graded_text = render.card_graded(
         card, context.bank.deck_of(card.id), grade.value, press.data.step
     )
-    progress = await edit_once(context, update, query, graded_text)
+    progress = await edit_once(
+        context, update, query, graded_text, second_tap=render.already_recorded
+    )
     if progress is None:
         return
     session = await record_self_graded(

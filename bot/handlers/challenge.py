@@ -26,6 +26,7 @@ from bot.handlers.chat_rules import group_command
 from bot.handlers.common import is_group_admin, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import send_quiz_poll
+from bot.handlers.group_settings import may_start_round
 from bot.handlers.language import in_group_language
 from bot.pacing import bulk_sending
 from bot.storage.challenges import Challenge
@@ -48,21 +49,27 @@ def job_name(challenge_id: int) -> str:
     return f"challenge:{challenge_id}"
 
 
-def _parse_args(args: list[str]) -> tuple[int, int, str | None] | None:
+def _parse_args(args: list[str]) -> tuple[int, int, str | None] | str:
+    """(questions, seconds, deck name) from the arguments, or the refusal to reply with."""
     # Only ASCII digits make a number: "²" or "٣" are words, so they end up refused below.
     values = [ascii_int(arg) for arg in args]
     numbers = [value for value in values if value is not None]
     words = [arg for arg, value in zip(args, values, strict=True) if value is None]
     if len(numbers) > 2 or values[: len(numbers)] != numbers:
-        return None
+        return render.challenge_usage()
     if any(word.isdigit() for word in words):
-        return None  # "/challenge ²": a number in other digits, not a deck name
+        return render.challenge_usage()  # "/challenge ²": a number in other digits, not a deck
     questions = numbers[0] if numbers else DEFAULT_QUESTIONS
     seconds = numbers[1] if len(numbers) > 1 else DEFAULT_SECONDS
-    if not QUESTIONS_RANGE[0] <= questions <= QUESTIONS_RANGE[1]:
-        return None
-    if not SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]:
-        return None
+    problem = None
+    if questions > QUESTIONS_RANGE[1]:
+        problem = render.challenge_too_many_questions(QUESTIONS_RANGE[1])
+    elif questions < QUESTIONS_RANGE[0]:
+        problem = render.challenge_too_few_questions(QUESTIONS_RANGE[0])
+    elif not SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]:
+        problem = render.challenge_seconds_out_of_range(*SECONDS_RANGE)
+    if problem is not None:
+        return render.bad_value(problem, render.challenge_usage())
     return questions, seconds, " ".join(words) or None
 
 
@@ -70,9 +77,12 @@ async def challenge(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
+    if not await may_start_round(context, chat.id, user.id):
+        await reply(update, render.challenge_admins_only())
+        return
     parsed = _parse_args(context.args or [])
-    if parsed is None:
-        await reply(update, render.challenge_usage())
+    if isinstance(parsed, str):
+        await reply(update, parsed)
         return
     questions, seconds, deck_query = parsed
     if deck_query:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot import render
@@ -28,7 +28,9 @@ PRIVATE_COMMANDS = (
     "retention",
     "forget",
 )
-GROUP_COMMANDS = ("challenge", "stopchallenge", "leaderboard", "groupstats")
+GROUP_COMMANDS = ("challenge", "stopchallenge", "leaderboard", "groupstats", "challengers")
+# Group commands only a group's admins may use: in their menu, not in every member's.
+GROUP_ADMIN_COMMANDS = ("groupstats", "challengers")
 
 
 def private_command(command: str, callback: Callback) -> CommandHandler[TutorContext, None]:
@@ -41,10 +43,35 @@ def group_command(command: str, callback: Callback) -> CommandHandler[TutorConte
     return CommandHandler(command, callback, filters=filters.ChatType.GROUPS)
 
 
+def private_chat_keyboard(bot_username: str, payload: str) -> InlineKeyboardMarkup:
+    """A button opening the private chat with the bot (`t.me/<bot>?start=<payload>`): the
+    learner lands there with /start <payload>."""
+    url = f"https://t.me/{bot_username}?start={payload}"
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(render.open_private_chat_button(), url=url)]]
+    )
+
+
 def _replying(text: Callable[[str], str], command: str) -> Callback:
     async def refuse(update: Update, context: TutorContext) -> None:
         if update.effective_message is not None:
             await update.effective_message.reply_html(text(command), do_quote=False)
+
+    return refuse
+
+
+async def _to_private_chat(update: Update, context: TutorContext, command: str) -> None:
+    if update.effective_message is not None:
+        await update.effective_message.reply_html(
+            render.private_only(command),
+            do_quote=False,
+            reply_markup=private_chat_keyboard(context.bot.username, command),
+        )
+
+
+def _sending_to_private_chat(command: str) -> Callback:
+    async def refuse(update: Update, context: TutorContext) -> None:
+        await _to_private_chat(update, context, command)
 
     return refuse
 
@@ -55,7 +82,7 @@ def wrong_chat_handlers() -> list[BaseHandler[Update, TutorContext, None]]:
     outside_private = ~filters.ChatType.PRIVATE
     return [
         *(
-            CommandHandler(command, _replying(render.private_only, command), outside_private)
+            CommandHandler(command, _sending_to_private_chat(command), outside_private)
             for command in PRIVATE_COMMANDS
         ),
         *(

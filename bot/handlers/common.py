@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import BotCommand, ChatMember, Update
+from telegram import ChatMember, Update
 from telegram.constants import ChatType
 
 from bot import render
@@ -53,13 +53,6 @@ async def deck_from_args(update: Update, context: TutorContext, user: User) -> D
 
 def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
-
-
-def bot_commands() -> list[BotCommand]:
-    """The command menu, in the language in force."""
-    return [
-        BotCommand(entry.command, render.command_description(entry)) for entry in render.COMMANDS
-    ]
 
 
 _ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
-from bot.handlers.buttons import edit_pressed_message
+from bot.handlers.buttons import edit_once
 from bot.handlers.callbacks import ChooseDeck, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import active_deck, learner
@@ -21,7 +21,7 @@ async def decks(update: Update, context: TutorContext) -> None:
     }
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(deck.title, callback_data=ChooseDeck(deck).pack())]
+            [InlineKeyboardButton(render.deck_button(deck), callback_data=ChooseDeck(deck).pack())]
             for deck in context.bank.decks
         ]
     )
@@ -37,8 +37,9 @@ async def choose_deck(update: Update, context: TutorContext) -> None:
     query, deck = press.query, press.data.deck
     user = await learner(update, context)
     await context.storage.users.set_active_deck(user.user_id, deck.id)
-    if await edit_pressed_message(query, render.deck_chosen(deck)):
-        await query.answer(render.deck_chosen_note(deck))
+    await edit_once(
+        context, update, query, render.deck_chosen(deck), answer=render.deck_chosen_note(deck)
+    )
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

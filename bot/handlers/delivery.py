@@ -140,7 +140,7 @@ def prompt_keyboard(prompt: PromptItem, ticked: Sequence[bool]) -> InlineKeyboar
     rows = [
         [
             InlineKeyboardButton(
-                f"{'✅' if hit else '▫️'} {concept}",
+                render.concept_button(concept, hit),
                 callback_data=TickConcept(prompt, toggled(index)).pack(),
             )
         ]

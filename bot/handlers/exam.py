@@ -9,6 +9,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
 from bot.flows.sessions import start_retake, start_test, test_in_progress
+from bot.handlers.buttons import acknowledge
 from bot.handlers.callbacks import RetakeMissed, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
@@ -57,16 +58,16 @@ async def retake_missed(update: Update, context: TutorContext) -> None:
     except BadRequest as error:
         if "message is not modified" not in error.message.lower():
             raise
-        await query.answer(render.button_expired())
+        await acknowledge(context, query, render.button_expired())
         return
     user = await learner(update, context)
     session = await start_retake(
         context.storage, context.bank, user.user_id, press.data.test_id, context.clock.now()
     )
     if session is None:
-        await query.answer(render.button_expired())
+        await acknowledge(context, query, render.button_expired())
         return
-    await query.answer()
+    await acknowledge(context, query)
     deck = context.bank.deck(session.deck_id) or context.bank.default_deck
     await reply_html(context, user.user_id, render.exam_retake_intro(deck, len(session.item_ids)))
     await continue_session(context, session.id, user.user_id)

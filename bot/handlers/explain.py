@@ -7,6 +7,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot import render
 from bot.flows.sessions import open_question
+from bot.handlers.buttons import acknowledge
 from bot.handlers.callbacks import ExplainItem, QuizNext, press_of
 from bot.handlers.challenge import group_item_to_explain
 from bot.handlers.common import is_private, learner, reply
@@ -65,7 +66,7 @@ async def explain_button(update: Update, context: TutorContext) -> None:
     press = await press_of(update, context, ExplainItem)
     if press is None:
         return
-    await press.query.answer()
+    await acknowledge(context, press.query)
     await send_explanation(update, context, press.data.item.id)
 
 

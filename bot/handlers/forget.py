@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
-from bot.handlers.buttons import edit_pressed_message
+from bot.handlers.buttons import edit_once
 from bot.handlers.callbacks import ConfirmForget, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.context import TutorContext
@@ -38,14 +38,13 @@ async def confirm(update: Update, context: TutorContext) -> None:
         return
     query = press.query
     if press.data.confirmed:
-        if not await edit_pressed_message(query, render.forget_done()):
+        if await edit_once(context, update, query, render.forget_done()) is None:
             return
         await context.storage.users.delete(query.from_user.id)
         # The learner's row, and with it their daily prompt time, is gone: nothing to unschedule.
         context.services.languages.pop(query.from_user.id, None)  # the language went too
-    elif not await edit_pressed_message(query, render.forget_cancelled()):
-        return
-    await query.answer()
+    else:
+        await edit_once(context, update, query, render.forget_cancelled())
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

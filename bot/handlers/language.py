@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from telegram import BotCommandScopeChat, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, TypeHandler
 
 from bot import i18n, render
-from bot.handlers.common import bot_commands, is_group_admin, is_private, learner, reply
+from bot.handlers import menus
+from bot.handlers.common import is_group_admin, is_private, learner, reply
 from bot.handlers.context import TutorContext
 from bot.storage.languages import LanguagePrefs
 
@@ -116,8 +117,13 @@ async def language_command(update: Update, context: TutorContext) -> None:
         )
         return
     wanted = args[0].strip().lower()
-    if len(args) > 1 or (wanted != AUTO and wanted not in i18n.LANGUAGES):
+    if len(args) > 1:
         await reply(update, render.usage("language"))
+        return
+    if wanted != AUTO and wanted not in i18n.LANGUAGES:
+        await reply(
+            update, render.bad_value(render.unknown_language(args[0]), render.usage("language"))
+        )
         return
     chosen = None if wanted == AUTO else wanted
     await context.storage.languages.choose(user.user_id, chosen, context.clock.now())
@@ -139,8 +145,13 @@ async def group_language_command(update: Update, context: TutorContext) -> None:
         await reply(update, render.group_language_current(chosen, chosen=stored is not None))
         return
     wanted = args[0].strip().lower()
-    if len(args) > 1 or (wanted != AUTO and wanted not in i18n.LANGUAGES):
+    if len(args) > 1:
         await reply(update, render.usage("language"))
+        return
+    if wanted != AUTO and wanted not in i18n.LANGUAGES:
+        await reply(
+            update, render.bad_value(render.unknown_language(args[0]), render.usage("language"))
+        )
         return
     if not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.group_language_refused())
@@ -149,12 +160,11 @@ async def group_language_command(update: Update, context: TutorContext) -> None:
     await context.storage.languages.choose_for_group(chat.id, chosen_language)
     context.services.group_languages[chat.id] = chosen_language
     i18n.set_language(await group_language(context, chat.id))
-    # The group's command menu too: a chat's own menu comes before each member's app language.
-    scope = BotCommandScopeChat(chat.id)
+    # The group's command menus too: a chat's own menus come before each member's app language.
     if chosen_language is None:
-        await context.bot.delete_my_commands(scope=scope)
+        await menus.delete_group_menus(context.bot, chat.id)
     else:
-        await context.bot.set_my_commands(bot_commands(), scope=scope)
+        await menus.set_group_menus(context.bot, chat.id)
     await reply(
         update,
         render.group_language_set(i18n.current_language(), chosen=chosen_language is not None),

@@ -10,7 +10,7 @@ from bot.content.models import PromptItem
 from bot.domain.memory import grade_explain_prompt
 from bot.domain.purpose import Purpose
 from bot.flows.quiz import choose_for
-from bot.handlers.buttons import edit_once, edit_pressed_message
+from bot.handlers.buttons import edit_once
 from bot.handlers.callbacks import FinishPrompt, TickConcept, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
@@ -47,19 +47,24 @@ async def toggle_concept(update: Update, context: TutorContext) -> None:
     query = press.query
     item, ticked = press.data.prompt, press.data.ticked
     text = render.prompt_question(item, ticked)
-    if await edit_pressed_message(query, text, prompt_keyboard(item, ticked)):
-        await query.answer()
+    await edit_once(context, update, query, text, prompt_keyboard(item, ticked))
 
 
 async def finish_prompt(update: Update, context: TutorContext) -> None:
-    press = await press_of(update, context, FinishPrompt)
+    press = await press_of(update, context, FinishPrompt, grades=True)
     if press is None:
         return
     query, message = press.query, press.message
     item, ticked = press.data.prompt, press.data.ticked
     user = await learner(update, context)
     # As for cards: the edit guards against a double tap, a retry carries on where it stopped.
-    progress = await edit_once(context, update, query, render.prompt_result(item, ticked))
+    progress = await edit_once(
+        context,
+        update,
+        query,
+        render.prompt_result(item, ticked),
+        second_tap=render.already_recorded,
+    )
     if progress is None:
         return
     session = await record_self_graded(

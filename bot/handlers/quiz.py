@@ -18,6 +18,7 @@ from bot.content.models import McqItem
 from bot.domain.purpose import Purpose
 from bot.flows.quiz import Vote, answer_poll, choose_for, known_poll, match_poll
 from bot.flows.sessions import test_in_progress
+from bot.handlers.buttons import acknowledge
 from bot.handlers.callbacks import QuizNext, press_of
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import deck_from_args, learner, reply
@@ -48,7 +49,7 @@ async def next_question(update: Update, context: TutorContext) -> None:
     press = await press_of(update, context, QuizNext)
     if press is None:
         return
-    await press.query.answer()
+    await acknowledge(context, press.query)
     # The button stays: removing it cost a paced send per question and told nobody anything.
     user = await learner(update, context)
     await send_next_question(

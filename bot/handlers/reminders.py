@@ -26,12 +26,13 @@ from bot.domain.daily import (
     parse_session_size,
 )
 from bot.domain.inputs import ascii_decimal
-from bot.domain.memory import validate_retention
+from bot.domain.memory import MAX_RETENTION, MIN_RETENTION, validate_retention
 from bot.domain.timezones import (
     InvalidUtcOffsetError,
     UnknownTimezoneError,
     canonical_name,
     parse_timezone,
+    suggest_zones,
 )
 from bot.failures import is_transient
 from bot.flows import daily as daily_flow
@@ -224,16 +225,19 @@ async def daily(update: Update, context: TutorContext) -> None:
 
 async def timezone_command(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
-    if len(context.args or []) != 1:
+    if not context.args:
         await reply(update, render.timezone_current(user.timezone))
         return
-    assert context.args is not None
+    typed = " ".join(context.args)  # "New York" is a place to suggest a zone for
     try:
-        name = canonical_name(context.args[0])
+        name = canonical_name(typed)
     except UnknownTimezoneError as error:
-        problem = render.not_a_timezone(
-            context.args[0], offset=isinstance(error, InvalidUtcOffsetError)
-        )
+        offset = isinstance(error, InvalidUtcOffsetError)
+        close = [] if offset else suggest_zones(typed)
+        if close:
+            problem = render.not_a_timezone_but_close(typed, close)
+        else:
+            problem = render.not_a_timezone(typed, offset=offset)
         await reply(update, render.bad_value(problem, render.usage("timezone")))
         return
     await context.storage.users.set_timezone(user.user_id, name)
@@ -247,13 +251,19 @@ async def retention(update: Update, context: TutorContext) -> None:
     if not context.args:
         await reply(update, render.retention_current(user.desired_retention))
         return
-    typed = ascii_decimal(context.args[0]) if len(context.args) == 1 else None
+    if len(context.args) != 1:
+        await reply(update, render.usage("retention"))
+        return
+    typed = ascii_decimal(context.args[0])
+    if typed is None:
+        problem = render.not_a_retention(context.args[0])
+        await reply(update, render.bad_value(problem, render.usage("retention")))
+        return
     try:
-        if typed is None:
-            raise ValueError("not a plain decimal")
         value = validate_retention(typed)
     except ValueError:
-        await reply(update, render.usage("retention"))
+        problem = render.retention_out_of_range(context.args[0], MIN_RETENTION, MAX_RETENTION)
+        await reply(update, render.bad_value(problem, render.usage("retention")))
         return
     await context.storage.users.set_retention(user.user_id, value)
     await reply(update, render.retention_current(value))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import i18n, render
+from bot import render
 from bot.flows.daily import new_to_private_chat
 from bot.handlers.callbacks import expired
-from bot.handlers.common import active_deck, bot_commands, learner, reply
+from bot.handlers.chat_rules import GROUP_COMMANDS, PRIVATE_COMMANDS, private_chat_keyboard
+from bot.handlers.common import active_deck, is_private, learner, reply
 from bot.handlers.context import TutorContext
+from bot.handlers.menus import Menu, commands_in
 from bot.handlers.reminders import enable_default_daily
 
 
@@ -20,14 +22,30 @@ async def start(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
     if new_to_private_chat(known):
         user = await enable_default_daily(context, user)
-    await reply(
-        update,
-        render.welcome(user.first_name, active_deck(context, user), user.daily_time, user.timezone),
+    text = render.welcome(
+        user.first_name, active_deck(context, user), user.daily_time, user.timezone
     )
+    # Sent here by a group's "open a private chat" button: /start <the command it was about>.
+    payload = context.args[0] if context.args else None
+    if payload in PRIVATE_COMMANDS:
+        text += "\n\n" + render.start_hint(payload)
+    await reply(update, text)
 
 
 async def help_command(update: Update, context: TutorContext) -> None:
-    await reply(update, render.help_text())
+    """The commands that work in this chat: a group sees the group's, and a button to the
+    private chat where the rest work."""
+    if is_private(update):
+        in_groups = [
+            command for command in commands_in(Menu.GROUP_ADMINS) if command in GROUP_COMMANDS
+        ]
+        await reply(update, render.help_text(commands_in(Menu.PRIVATE), in_groups))
+    elif update.effective_message is not None:
+        await update.effective_message.reply_html(
+            render.group_help_text(commands_in(Menu.GROUP_ADMINS)),
+            do_quote=False,
+            reply_markup=private_chat_keyboard(context.bot.username, "help"),
+        )
 
 
 async def unknown_command(update: Update, context: TutorContext) -> None:
@@ -36,15 +54,6 @@ async def unknown_command(update: Update, context: TutorContext) -> None:
 
 async def plain_text(update: Update, context: TutorContext) -> None:
     await reply(update, render.plain_text_hint())
-
-
-async def register_translated_commands(bot: Bot) -> None:
-    """The command menu in each translated language (`setMyCommands` with `language_code`);
-    the default menu, for everyone else, is `bot_commands()` in the default language."""
-    for code in i18n.LANGUAGES:
-        if code != i18n.DEFAULT_LANGUAGE:
-            with i18n.language(code):
-                await bot.set_my_commands(bot_commands(), language_code=code)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

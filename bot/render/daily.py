@@ -65,17 +65,14 @@ def daily_intro(decks: Sequence[Deck], due: int, missed: int, size: int) -> str:
 
 
 def due_extras_button(cards: int, prompts: int) -> str:
-    """One button under the summary for the flashcards and prompts due (≤ 64 chars)."""
+    """One button under the summary for the flashcards and prompts due, short enough for a
+    phone: the kinds as the icons their messages carry (🃏 flashcards, 💬 explain prompts)."""
     parts = []
     if cards:
-        parts.append(ngettext("{count} flashcard", "{count} flashcards", cards).format(count=cards))
+        parts.append(f"🃏 {cards}")
     if prompts:
-        parts.append(
-            ngettext("{count} explain prompt", "{count} explain prompts", prompts).format(
-                count=prompts
-            )
-        )
-    return _("{what} due — review them").format(what=_(" and ").join(parts))
+        parts.append(f"💬 {prompts}")
+    return _("Review: {what}").format(what=" · ".join(parts))
 
 
 def review_done(count: int) -> str:

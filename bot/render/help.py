@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -46,6 +47,11 @@ COMMANDS: tuple[CommandHelp, ...] = (
         N_("Timed round in a group"),
     ),
     CommandHelp("stopchallenge", "/stopchallenge", N_("Stop the group's running round")),
+    CommandHelp(
+        "challengers",
+        N_("/challengers [admins | everyone]"),
+        N_("For group admins: who may start rounds"),
+    ),
     CommandHelp("leaderboard", "/leaderboard", N_("This week's and all-time group standings")),
     CommandHelp(
         "groupstats", "/groupstats", N_("For group admins: the questions the group gets wrong")
@@ -83,9 +89,39 @@ def welcome(first_name: str, deck: Deck, daily_time: str | None, zone: str | Non
     return text
 
 
-def help_text() -> str:
-    lines = [f"{escape(_(entry.usage))} — {escape(_(entry.description))}" for entry in COMMANDS]
-    return _("<b>Commands</b>") + "\n" + "\n".join(lines)
+def _help_lines(commands: Sequence[str]) -> list[str]:
+    return [
+        f"{escape(_(entry.usage))} — {escape(_(entry.description))}"
+        for entry in COMMANDS
+        if entry.command in commands
+    ]
+
+
+def help_text(commands: Sequence[str] | None = None, in_groups: Sequence[str] = ()) -> str:
+    """The commands that work here (all of them when None), then those that work in groups."""
+    shown = [entry.command for entry in COMMANDS] if commands is None else commands
+    text = _("<b>Commands</b>") + "\n" + "\n".join(_help_lines(shown))
+    if in_groups:
+        text += "\n\n" + _("<b>In a group</b>") + "\n" + "\n".join(_help_lines(in_groups))
+    return text
+
+
+def group_help_text(commands: Sequence[str]) -> str:
+    """/help in a group: the group's commands, and where the rest are."""
+    return (
+        help_text(commands)
+        + "\n\n"
+        + _("Your own study (quizzes, flashcards, progress) works in a private chat with me.")
+    )
+
+
+def open_private_chat_button() -> str:
+    return _("Open a private chat")
+
+
+def start_hint(command: str) -> str:
+    """After /start from an "open a private chat" button: the command the learner was after."""
+    return _("Send /{command} here to go on.").format(command=escape(command))
 
 
 def unknown_command() -> str:

@@ -147,6 +147,10 @@ def prompt_question(prompt: PromptItem, ticked: Sequence[bool]) -> str:
         think_about=escape(prompt.think_about),
         ticked=sum(ticked),
         total=len(prompt.key_concepts),
+    ) + "".join(
+        # Whole here: a button shows a long concept cut to fit a phone.
+        f"\n{'✅' if index < len(ticked) and ticked[index] else '▫️'} {escape(concept)}"
+        for index, concept in enumerate(prompt.key_concepts)
     )
 
 

@@ -12,6 +12,7 @@ from bot.storage.answers import AnswerRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.daily import DailyScheduleRepository
 from bot.storage.database import Database, database_for
+from bot.storage.group_settings import GroupSettingsRepository
 from bot.storage.inbox import InboxRepository
 from bot.storage.languages import LanguageRepository
 from bot.storage.memory_fits import MemoryFitRepository
@@ -41,6 +42,7 @@ class Storage:
         self.progress = ProgressRepository(self.db)
         self.languages = LanguageRepository(self.db)
         self.memory_fits = MemoryFitRepository(self.db)
+        self.group_settings = GroupSettingsRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()

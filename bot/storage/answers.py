@@ -45,6 +45,13 @@ class AnswerRepository:
     async def flush(self) -> None:
         await self.writer.flush()
 
+    async def message_graded(self, chat_id: int, message_id: int) -> bool:
+        """Whether a flashcard or prompt message was graded (its answer is stored)."""
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM answers WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+        )
+        return row is not None
+
     async def for_session(self, user_id: int, session_id: int) -> list[Answer]:
         rows = await self._db.fetch_all(
             f"SELECT {_COLUMNS} FROM answers WHERE user_id = ? AND session_id = ? ORDER BY id",

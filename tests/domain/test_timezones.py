@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.timezones import (
+    MAX_SUGGESTIONS,
     UnknownTimezoneError,
     canonical_name,
     local_date,
     parse_timezone,
+    suggest_zones,
 )
 
 WINTER = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -131,3 +133,27 @@ def test_local_date_crosses_midnight_by_zone() -> None:
     assert local_date(late_utc, parse_timezone("UTC-05:30")) == date(2026, 11, 2)
     early_utc = datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
     assert local_date(early_utc, parse_timezone("America/New_York")) == date(2026, 11, 2)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Berlin", "Europe/Berlin"),
+        ("berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("New York", "America/New_York"),
+        ("new-york", "America/New_York"),
+        ("Sao Paulo", "America/Sao_Paulo"),
+        ("Berln", "Europe/Berlin"),  # a typo
+    ],
+)
+def test_a_place_suggests_the_zone_named_after_it(typed: str, expected: str) -> None:
+    suggested = suggest_zones(typed)
+    assert suggested[0] == expected
+    assert len(suggested) <= MAX_SUGGESTIONS
+    canonical_name(suggested[0])  # a zone /timezone accepts
+
+
+@pytest.mark.parametrize("typed", ["Mars", "12", "", "   ", "x" * 500, "Europe/../etc"])
+def test_nothing_is_suggested_for_what_is_no_place(typed: str) -> None:
+    assert suggest_zones(typed) == []

@@ -13,11 +13,14 @@ def test_menu_per_language_and_a_stored_choice_across_a_restart(
     server: FakeTelegramServer, start_bot: Callable[..., BotProcess]
 ) -> None:
     bot = start_bot()
+    private = {"type": "all_private_chats"}
     menus = {
-        code: {c["command"]: c["description"] for c in server.commands_for(language_code=code)}
+        code: {c["command"]: c["description"] for c in server.commands_for(private, code)}
         for code in ("", "ru", "es")
     }
     assert menus[""]["quiz"] == "Answer the next quiz question"
+    groups = {c["command"] for c in server.commands_for({"type": "all_group_chats"}, "ru")}
+    assert "challenge" in groups and "quiz" not in groups
     assert menus["ru"]["quiz"] == "Ответить на следующий вопрос викторины"
     assert menus["es"]["quiz"] == "Responder la siguiente pregunta"
 

@@ -20,7 +20,8 @@ def test_start_quiz_answer_explain_restart_answer_old_poll_stats(
         "poll",
         "my_chat_member",
     }
-    commands = {command["command"] for command in server.commands}
+    private_menu = server.commands_for({"type": "all_private_chats"})
+    commands = {command["command"] for command in private_menu}
     assert {"start", "help", "quiz", "explain", "stats", "daily"} <= commands
 
     ada = server.user(42, "Ada <Lovelace>")

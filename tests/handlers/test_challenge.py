@@ -95,17 +95,21 @@ async def test_full_round_with_three_members(harness: Harness) -> None:
     assert await harness.services.storage.reviews.get(2, first_sent.item_id) is not None
 
 
-async def test_bad_arguments_get_a_usage_line(harness: Harness) -> None:
+async def test_bad_arguments_get_a_usage_line_and_the_limit_they_broke(harness: Harness) -> None:
     ann = harness.user(1, "Ann")
-    for text in (
-        "/challenge 0",
-        "/challenge 21",
-        "/challenge 5 4",
-        "/challenge 5 601",
-        "/challenge x 5",
+    for text, reason in (
+        ("/challenge 0", "A round has at least 1 question."),
+        ("/challenge 21", "A round has at most 20 questions."),
+        ("/challenge 30", "A round has at most 20 questions."),
+        ("/challenge 5 4", "Each question lasts from 5 to 600 seconds."),
+        ("/challenge 5 601", "Each question lasts from 5 to 600 seconds."),
+        ("/challenge x 5", None),
     ):
         await harness.command(ann, text, chat=GROUP)
-        assert group_texts(harness)[-1].startswith("Usage: /challenge"), text
+        reply = group_texts(harness)[-1]
+        assert "Usage: /challenge" in reply, text
+        if reason is not None:
+            assert reply.startswith(f"⚠️ {reason}"), reply
     assert harness.api.of("sendPoll") == []
 
 

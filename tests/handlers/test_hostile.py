@@ -134,7 +134,7 @@ async def test_a_double_tap_on_a_grade_counts_once(harness: Harness) -> None:
     refused_before = len(server.errors)
     stale = {"id": server.open_callback_query(), "from": ada, "chat_instance": "1", "data": good}
     await harness.send({"callback_query": {**stale, "message": back}})
-    assert server.callback_answers[-1]["text"] == render.button_expired()
+    assert server.callback_answers[-1]["text"] == render.already_recorded()
     assert len(await harness.services.storage.answers.for_user(11)) == 1
     # Telegram refused the second, identical edit: expected here, so not a failure.
     [refusal] = server.errors[refused_before:]

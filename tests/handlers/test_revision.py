@@ -86,8 +86,8 @@ async def test_summary_offers_due_flashcards_with_one_button(harness: Harness) -
     await harness.answer_poll(ada, poll["poll"]["id"], poll["poll"]["correct_option_ids"][0])
     summary = harness.last_message_with_buttons()
     assert "Revision done" in summary["text"]
-    assert list(harness.buttons(summary)) == ["1 flashcard due — review them"]
-    await harness.press(ada, summary, harness.buttons(summary)["1 flashcard due — review them"])
+    assert list(harness.buttons(summary)) == ["Review: 🃏 1"]
+    await harness.press(ada, summary, harness.buttons(summary)["Review: 🃏 1"])
     front = harness.last_message_with_buttons()
     assert card.front in front["text"]
     await harness.press(ada, front, harness.buttons(front)["Show answer"])
