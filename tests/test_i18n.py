@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 
 from bot import i18n, render
 from bot.content.models import ContentBank, Deck
+from bot.domain.due import DueCounts
 from bot.domain.exam import score_exam
 from bot.domain.group_report import GroupReport, Member, QuestionLine
 from bot.domain.progress import DeckLine, DeckMastery, Headline, ProgressReport, WeekAccuracy
@@ -137,7 +138,15 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
     ]
     when = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
     tagged = Deck.model_validate({**deck.model_dump(), "language": "pt-BR"})
-    headline = Headline(answers=1234, correct=900, streak=3, due_today=7, mastered=12, items=71)
+    headline = Headline(
+        answers=1234,
+        correct=900,
+        streak=3,
+        due=DueCounts(7, 2, 1),
+        mastered=12,
+        items=71,
+        self_graded=4,
+    )
     report = ProgressReport(
         today=when.date(),
         headline=headline,
@@ -185,7 +194,7 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "exam_intro": lambda: render.exam_intro(deck, 10),
         "exam_result": lambda: render.exam_result(deck, exam),
         "stats": lambda: (
-            render.stats(10, 7, 5, 40, [DeckLine("<T>", 10, 7, 5, 20)], streak=2)
+            render.stats(10, 7, 5, 40, [DeckLine("<T>", 10, 7, 5, 20, 3)], streak=2, self_graded=3)
             + render.stats(0, 0, 0, 40, [], 0)
         ),
         "forget_confirm": render.forget_confirm,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot import render
+from bot.domain.due import DueCounts
 from bot.domain.group_report import GroupReport, Member, QuestionLine
 from bot.domain.progress import DeckMastery, Headline, ProgressReport, WeekAccuracy
 from tests.fakes.html_check import parse_html, utf16_len
@@ -16,16 +17,19 @@ def plain(html: str) -> str:
 
 
 def test_stats_caption_states_the_headline_facts() -> None:
-    caption = plain(render.stats_caption(Headline(1234, 1000, 1, 17, 40, 62)))
-    assert "Answers: 1,234 · accuracy 81%" in caption
-    assert "Streak: 1 day · due today: 17" in caption
-    assert "Mastered: 40/62 items" in caption
+    headline = Headline(1234, 1000, 1, DueCounts(17, 2, 1), 40, 62, self_graded=5)
+    caption = plain(render.stats_caption(headline))
+    assert "Quiz answers: 1,234 · 81% right" in caption
+    assert "Graded by you (flashcards, prompts): 5 reviews, not counted in accuracy" in caption
+    assert "Streak: 1 day" in caption
+    assert "Due: 17 questions · 3 flashcards and prompts" in caption
+    assert "Mastered: 40 of 62 items" in caption
 
 
 def test_stats_progress_lines_escape_deck_titles() -> None:
     report = ProgressReport(
         today=date(2026, 12, 2),
-        headline=Headline(10, 5, 2, 3, 1, 4),
+        headline=Headline(10, 5, 2, DueCounts(3), 1, 4),
         heatmap_start=date(2026, 9, 14),
         daily_answers=(0,) * 84,
         weeks=(WeekAccuracy(date(2026, 11, 30), 4, 3),),
@@ -33,8 +37,9 @@ def test_stats_progress_lines_escape_deck_titles() -> None:
         mastery=(DeckMastery("<Ops> & Co", 1, 4),),
     )
     text = plain(render.stats_progress(report))
-    assert "Due today: 3, next 7 days: 4" in text
-    assert "This week: 4 answers, accuracy 75%" in text
+    assert "Due: 3 questions" in text and "flashcard" not in text
+    assert "Due in the next 7 days after that: 4 items" in text
+    assert "This week: 4 quiz answers, 75% right" in text
     assert "<Ops> & Co: 1/4" in text
 
 

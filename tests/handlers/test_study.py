@@ -126,8 +126,8 @@ async def test_stats_counts_answers_per_deck(harness: Harness) -> None:
         await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
     await harness.command(ada, "/stats text")
     text = harness.api.texts(11)[-1]
-    assert "Answers: 3, accuracy 100%" in text
-    assert "MLOps vs DevOps: 3 answers, 100%, 3/17 seen" in text
+    assert "Quiz answers: 3 · 100% right" in text
+    assert "MLOps vs DevOps: 3 quiz answers, 100% right, 3/17 seen" in text
     assert "Streak: 1 day" in text
 
 
