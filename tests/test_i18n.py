@@ -158,8 +158,8 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
     )
     lines = tuple(QuestionLine(q.id, q.question, 20, n, 9) for n, q in enumerate(deck.mcqs[:5]))
     absent = tuple(Member(n, f"<Member {n}> " + "x" * 40) for n in range(200))
-    group = GroupReport(questions=lines, members=250, absent=absent)
-    group_all_played = GroupReport(questions=lines, members=250, absent=())
+    group = GroupReport(questions=lines, members=250, absent=absent, played=20, players=220)
+    group_all_played = GroupReport(questions=lines, members=250, absent=(), played=250, players=250)
     return {
         "usage": lambda: render.usage("daily"),
         "command_description": lambda: render.command_description(render.COMMANDS[0]),

@@ -46,15 +46,17 @@ def test_stats_progress_lines_escape_deck_titles() -> None:
 def test_group_caption_fits_1024_with_hundreds_of_absent_members() -> None:
     questions = tuple(QuestionLine(f"q{n}", "Why <this> & that? " * 20, 10, n, 7) for n in range(3))
     absent = tuple(Member(n, f"<Name & {n}> " * 6) for n in range(500))
-    html = render.groupstats_caption(GroupReport(questions, 600, absent))
+    html = render.groupstats_caption(GroupReport(questions, 600, absent, played=20, players=520))
     text = plain(html)
     assert utf16_len(text) <= 1024
-    assert text.splitlines()[3].startswith("1. Why <this> & that?")
-    assert "Not played this week (500):" in text and "more" in text
+    assert text.splitlines()[2] == "20 of 600 members played this week."
+    assert text.splitlines()[4].startswith("1. Why <this> & that?")
+    assert "Not played this week (580):" in text and "more" in text
 
 
 def test_group_caption_when_everyone_played() -> None:
-    report = GroupReport((QuestionLine("q", "Q?", 4, 1, 4),), 4, ())
+    report = GroupReport((QuestionLine("q", "Q?", 4, 1, 4),), 4, (), played=4, players=4)
     text = plain(render.groupstats_caption(report))
-    assert "1. Q? — 25% (4 of 4)" in text
+    assert "1. Q? — 4 of 4 members answered, 25% right" in text
+    assert "4 of 4 members played this week." in text
     assert "Everyone has played this week." in text

@@ -209,47 +209,64 @@ def groupstats_nothing_yet() -> str:
 
 
 def groupstats_caption(report: GroupReport, hardest: int = 3, names: int = 20) -> str:
-    """Short summary under the group picture: the hardest questions, who has not played."""
+    """Short summary under the group picture: who played this week of the group's members,
+    the hardest questions, who has not played."""
     answers = sum(line.answers for line in report.questions)
     head = [
         _("👥 <b>Group report</b>"),
-        _("{answers} from {members}, {questions}.").format(
+        _("{answers} from {players}, {questions}.").format(
             answers=ngettext(
                 "{count} challenge answer", "{count} challenge answers", answers
             ).format(count=f"{answers:,}"),
-            members=ngettext("{count} member", "{count} members", report.members).format(
-                count=f"{report.members:,}"
+            players=ngettext("{count} player", "{count} players", report.players).format(
+                count=f"{report.players:,}"
             ),
             questions=ngettext(
                 "{count} question", "{count} questions", len(report.questions)
             ).format(count=len(report.questions)),
         ),
+        ngettext(
+            "{played} of {count} member played this week.",
+            "{played} of {count} members played this week.",
+            report.members,
+        ).format(played=f"{report.played:,}", count=f"{report.members:,}"),
         _("Hardest:"),
     ]
     head += [
-        _("{rank}. {question} — {accuracy} ({answered} of {members})").format(
+        ngettext(
+            "{rank}. {question} — {answered} of {count} member answered, {accuracy} right",
+            "{rank}. {question} — {answered} of {count} members answered, {accuracy} right",
+            report.members,
+        ).format(
             rank=rank,
             question=escape(shorten(_flat(line.question), 70)),
             accuracy=_share_text(line.accuracy),
             answered=line.members,
-            members=report.members,
+            count=report.members,
         )
         for rank, line in enumerate(report.questions[:hardest], start=1)
     ]
-    if not report.absent:
+    if not report.not_played:
         return "\n".join([*head, _("Everyone has played this week.")])
     # Fewer names until it fits: the caption limit counts the text, tags and escapes count less.
+    # Members never seen playing have no name here: they are counted in "more".
     for shown in range(min(names, len(report.absent)), -1, -1):
         listed = ", ".join(
             escape(shorten(_flat(member.first_name), 32)) for member in report.absent[:shown]
         )
-        rest = len(report.absent) - shown
+        rest = report.not_played - shown
         if rest:
-            more = _("and {count} more").format(count=rest)
+            more = (
+                ngettext("and {count} more", "and {count} more", rest)
+                if listed
+                else ngettext("{count} member", "{count} members", rest)
+            ).format(count=f"{rest:,}")
             listed += f"{', ' if listed else ''}{more}"
-        line = _("Not played this week ({count}): {names}").format(
-            count=len(report.absent), names=listed
-        )
+        line = ngettext(
+            "Not played this week ({count}): {names}",
+            "Not played this week ({count}): {names}",
+            report.not_played,
+        ).format(count=f"{report.not_played:,}", names=listed)
         text = "\n".join([*head, line])
         if len(text) <= CAPTION_LIMIT:
             return text

@@ -8,6 +8,7 @@ from bot.storage.answers import AnswerRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.daily import DailyScheduleRepository
 from bot.storage.database import Database
+from bot.storage.groups import GroupMemberRepository
 from bot.storage.inbox import InboxRepository
 from bot.storage.languages import LanguageRepository
 from bot.storage.polls import PollIntentRepository, PollRepository
@@ -33,6 +34,7 @@ class Storage:
         self.daily = DailyScheduleRepository(self.db)
         self.progress = ProgressRepository(self.db)
         self.languages = LanguageRepository(self.db)
+        self.groups = GroupMemberRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()
