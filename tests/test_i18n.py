@@ -106,7 +106,7 @@ def test_shipped_mo_is_compiled_from_the_current_po(language: str) -> None:
 
 def test_russian_plurals_follow_russian_grammar() -> None:
     with i18n.language("ru"):
-        assert [render.daily_summary(1, 1, n).split("\n")[1] for n in (1, 3, 5, 21)] == [
+        assert [render.daily_summary(1, 1, n).split("\n")[2] for n in (1, 3, 5, 21)] == [
             "🔥 Серия: 1 день. До завтра!",
             "🔥 Серия: 3 дня. До завтра!",
             "🔥 Серия: 5 дней. До завтра!",
@@ -203,7 +203,13 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "forget_done": render.forget_done,
         "forget_cancelled": render.forget_cancelled,
         "private_only": lambda: render.private_only("quiz"),
-        "daily_summary": lambda: render.daily_summary(4, 5, 2),
+        "daily_summary": lambda: render.daily_summary(4, 5, 2) + render.daily_summary(4, 5, 2, 7),
+        "more_button": lambda: render.more_button(5),
+        "nothing_more_due": render.nothing_more_due,
+        "due_line": lambda: render.due_line(DueCounts(3, 1, 1)) + render.due_line(DueCounts(2)),
+        "mastered_line": lambda: render.mastered_line(3, 40),
+        "quiz_answers_line": lambda: render.quiz_answers_line(20, 14),
+        "self_graded_line": lambda: render.self_graded_line(4),
         "group_only": lambda: render.group_only("challenge"),
         "challenge_usage": render.challenge_usage,
         "challenge_running": lambda: render.challenge_running(when),

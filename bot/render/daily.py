@@ -123,9 +123,12 @@ def daily_off() -> str:
 def daily_setting(
     daily_time: str, zone: str, next_run: datetime, size: int, *, timezone_never_set: bool
 ) -> str:
-    text = _(
-        "⏰ Daily revision at <b>{time}</b> ({zone}), {size} items per session.\n"
-        "Next: {next_run:%a %d %b %H:%M}."
+    text = ngettext(
+        "⏰ Daily revision at <b>{time}</b> ({zone}), {size} question per session.\n"
+        "Next: {next_run:%a %d %b %H:%M}.",
+        "⏰ Daily revision at <b>{time}</b> ({zone}), {size} questions per session.\n"
+        "Next: {next_run:%a %d %b %H:%M}.",
+        size,
     ).format(time=escape(daily_time), zone=escape(zone), size=size, next_run=next_run)
     if timezone_never_set:
         text += "\n" + _("Times are in UTC: set your zone with /timezone Europe/Berlin (or UTC+2).")

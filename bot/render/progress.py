@@ -113,7 +113,8 @@ def stats_leeches(questions: Sequence[McqItem]) -> str:
         for item in questions[:STATS_LEECHES_SHOWN]
     ]
     if len(questions) > STATS_LEECHES_SHOWN:
-        lines.append(_("…and {count} more").format(count=len(questions) - STATS_LEECHES_SHOWN))
+        rest = len(questions) - STATS_LEECHES_SHOWN
+        lines.append(ngettext("…and {count} more", "…and {count} more", rest).format(count=rest))
     return "\n".join(lines)
 
 

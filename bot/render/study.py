@@ -7,7 +7,7 @@ from html import escape
 
 from bot.content.models import CardItem, Deck, McqItem, PromptItem
 from bot.domain.exam import ExamResult
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.render.base import (
     _DIFFICULTIES,
     _GRADES,
@@ -75,9 +75,11 @@ def prompt_question(prompt: PromptItem, ticked: Sequence[bool]) -> str:
 def prompt_result(prompt: PromptItem, ticked: Sequence[bool]) -> str:
     lines = [
         _("💬 <b>Explain:</b> {question}").format(question=escape(prompt.question)) + "\n",
-        _("You got <b>{ticked}/{total}</b> concepts.").format(
-            ticked=sum(ticked), total=len(prompt.key_concepts)
-        ),
+        ngettext(
+            "You got <b>{ticked}/{total}</b> concept.",
+            "You got <b>{ticked}/{total}</b> concepts.",
+            len(prompt.key_concepts),
+        ).format(ticked=sum(ticked), total=len(prompt.key_concepts)),
     ]
     lines += [
         f"{'✅' if hit else '▫️'} {escape(concept)}"
@@ -134,9 +136,12 @@ def unknown_item(item_id: str) -> str:
 
 
 def exam_intro(deck: Deck, count: int) -> str:
-    return _(
+    return ngettext(
+        "📝 <b>Test: {title}</b>\n{count} question from easy to hard. "
+        "Answer each poll; the next one follows.",
         "📝 <b>Test: {title}</b>\n{count} questions from easy to hard. "
-        "Answer each poll; the next one follows."
+        "Answer each poll; the next one follows.",
+        count,
     ).format(title=escape(deck.title), count=count)
 
 
@@ -159,7 +164,10 @@ def exam_result(deck: Deck, result: ExamResult) -> str:
 
 def leech_notice(item: McqItem, lapses: int) -> str:
     """Said before the worked solution of a question the learner keeps missing."""
-    return _(
+    return ngettext(
+        "🔁 Missed {lapses} time: <b>{question}</b>\n"
+        "Here is the worked solution — read it through before it comes back.",
         "🔁 Missed {lapses} times: <b>{question}</b>\n"
-        "Here is the worked solution — read it through before it comes back."
+        "Here is the worked solution — read it through before it comes back.",
+        lapses,
     ).format(lapses=lapses, question=escape(item.question))
