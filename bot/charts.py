@@ -20,7 +20,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from bot import i18n
 from bot.domain.group_report import GroupReport
-from bot.domain.progress import FORECAST_DAYS, HEATMAP_WEEKS, ProgressReport
+from bot.domain.progress import (
+    FORECAST_DAYS,
+    HEATMAP_WEEKS,
+    MASTERY_STABILITY_DAYS,
+    ProgressReport,
+)
 from bot.i18n import N_, _, ngettext
 
 if TYPE_CHECKING:
@@ -154,7 +159,7 @@ class _ProgressFigure:
         accuracy.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
         accuracy.set_xlim(-0.6, HEATMAP_WEEKS - 0.4)
         accuracy.set_title(
-            _("Accuracy per week (weeks from Monday)"), loc="left", fontsize=TITLE_SIZE
+            _("Quiz accuracy per week (weeks from Monday)"), loc="left", fontsize=TITLE_SIZE
         )
         _tidy(accuracy)
 
@@ -193,7 +198,11 @@ class _ProgressFigure:
         mastery.set_xlim(0, 100)
         mastery.set_xticks([0, 50, 100], ["0%", "50%", "100%"])
         mastery.set_title(
-            _("Mastered per deck (recall now ≥ 90%)"), loc="left", fontsize=TITLE_SIZE
+            _("Mastered per deck (memory lasts ≥ {days} days)").format(
+                days=f"{MASTERY_STABILITY_DAYS:.0f}"
+            ),
+            loc="left",
+            fontsize=TITLE_SIZE,
         )
         _tidy(mastery)
         mastery.spines["left"].set_visible(False)
@@ -294,7 +303,7 @@ class _ProgressFigure:
         labelled = range(0, FORECAST_DAYS, 2)
         dates = [report.today + timedelta(days=day) for day in labelled]
         labels = [
-            _("today"),
+            _("next\nrevision"),
             *(f"{_(_WEEKDAYS[moment.weekday()])}\n{moment.day}" for moment in dates[1:]),
         ]
         self.forecast.set_xticks(list(labelled), labels, fontsize=FONT_SIZE - 3)

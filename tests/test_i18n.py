@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 
 from bot import i18n, render
 from bot.content.models import ContentBank, Deck
+from bot.domain.due import DueCounts
 from bot.domain.exam import score_exam
 from bot.domain.group_report import GroupReport, Member, QuestionLine
 from bot.domain.progress import DeckLine, DeckMastery, Headline, ProgressReport, WeekAccuracy
@@ -105,7 +106,7 @@ def test_shipped_mo_is_compiled_from_the_current_po(language: str) -> None:
 
 def test_russian_plurals_follow_russian_grammar() -> None:
     with i18n.language("ru"):
-        assert [render.daily_summary(1, 1, n).split("\n")[1] for n in (1, 3, 5, 21)] == [
+        assert [render.daily_summary(1, 1, n).split("\n")[2] for n in (1, 3, 5, 21)] == [
             "🔥 Серия: 1 день. До завтра!",
             "🔥 Серия: 3 дня. До завтра!",
             "🔥 Серия: 5 дней. До завтра!",
@@ -137,7 +138,15 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
     ]
     when = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
     tagged = Deck.model_validate({**deck.model_dump(), "language": "pt-BR"})
-    headline = Headline(answers=1234, correct=900, streak=3, due_today=7, mastered=12, items=71)
+    headline = Headline(
+        answers=1234,
+        correct=900,
+        streak=3,
+        due=DueCounts(7, 2, 1),
+        mastered=12,
+        items=71,
+        self_graded=4,
+    )
     report = ProgressReport(
         today=when.date(),
         headline=headline,
@@ -149,8 +158,8 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
     )
     lines = tuple(QuestionLine(q.id, q.question, 20, n, 9) for n, q in enumerate(deck.mcqs[:5]))
     absent = tuple(Member(n, f"<Member {n}> " + "x" * 40) for n in range(200))
-    group = GroupReport(questions=lines, members=250, absent=absent)
-    group_all_played = GroupReport(questions=lines, members=250, absent=())
+    group = GroupReport(questions=lines, members=250, absent=absent, played=20, players=220)
+    group_all_played = GroupReport(questions=lines, members=250, absent=(), played=250, players=250)
     return {
         "usage": lambda: render.usage("daily"),
         "command_description": lambda: render.command_description(render.COMMANDS[0]),
@@ -220,7 +229,7 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
             )
         ),
         "stats": lambda: (
-            render.stats(10, 7, 5, 40, [DeckLine("<T>", 10, 7, 5, 20)], streak=2)
+            render.stats(10, 7, 5, 40, [DeckLine("<T>", 10, 7, 5, 20, 3)], streak=2, self_graded=3)
             + render.stats(0, 0, 0, 40, [], 0)
         ),
         "forget_confirm": render.forget_confirm,
@@ -229,7 +238,13 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "forget_done": render.forget_done,
         "forget_cancelled": render.forget_cancelled,
         "private_only": lambda: render.private_only("quiz"),
-        "daily_summary": lambda: render.daily_summary(4, 5, 2),
+        "daily_summary": lambda: render.daily_summary(4, 5, 2) + render.daily_summary(4, 5, 2, 7),
+        "more_button": lambda: render.more_button(5),
+        "nothing_more_due": render.nothing_more_due,
+        "due_line": lambda: render.due_line(DueCounts(3, 1, 1)) + render.due_line(DueCounts(2)),
+        "mastered_line": lambda: render.mastered_line(3, 40),
+        "quiz_answers_line": lambda: render.quiz_answers_line(20, 14),
+        "self_graded_line": lambda: render.self_graded_line(4),
         "group_only": lambda: render.group_only("challenge"),
         "challenge_usage": render.challenge_usage,
         "challenge_running": lambda: (

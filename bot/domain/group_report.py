@@ -5,8 +5,8 @@ Pure: per-question tallies and member lists in, an ordered report out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,29 @@ class Member:
     first_name: str
 
 
+def people_in_group(member_count: int, other_bots: int) -> int:
+    """People in a group from Telegram's getChatMemberCount, which counts every member,
+    bots too: this bot and the other bots seen joining are taken off."""
+    return max(0, member_count - 1 - other_bots)
+
+
 @dataclass(frozen=True)
 class GroupReport:
     questions: tuple[QuestionLine, ...]  # hardest first
-    members: int  # everyone who ever answered a challenge here
-    absent: tuple[Member, ...]  # of those, who has not played this week
+    # People in the group (Telegram's count less bots); at least the players still in it.
+    members: int
+    absent: tuple[Member, ...]  # players still in the group who have not played this week
+    played: int = 0  # members who played this week
+    players: int = 0  # members who ever answered a challenge here
 
     @property
     def empty(self) -> bool:
         return not self.questions
+
+    @property
+    def not_played(self) -> int:
+        """Members who have not played this week: the absent players and those never seen."""
+        return max(0, self.members - self.played)
 
 
 def build_group_report(
@@ -58,10 +72,16 @@ def build_group_report(
     questions: Mapping[str, str],
     members: Iterable[Member],
     played_this_week: Iterable[int],
+    *,
+    group_size: int | None = None,
+    departed: Collection[int] = (),
 ) -> GroupReport:
     """Questions ordered hardest first: lowest accuracy, then the most answered, then by id.
 
     `questions` maps item id to its question text; an item no longer in the bank keeps its id.
+    `members`: everyone who ever answered a challenge here; `departed`: those of them who
+    left the group since. `group_size`: the people in the group as Telegram counts them
+    (None when unknown: then only the players are known to be members).
     """
     lines = sorted(
         (
@@ -77,12 +97,18 @@ def build_group_report(
         ),
         key=lambda line: (line.accuracy, -line.answers, line.item_id),
     )
-    everyone = sorted(
-        set(members), key=lambda member: (member.first_name.casefold(), member.user_id)
+    gone = set(departed)
+    players = sorted(
+        {member for member in members if member.user_id not in gone},
+        key=lambda member: (member.first_name.casefold(), member.user_id),
     )
-    present = set(played_this_week)
+    present = set(played_this_week) & {member.user_id for member in players}
+    size = max(group_size or 0, len(players))
     return GroupReport(
-        questions=tuple(lines),
-        members=len(everyone),
-        absent=tuple(member for member in everyone if member.user_id not in present),
+        # A member who left still counts among a question's answers, not among its members.
+        questions=tuple(replace(line, members=min(line.members, size)) for line in lines),
+        members=size,
+        absent=tuple(member for member in players if member.user_id not in present),
+        played=len(present),
+        players=len(players),
     )

@@ -10,13 +10,32 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
-from bot.domain.memory import DEFAULT_RETENTION, MemoryState, recall_probability
+from fsrs import State
+
+from bot.domain.due import DueCounts
+from bot.domain.memory import MemoryState
+from bot.domain.planner import is_due_by
 from bot.domain.streaks import current_streak
 
 HEATMAP_WEEKS = 12
 FORECAST_DAYS = 14
-# An item counts as mastered when the learner would recall it now with at least this chance.
-MASTERY_RECALL = 0.9
+# An item is mastered when its memory lasts: FSRS stability of at least this many days
+# (Anki calls such cards "mature"). Not predicted recall now: right after any review,
+# even a miss, that is about 100 %, so every item just seen would pass.
+MASTERY_STABILITY_DAYS = 21.0
+
+
+def is_mastered(memory: MemoryState) -> bool:
+    """The memory lasts: in review (not relearning after a miss), stability ≥ 21 days.
+
+    An item missed a minute ago is never mastered: the miss puts it back into relearning,
+    whatever its stability was before.
+    """
+    return (
+        memory.state == State.Review
+        and memory.stability is not None
+        and memory.stability >= MASTERY_STABILITY_DAYS
+    )
 
 
 @dataclass(frozen=True)
@@ -25,6 +44,9 @@ class AnswerFact:
 
     answered_at: datetime
     correct: bool
+    # A quiz answer (a poll vote) rather than a flashcard or prompt the learner graded:
+    # only quiz answers count towards accuracy.
+    quiz: bool = True
 
 
 @dataclass(frozen=True)
@@ -35,13 +57,15 @@ class DeckItems:
 
 @dataclass(frozen=True)
 class DeckLine:
-    """One deck's line in /stats text: answers given, right, items seen of all."""
+    """One deck's line in /stats text: quiz answers given, right, self-graded reviews apart,
+    items seen of all."""
 
     title: str
-    answers: int
-    correct: int
+    answers: int  # quiz answers
+    correct: int  # right quiz answers
     seen: int
     total: int
+    self_graded: int = 0  # flashcards and prompts the learner graded
 
 
 @dataclass(frozen=True)
@@ -70,12 +94,13 @@ class WeekAccuracy:
 class Headline:
     """The facts the caption states in words, so the picture is never needed to read them."""
 
-    answers: int
-    correct: int
+    answers: int  # quiz answers: the ones accuracy is about
+    correct: int  # right quiz answers
     streak: int
-    due_today: int
+    due: DueCounts  # items due by the next daily prompt (the planner's rule), by kind
     mastered: int
     items: int
+    self_graded: int = 0  # flashcards and prompts the learner graded, counted apart
 
     @property
     def accuracy(self) -> float | None:
@@ -88,13 +113,15 @@ class ProgressReport:
     headline: Headline
     heatmap_start: date  # the Monday of the first heatmap column
     daily_answers: tuple[int, ...]  # HEATMAP_WEEKS * 7 counts from heatmap_start
-    weeks: tuple[WeekAccuracy, ...]  # HEATMAP_WEEKS, oldest first
-    forecast: tuple[int, ...]  # FORECAST_DAYS counts, index 0 = today (overdue included)
+    weeks: tuple[WeekAccuracy, ...]  # HEATMAP_WEEKS, oldest first (quiz answers only)
+    # FORECAST_DAYS counts: index 0 = due by the next daily prompt (overdue included), then
+    # the local days after it (an item counted at index 0 is not counted again).
+    forecast: tuple[int, ...]
     mastery: tuple[DeckMastery, ...]
 
     @property
     def empty(self) -> bool:
-        return self.headline.answers == 0
+        return self.headline.answers == 0 and self.headline.self_graded == 0
 
 
 def heatmap_start(today: date) -> date:
@@ -111,12 +138,18 @@ def build_progress(
     decks: Sequence[DeckItems],
     zone: tzinfo,
     now: datetime,
-    desired_retention: float = DEFAULT_RETENTION,
+    next_prompt: datetime | None = None,
+    due: DueCounts | None = None,
+    total_self_graded: int = 0,
 ) -> ProgressReport:
     """The learner's report at `now`.
 
     `recent_answers` must reach back at least as far as the heatmap and the streak should
-    see; all-time totals come separately because counting is cheaper where the answers live.
+    see; all-time totals (quiz answers, right ones, self-graded reviews) come separately
+    because counting is cheaper where the answers live. `next_prompt`: the learner's next
+    daily prompt (a day from now when not given); "due" means due before it, as the daily
+    planner counts (`is_due_by`); `due` is that count by kind (`count_due`, over the same
+    `memories`), else they all count as questions.
     """
     today = now.astimezone(zone).date()
     start = heatmap_start(today)
@@ -131,14 +164,19 @@ def build_progress(
         index = (day - start).days
         if 0 <= index < days:
             daily[index] += 1
-            week_answers[index // 7] += 1
-            week_correct[index // 7] += int(answer.correct)
+            if answer.quiz:
+                week_answers[index // 7] += 1
+                week_correct[index // 7] += int(answer.correct)
 
+    prompt = next_prompt if next_prompt is not None else now + timedelta(days=1)
     forecast = [0] * FORECAST_DAYS
     for memory in memories.values():
+        if is_due_by(memory, prompt):
+            forecast[0] += 1
+            continue
         offset = (memory.due.astimezone(zone).date() - today).days
         if offset < FORECAST_DAYS:
-            forecast[max(offset, 0)] += 1
+            forecast[max(offset, 1)] += 1
 
     mastery = tuple(
         DeckMastery(
@@ -146,8 +184,7 @@ def build_progress(
             mastered=sum(
                 1
                 for item_id in deck.item_ids
-                if (state := memories.get(item_id)) is not None
-                and recall_probability(state, now, desired_retention) >= MASTERY_RECALL
+                if (state := memories.get(item_id)) is not None and is_mastered(state)
             ),
             total=len(deck.item_ids),
         )
@@ -157,9 +194,10 @@ def build_progress(
         answers=total_answers,
         correct=total_correct,
         streak=current_streak(active_days, today),
-        due_today=forecast[0],
+        due=due if due is not None else DueCounts(questions=forecast[0]),
         mastered=sum(deck.mastered for deck in mastery),
         items=sum(deck.total for deck in mastery),
+        self_graded=total_self_graded,
     )
     return ProgressReport(
         today=today,

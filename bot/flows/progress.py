@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.content.models import ContentBank, McqItem
+from bot.domain.due import count_due
 from bot.domain.progress import DeckItems, DeckLine, ProgressReport, build_progress
 from bot.domain.streaks import current_streak
 from bot.domain.timezones import local_date, parse_timezone
+from bot.flows.daily import next_prompt_for
 from bot.storage import Storage
 from bot.storage.records import User
 
@@ -20,26 +22,40 @@ STREAK_LOOKBACK = timedelta(days=400)
 async def progress_report(
     storage: Storage, bank: ContentBank, user: User, now: datetime
 ) -> ProgressReport:
-    """Everything the picture and its caption show, read in four queries."""
-    total_answers, total_correct = await storage.progress.totals(user.user_id)
+    """Everything the picture and its caption show, read in three queries.
+
+    Due counts follow the daily planner (due before the next daily prompt) and only items
+    the content bank still has, so /stats says what the daily intro says."""
+    totals = await storage.progress.answer_totals(user.user_id)
+    memories = {
+        item_id: memory
+        for item_id, memory in (await storage.reviews.all_for(user.user_id)).items()
+        if bank.item(item_id) is not None
+    }
+    next_prompt = next_prompt_for(user, now)
     return build_progress(
         recent_answers=await storage.progress.answers_since(user.user_id, now - STREAK_LOOKBACK),
-        total_answers=total_answers,
-        total_correct=total_correct,
-        memories=await storage.reviews.all_for(user.user_id),
+        total_answers=totals.quiz,
+        total_correct=totals.right,
+        total_self_graded=totals.self_graded,
+        memories=memories,
         decks=[DeckItems(deck.title, tuple(item.id for item in deck.items)) for deck in bank.decks],
         zone=parse_timezone(user.timezone),
         now=now,
-        desired_retention=user.desired_retention,
+        next_prompt=next_prompt,
+        due=count_due(memories, bank, next_prompt),
     )
 
 
 @dataclass(frozen=True)
 class Overview:
-    """/stats text's first part: answers per deck and the questions the learner keeps missing."""
+    """/stats text's first part: answers per deck and the questions the learner keeps missing.
+    Accuracy is about quiz answers only; flashcards and prompts graded by the learner are
+    counted apart."""
 
-    answers: int
-    correct: int
+    answers: int  # quiz answers
+    correct: int  # right quiz answers
+    self_graded: int
     seen: int
     total: int
     decks: list[DeckLine]
@@ -49,7 +65,7 @@ class Overview:
 async def overview(
     storage: Storage, bank: ContentBank, user_id: int, leech_lapses: int
 ) -> Overview:
-    totals = await storage.answers.totals_by_item(user_id)
+    totals = await storage.progress.totals_by_item(user_id)
     lines = []
     for deck in bank.decks:
         answered = [totals[item.id] for item in deck.items if item.id in totals]
@@ -57,10 +73,11 @@ async def overview(
             lines.append(
                 DeckLine(
                     title=deck.title,
-                    answers=sum(count for count, _ in answered),
-                    correct=sum(right for _, right in answered),
+                    answers=sum(item.quiz for item in answered),
+                    correct=sum(item.right for item in answered),
                     seen=len(answered),
                     total=len(deck.items),
+                    self_graded=sum(item.self_graded for item in answered),
                 )
             )
     leeches = [
@@ -69,8 +86,9 @@ async def overview(
         if isinstance(question := bank.item(item_id), McqItem)
     ]
     return Overview(
-        answers=sum(count for count, _ in totals.values()),
-        correct=sum(right for _, right in totals.values()),
+        answers=sum(item.quiz for item in totals.values()),
+        correct=sum(item.right for item in totals.values()),
+        self_graded=sum(item.self_graded for item in totals.values()),
         seen=sum(line.seen for line in lines),
         total=sum(len(deck.items) for deck in bank.decks),
         decks=lines,

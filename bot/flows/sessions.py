@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.content.models import CardItem, ContentBank, Deck, McqItem, PromptItem
+from bot.domain.due import count_due
 from bot.domain.exam import ExamResult, pick_exam, score_exam
+from bot.domain.memory import MemoryState
+from bot.domain.planner import is_due_by, plan_daily
 from bot.domain.purpose import SESSION_KINDS, Purpose
 from bot.flows.answers import Item
 from bot.flows.cards import CardsSummary, cards_summary
-from bot.flows.daily import due_cards_and_prompts, next_prompt_for
+from bot.flows.daily import due_cards_and_prompts, next_prompt_for, studied_questions
 from bot.flows.progress import streak_for
 from bot.storage import Storage
 from bot.storage.records import Session, User
 
 log = logging.getLogger(__name__)
+
+# What the "more" button under a daily summary adds to the session at most.
+MORE_QUESTIONS = 5
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,20 @@ class DailySummary:
     streak: int
     # Flashcards and prompts due by the next daily prompt, offered after the quiz.
     extras: list[CardItem | PromptItem]
+    # Quiz questions still due by the next daily prompt (the planner's rule, as the intro).
+    left: int = 0
+    # Of those, the ones a "more" button may add: not asked in this session yet, or due
+    # already (a new question answered a minute ago is due again within minutes, at its
+    # next learning step, but asking it again before then would teach nothing).
+    offerable: int = 0
+    # Where the session ended: what a "more" button continues from.
+    session_id: int = 0
+    position: int = 0
+
+    @property
+    def more(self) -> int:
+        """How many questions the "more" button offers (none when nothing is due)."""
+        return min(MORE_QUESTIONS, self.offerable)
 
 
 Summary = TestSummary | ReviewSummary | DailySummary | CardsSummary
@@ -132,12 +153,73 @@ async def _summary(storage: Storage, bank: ContentBank, session: Session, now: d
         return await cards_summary(storage, bank, session.user_id, deck, len(answers))
     user = await storage.users.get(session.user_id)
     memories = await storage.reviews.all_for(session.user_id)
+    next_prompt = next_prompt_for(user, now)
     return DailySummary(
         right=sum(1 for answer in answers if answer.correct),
         answered=len(answers),
         streak=await streak_for(storage, session.user_id, now),
-        extras=due_cards_and_prompts(bank, memories, now, next_prompt_for(user, now)),
+        extras=due_cards_and_prompts(bank, memories, now, next_prompt),
+        left=count_due(memories, bank, next_prompt).questions,
+        offerable=len(_offerable(bank, memories, session, now, next_prompt)),
+        session_id=session.id,
+        position=session.position,
     )
+
+
+def _offerable(
+    bank: ContentBank,
+    memories: Mapping[str, MemoryState],
+    session: Session,
+    now: datetime,
+    next_prompt: datetime,
+) -> set[str]:
+    """Questions due by the next prompt that "more" may ask: not asked in `session` yet, or
+    due already now."""
+    asked = set(session.item_ids)
+    return {
+        item_id
+        for item_id in studied_questions(bank, memories)
+        if is_due_by(memories[item_id], next_prompt)
+        and (item_id not in asked or memories[item_id].due <= now)
+    }
+
+
+async def more_questions(
+    storage: Storage,
+    bank: ContentBank,
+    user_id: int,
+    session_id: int,
+    position: int,
+    now: datetime,
+    *,
+    leech_lapses: int,
+) -> Session | None:
+    """Continue a finished daily session with up to MORE_QUESTIONS of the questions still
+    due and not asked in it yet (or due already now), chosen as the daily planner chooses.
+
+    None when nothing is due any more, or the session is not this learner's latest finished
+    one at `position` (a second press, an old summary's button)."""
+    session = await storage.sessions.get(session_id)
+    if session is None or session.user_id != user_id or session.kind != Purpose.DAILY:
+        return None
+    user = await storage.users.get(user_id)
+    memories = await storage.reviews.all_for(user_id)
+    next_prompt = next_prompt_for(user, now)
+    offerable = _offerable(bank, memories, session, now, next_prompt)
+    plan = plan_daily(
+        [item_id for item_id in studied_questions(bank, memories) if item_id in offerable],
+        [],
+        memories,
+        now,
+        next_prompt,
+        size=MORE_QUESTIONS,
+        new_allowance=0,
+        leech_lapses=leech_lapses,
+    )
+    due = [item_id for item_id in plan.item_ids if item_id in offerable]
+    if not due or not await storage.sessions.extend(session_id, position, due):
+        return None
+    return await storage.sessions.get(session_id)
 
 
 async def session_awaiting(storage: Storage, user_id: int, item_id: str) -> Session | None:

@@ -76,6 +76,28 @@ class ReviewDue(CallbackData):
 
 
 @dataclass(frozen=True)
+class MoreQuestions(CallbackData):
+    """Continue a finished daily session with more of the questions due (under its summary).
+    Carries where the session ended, so an older summary's button, or a second press, is
+    refused rather than adding questions twice."""
+
+    prefix: ClassVar[str] = "mq"
+    fields: ClassVar[int] = 2
+    session_id: int
+    position: int
+
+    def pack(self) -> str:
+        return f"{self.prefix}:{self.session_id}:{self.position}"
+
+    @classmethod
+    def _unpack(cls, parts: list[str], bank: ContentBank) -> Self | None:
+        session_id, position = ascii_int(parts[0]), ascii_int(parts[1])
+        if session_id is None or position is None:
+            return None
+        return cls(session_id, position)
+
+
+@dataclass(frozen=True)
 class ExplainItem(CallbackData):
     prefix: ClassVar[str] = "ex"
     fields: ClassVar[int] = 1

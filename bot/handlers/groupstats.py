@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from telegram import Update
 from telegram.constants import ChatAction
+from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot import charts, render
-from bot.content.models import CardItem
-from bot.domain.group_report import build_group_report
+from bot.flows import groups
 from bot.handlers.chat_rules import group_command
 from bot.handlers.common import is_group_admin, reply
 from bot.handlers.context import TutorContext
+
+log = logging.getLogger(__name__)
 
 
 async def groupstats(update: Update, context: TutorContext) -> None:
@@ -23,19 +26,15 @@ async def groupstats(update: Update, context: TutorContext) -> None:
     if not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.groupstats_refused())
         return
-    progress = context.storage.progress
-    tallies = await progress.challenge_tallies(chat.id)
-    questions = {}
-    for tally in tallies:
-        item = context.bank.item(tally.item_id)
-        if item is not None:
-            questions[tally.item_id] = item.front if isinstance(item, CardItem) else item.question
-    report = build_group_report(
-        tallies,
-        questions,
-        await progress.challenge_members(chat.id),
-        await progress.challenge_players_in_week(chat.id, context.clock.now()),
-    )
+    now = context.clock.now()
+    try:
+        count = await context.bot.get_chat_member_count(chat.id)
+    except TelegramError as error:
+        # The count stored from earlier calls and join/leave messages stands in.
+        log.warning("group %s: getChatMemberCount failed: %r", chat.id, error)
+    else:
+        await groups.members_counted(context.storage, chat.id, count, now)
+    report = await groups.group_report(context.storage, context.bank, chat.id, now)
     if report.empty:
         await reply(update, render.groupstats_nothing_yet())
         return

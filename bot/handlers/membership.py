@@ -1,11 +1,13 @@
-"""my_chat_member: a learner who blocks the bot becomes inactive; unblocking reactivates."""
+"""my_chat_member: a learner who blocks the bot becomes inactive; unblocking reactivates.
+Join and leave service messages in groups keep the group's member count."""
 
 from __future__ import annotations
 
 from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ChatType
-from telegram.ext import BaseHandler, ChatMemberHandler
+from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
+from bot.flows import groups
 from bot.handlers.challenge import bot_added_to_group
 from bot.handlers.context import TutorContext
 
@@ -34,5 +36,31 @@ async def private_status_changed(context: TutorContext, change: ChatMemberUpdate
     await context.storage.users.set_active(user.id, not blocked)
 
 
+async def members_changed(update: Update, context: TutorContext) -> None:
+    """ "X joined" / "X left": the group's stored member count follows (once per message)."""
+    message = update.effective_message
+    if message is None:
+        return
+    now = context.clock.now()
+    me = context.bot.id
+    joined = [(user.id, user.is_bot) for user in message.new_chat_members if user.id != me]
+    if joined:
+        await groups.members_joined(
+            context.storage, message.chat_id, message.message_id, joined, now
+        )
+    gone = message.left_chat_member
+    if gone is not None and gone.id != me:
+        await groups.member_left(
+            context.storage, message.chat_id, message.message_id, gone.id, gone.is_bot, now
+        )
+
+
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:
-    return [ChatMemberHandler(my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)]
+    return [
+        ChatMemberHandler(my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(
+            filters.ChatType.GROUPS
+            & (filters.StatusUpdate.NEW_CHAT_MEMBERS | filters.StatusUpdate.LEFT_CHAT_MEMBER),
+            members_changed,
+        ),
+    ]

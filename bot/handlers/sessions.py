@@ -21,7 +21,7 @@ from bot.flows.sessions import (
     step_number,
 )
 from bot.handlers.buttons import PressProgress
-from bot.handlers.callbacks import ExplainItem, RetakeMissed, ReviewDue
+from bot.handlers.callbacks import ExplainItem, MoreQuestions, RetakeMissed, ReviewDue
 from bot.handlers.context import TutorContext
 from bot.handlers.delivery import reply_html, send_item
 from bot.storage.records import Session
@@ -85,7 +85,7 @@ async def _send_summary(context: TutorContext, chat_id: int, summary: Summary) -
         await reply_html(
             context,
             chat_id,
-            render.daily_summary(summary.right, summary.answered, summary.streak),
+            render.daily_summary(summary.right, summary.answered, summary.streak, summary.left),
             reply_markup=extras_keyboard(summary),
         )
 
@@ -110,11 +110,19 @@ def missed_keyboard(summary: TestSummary, missed: list[McqItem]) -> InlineKeyboa
 
 
 def extras_keyboard(summary: DailySummary) -> InlineKeyboardMarkup | None:
-    if not summary.extras:
-        return None
-    cards = sum(1 for item in summary.extras if isinstance(item, CardItem))
-    label = render.due_extras_button(cards, len(summary.extras) - cards)
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=ReviewDue().pack())]])
+    """Under the daily summary: "5 more" (continues the session) while questions are due,
+    and the flashcards and prompts due."""
+    rows = []
+    if summary.more:
+        more = MoreQuestions(summary.session_id, summary.position)
+        rows.append(
+            [InlineKeyboardButton(render.more_button(summary.more), callback_data=more.pack())]
+        )
+    if summary.extras:
+        cards = sum(1 for item in summary.extras if isinstance(item, CardItem))
+        label = render.due_extras_button(cards, len(summary.extras) - cards)
+        rows.append([InlineKeyboardButton(label, callback_data=ReviewDue().pack())])
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def record_self_graded(

@@ -59,6 +59,7 @@ async def stats_text(context: TutorContext, user: User, report: ProgressReport) 
         total=facts.total,
         decks=facts.decks,
         streak=report.headline.streak,
+        self_graded=facts.self_graded,
     ) + render.stats_leeches(facts.leeches)
     return f"{summary}\n\n{render.stats_progress(report)}"
 

@@ -83,7 +83,11 @@ def challenge_results(
         medal = _MEDALS.get(standing.rank, "") if standing.points > 0 else ""
         medal = medal or f"{standing.rank}."
         lines.append(
-            _("{medal} {name} — {right} right, <b>{points}</b> pts").format(
+            ngettext(
+                "{medal} {name} — {right} right, <b>{points}</b> pt",
+                "{medal} {name} — {right} right, <b>{points}</b> pts",
+                standing.points,
+            ).format(
                 medal=medal,
                 name=_name(standing.first_name),
                 right=standing.right,
@@ -116,18 +120,22 @@ def _board(standings: Sequence[Standing], caller_id: int, size: int) -> list[str
     if not standings:
         return [_("No answers yet.")]
     lines = [
-        _("{rank}. {name} — {points} pts ({right} right)").format(
-            rank=s.rank, name=_name(s.first_name), points=s.points, right=s.right
-        )
+        ngettext(
+            "{rank}. {name} — {points} pt ({right} right)",
+            "{rank}. {name} — {points} pts ({right} right)",
+            s.points,
+        ).format(rank=s.rank, name=_name(s.first_name), points=s.points, right=s.right)
         for s in standings[:size]
     ]
     mine = next((s for s in standings if s.user_id == caller_id), None)
     if mine is not None and mine.rank > size:
         lines.append(
             "…\n"
-            + _("You: {rank}. {name} — {points} pts").format(
-                rank=mine.rank, name=_name(mine.first_name), points=mine.points
-            )
+            + ngettext(
+                "You: {rank}. {name} — {points} pt",
+                "You: {rank}. {name} — {points} pts",
+                mine.points,
+            ).format(rank=mine.rank, name=_name(mine.first_name), points=mine.points)
         )
     return lines
 

@@ -17,18 +17,34 @@ from bot.render.base import (
 from bot.render.help import usage
 
 
-def daily_summary(right: int, total: int, streak: int) -> str:
-    return (
-        _("🏁 <b>Revision done</b>: {right}/{total} right ({percent}).").format(
-            right=right, total=total, percent=_percent(right, total)
-        )
-        + "\n"
-        + ngettext(
-            "🔥 Streak: {count} day. See you tomorrow!",
-            "🔥 Streak: {count} days. See you tomorrow!",
-            streak,
-        ).format(count=streak)
+def daily_summary(right: int, total: int, streak: int, left: int = 0) -> str:
+    """The end of a daily session: the score, what is still due, the streak."""
+    if left:
+        still = ngettext(
+            "{count} more question is due before your next revision.",
+            "{count} more questions are due before your next revision.",
+            left,
+        ).format(count=left)
+    else:
+        still = _("Nothing else is due before your next revision.")
+    return "\n".join(
+        [
+            _("🏁 <b>Revision done</b>: {right}/{total} right ({percent}).").format(
+                right=right, total=total, percent=_percent(right, total)
+            ),
+            still,
+            ngettext(
+                "🔥 Streak: {count} day. See you tomorrow!",
+                "🔥 Streak: {count} days. See you tomorrow!",
+                streak,
+            ).format(count=streak),
+        ]
     )
+
+
+def more_button(count: int) -> str:
+    """Under the daily summary: continue the session with `count` more questions due."""
+    return ngettext("{count} more", "{count} more", count).format(count=count)
 
 
 def not_a_time(typed: str) -> str:
@@ -54,13 +70,17 @@ def daily_intro(decks: Sequence[Deck], due: int, missed: int, size: int) -> str:
     return (
         _("⏰ <b>Daily revision</b> — {title}").format(title=titles)
         + "\n"
-        + ngettext(
-            "{due} question due, {missed} missed recently. Here come {size}; "
-            "each answer brings the next.",
-            "{due} questions due, {missed} missed recently. Here come {size}; "
-            "each answer brings the next.",
-            due,
-        ).format(due=due, missed=missed, size=size)
+        + _("{due}, {missed}. {coming}").format(
+            due=ngettext("{count} question due", "{count} questions due", due).format(count=due),
+            missed=ngettext("{count} missed recently", "{count} missed recently", missed).format(
+                count=missed
+            ),
+            coming=ngettext(
+                "Here comes {count}; each answer brings the next.",
+                "Here come {count}; each answer brings the next.",
+                size,
+            ).format(count=size),
+        )
     )
 
 
@@ -83,6 +103,12 @@ def review_done(count: int) -> str:
     ).format(count=count)
 
 
+def nothing_more_due() -> str:
+    """A "more" button pressed when nothing is due any more, or pressed twice (≤ 200 chars,
+    shown as a toast)."""
+    return _("Nothing more is due before your next revision.")
+
+
 def nothing_to_review() -> str:
     return _("Nothing else is due right now. 🎉")
 
@@ -94,9 +120,12 @@ def daily_off() -> str:
 def daily_setting(
     daily_time: str, zone: str, next_run: datetime, size: int, *, timezone_never_set: bool
 ) -> str:
-    text = _(
-        "⏰ Daily revision at <b>{time}</b> ({zone}), {size} items per session.\n"
-        "Next: {next_run:%a %d %b %H:%M}."
+    text = ngettext(
+        "⏰ Daily revision at <b>{time}</b> ({zone}), {size} question per session.\n"
+        "Next: {next_run:%a %d %b %H:%M}.",
+        "⏰ Daily revision at <b>{time}</b> ({zone}), {size} questions per session.\n"
+        "Next: {next_run:%a %d %b %H:%M}.",
+        size,
     ).format(time=escape(daily_time), zone=escape(zone), size=size, next_run=next_run)
     if timezone_never_set:
         text += "\n" + _("Times are in UTC: set your zone with /timezone Europe/Berlin (or UTC+2).")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from html import escape
 
 from bot.content.models import Deck
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.render.base import (
     _KINDS,
     shorten,
@@ -28,15 +28,21 @@ def deck_list(decks: Sequence[Deck], progress: dict[str, int], active_deck_id: s
         lines.append(
             _(
                 "{marker}<b>{title}</b> <code>{id}</code>{language}: "
-                "{questions} questions, {cards} cards, {prompts} prompts — {seen}/{total} seen"
+                "{questions}, {cards}, {prompts} — {seen}/{total} seen"
             ).format(
                 marker=marker,
                 title=escape(deck.title),
                 id=escape(deck.id),
                 language=language,
-                questions=len(deck.mcqs),
-                cards=len(deck.cards),
-                prompts=len(deck.prompts),
+                questions=ngettext("{count} question", "{count} questions", len(deck.mcqs)).format(
+                    count=len(deck.mcqs)
+                ),
+                cards=ngettext("{count} flashcard", "{count} flashcards", len(deck.cards)).format(
+                    count=len(deck.cards)
+                ),
+                prompts=ngettext(
+                    "{count} explain prompt", "{count} explain prompts", len(deck.prompts)
+                ).format(count=len(deck.prompts)),
                 seen=progress.get(deck.id, 0),
                 total=len(deck.items),
             )

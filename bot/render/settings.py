@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from bot.i18n import LANGUAGES, _
+from bot.i18n import LANGUAGES, _, ngettext
 from bot.render.base import (
     MESSAGE_LIMIT,
 )
@@ -59,27 +59,37 @@ def reload_refused() -> str:
 
 def reload_done(decks: int, items: int, added: int, removed: int) -> str:
     return _(
-        "✅ Decks reloaded: <b>{decks}</b> decks, <b>{items}</b> items "
-        "({added} new, {removed} removed). Open polls and sessions carry on."
-    ).format(decks=decks, items=items, added=added, removed=removed)
+        "✅ Decks reloaded: {decks}, {items} ({added}, {removed}). "
+        "Open polls and sessions carry on."
+    ).format(
+        decks=ngettext("<b>{count}</b> deck", "<b>{count}</b> decks", decks).format(count=decks),
+        items=ngettext("<b>{count}</b> item", "<b>{count}</b> items", items).format(count=items),
+        added=ngettext("{count} new", "{count} new", added).format(count=added),
+        removed=ngettext("{count} removed", "{count} removed", removed).format(count=removed),
+    )
 
 
 def reload_failed(problems: Sequence[str], limit: int = MESSAGE_LIMIT) -> str:
     """Every problem that fits in one message; the count of the rest at the end."""
-    head = _(
-        "⚠️ <b>Reload refused</b>: {count} problem(s) in the decks. "
-        "The decks in use have not changed."
+    head = ngettext(
+        "⚠️ <b>Reload refused</b>: {count} problem in the decks. The decks in use have not changed.",
+        "⚠️ <b>Reload refused</b>: {count} problems in the decks. "
+        "The decks in use have not changed.",
+        len(problems),
     ).format(count=len(problems))
-    more = _("… and {count} more")
+
+    def more(count: int) -> str:
+        return ngettext("… and {count} more", "… and {count} more", count).format(count=count)
+
     lines = [head]
     size = len(head)
     for shown, problem in enumerate(problems):
         line = f"• {escape(problem)}"
         rest = len(problems) - shown - 1
         # Leave room for the "… and N more" line that may follow.
-        reserve = len("\n" + more.format(count=len(problems))) if rest else 0
+        reserve = len("\n" + more(len(problems))) if rest else 0
         if size + 1 + len(line) + reserve > limit:
-            lines.append(more.format(count=len(problems) - shown))
+            lines.append(more(len(problems) - shown))
             break
         lines.append(line)
         size += 1 + len(line)

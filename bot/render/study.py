@@ -157,9 +157,11 @@ def prompt_question(prompt: PromptItem, ticked: Sequence[bool]) -> str:
 def prompt_result(prompt: PromptItem, ticked: Sequence[bool]) -> str:
     lines = [
         _("💬 <b>Explain:</b> {question}").format(question=escape(prompt.question)) + "\n",
-        _("You got <b>{ticked}/{total}</b> concepts.").format(
-            ticked=sum(ticked), total=len(prompt.key_concepts)
-        ),
+        ngettext(
+            "You got <b>{ticked}/{total}</b> concept.",
+            "You got <b>{ticked}/{total}</b> concepts.",
+            len(prompt.key_concepts),
+        ).format(ticked=sum(ticked), total=len(prompt.key_concepts)),
     ]
     lines += [
         f"{'✅' if hit else '▫️'} {escape(concept)}"
@@ -220,9 +222,12 @@ def unknown_item(item_id: str) -> str:
 
 
 def exam_intro(deck: Deck, count: int) -> str:
-    return _(
+    return ngettext(
+        "📝 <b>Test: {title}</b>\n{count} question from easy to hard. "
+        "Answer each poll; the next one follows.",
         "📝 <b>Test: {title}</b>\n{count} questions from easy to hard. "
-        "Answer each poll; the next one follows."
+        "Answer each poll; the next one follows.",
+        count,
     ).format(title=escape(deck.title), count=count)
 
 
@@ -297,7 +302,10 @@ def exam_paused(asked: int, total: int) -> str:
 
 def leech_notice(item: McqItem, lapses: int) -> str:
     """Said before the worked solution of a question the learner keeps missing."""
-    return _(
+    return ngettext(
+        "🔁 Missed {lapses} time: <b>{question}</b>\n"
+        "Here is the worked solution — read it through before it comes back.",
         "🔁 Missed {lapses} times: <b>{question}</b>\n"
-        "Here is the worked solution — read it through before it comes back."
+        "Here is the worked solution — read it through before it comes back.",
+        lapses,
     ).format(lapses=lapses, question=escape(item.question))

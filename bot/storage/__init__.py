@@ -13,6 +13,7 @@ from bot.storage.challenges import ChallengeRepository
 from bot.storage.daily import DailyScheduleRepository
 from bot.storage.database import Database, database_for
 from bot.storage.group_settings import GroupSettingsRepository
+from bot.storage.groups import GroupMemberRepository
 from bot.storage.inbox import InboxRepository
 from bot.storage.languages import LanguageRepository
 from bot.storage.memory_fits import MemoryFitRepository
@@ -43,6 +44,7 @@ class Storage:
         self.languages = LanguageRepository(self.db)
         self.memory_fits = MemoryFitRepository(self.db)
         self.group_settings = GroupSettingsRepository(self.db)
+        self.groups = GroupMemberRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()

@@ -30,9 +30,48 @@ class ExportedAnswer:
     context: str
 
 
+@dataclass(frozen=True)
+class AnswerTotals:
+    """Quiz answers (poll votes, the ones accuracy is about) and self-graded reviews
+    (flashcards and prompts: no option chosen) counted apart."""
+
+    quiz: int = 0
+    right: int = 0  # right quiz answers
+    self_graded: int = 0
+
+
+# A quiz answer names the option chosen; a flashcard or prompt the learner graded does not.
+_IS_QUIZ = "chosen_option IS NOT NULL"
+
+
 class ProgressRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def answer_totals(self, user_id: int) -> AnswerTotals:
+        """One learner's answers, all time, quiz answers and self-graded reviews apart."""
+        row = await self._db.fetch_one(
+            f"SELECT COALESCE(SUM(CASE WHEN {_IS_QUIZ} THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN {_IS_QUIZ} THEN correct ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN {_IS_QUIZ} THEN 0 ELSE 1 END), 0)"
+            " FROM answers WHERE user_id = ?",
+            (user_id,),
+        )
+        return AnswerTotals(int(row[0]), int(row[1]), int(row[2])) if row else AnswerTotals()
+
+    async def totals_by_item(self, user_id: int) -> dict[str, AnswerTotals]:
+        """item id → that item's answers by one learner, quiz and self-graded apart."""
+        rows = await self._db.fetch_all(
+            f"SELECT item_id, SUM(CASE WHEN {_IS_QUIZ} THEN 1 ELSE 0 END),"
+            f" SUM(CASE WHEN {_IS_QUIZ} THEN correct ELSE 0 END),"
+            f" SUM(CASE WHEN {_IS_QUIZ} THEN 0 ELSE 1 END)"
+            " FROM answers WHERE user_id = ? GROUP BY item_id",
+            (user_id,),
+        )
+        return {
+            row[0]: AnswerTotals(int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
+            for row in rows
+        }
 
     async def totals(self, user_id: int) -> tuple[int, int]:
         """(answers, right answers) of one learner, all time."""
@@ -44,10 +83,11 @@ class ProgressRepository:
 
     async def answers_since(self, user_id: int, since: datetime) -> list[AnswerFact]:
         rows = await self._db.fetch_all(
-            "SELECT answered_at, correct FROM answers WHERE user_id = ? AND answered_at >= ?",
+            f"SELECT answered_at, correct, {_IS_QUIZ} FROM answers"
+            " WHERE user_id = ? AND answered_at >= ?",
             (user_id, to_db_time(since)),
         )
-        return [AnswerFact(from_db_time(row[0]), bool(row[1])) for row in rows]
+        return [AnswerFact(from_db_time(row[0]), bool(row[1]), bool(row[2])) for row in rows]
 
     async def challenge_tallies(self, chat_id: int) -> list[QuestionTally]:
         """Per question: every challenge answer given in this group (running totals)."""

@@ -95,3 +95,25 @@ class SessionRepository:
                 (to_db_time(now), session_id),
             )
             return changed == 1
+
+    async def extend(self, session_id: int, position: int, item_ids: list[str]) -> bool:
+        """Reopen a finished session with `item_ids` added after its `position` items, once:
+        False when it is open, was extended already (its position moved on), or a newer
+        session of its kind was started since (so two are never open at once)."""
+        session = await self.get(session_id)
+        if session is None or session.position != position:
+            return False
+        async with self._db.transaction() as db:
+            changed = await db.execute(
+                "UPDATE sessions SET item_ids = ?, finished_at = NULL"
+                " WHERE id = ? AND position = ? AND finished_at IS NOT NULL"
+                " AND id = (SELECT MAX(id) FROM sessions WHERE user_id = ? AND kind = ?)",
+                (
+                    json.dumps([*session.item_ids[:position], *item_ids]),
+                    session_id,
+                    position,
+                    session.user_id,
+                    session.kind,
+                ),
+            )
+            return changed == 1

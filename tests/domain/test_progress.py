@@ -8,16 +8,18 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.domain.due import DueCounts
 from bot.domain.memory import Grade, MemoryState, recall_probability, review
 from bot.domain.progress import (
     FORECAST_DAYS,
     HEATMAP_WEEKS,
-    MASTERY_RECALL,
+    MASTERY_STABILITY_DAYS,
     AnswerFact,
     DeckItems,
     ProgressReport,
     build_progress,
     heatmap_start,
+    is_mastered,
 )
 
 NOW = datetime(2026, 12, 2, 14, 0, tzinfo=UTC)  # a Wednesday
@@ -32,15 +34,19 @@ def report_for(
     decks: list[DeckItems] | None = None,
     zone: tzinfo = UTC,
     now: datetime = NOW,
+    next_prompt: datetime | None = None,
 ) -> ProgressReport:
+    quiz = [answer for answer in answers if answer.quiz]
     return build_progress(
         recent_answers=answers,
-        total_answers=len(answers),
-        total_correct=sum(answer.correct for answer in answers),
+        total_answers=len(quiz),
+        total_correct=sum(answer.correct for answer in quiz),
+        total_self_graded=len(answers) - len(quiz),
         memories=memories or {},
         decks=decks if decks is not None else [DeckItems("Deck", ("a", "b", "c", "d"))],
         zone=zone,
         now=now,
+        next_prompt=next_prompt,
     )
 
 
@@ -93,38 +99,93 @@ def test_answers_older_than_the_heatmap_count_for_the_streak_only() -> None:
     assert report.headline.streak == 120
 
 
-def test_forecast_puts_overdue_reviews_on_today_and_stops_after_fourteen_days() -> None:
+def test_forecast_puts_what_is_due_by_the_next_prompt_first_and_stops_after_fourteen_days() -> None:
+    next_prompt = NOW + timedelta(hours=19)  # tomorrow 09:00
     memories = {
         "a": memory_due("a", NOW - timedelta(days=3)),  # overdue
         "b": memory_due("b", NOW + timedelta(hours=2)),  # later today
-        "c": memory_due("c", NOW + timedelta(days=1)),
+        "e": memory_due("e", NOW + timedelta(hours=18)),  # tomorrow 08:00: before the prompt
+        "c": memory_due("c", NOW + timedelta(days=1)),  # tomorrow 14:00: after it
         "d": memory_due("d", NOW + timedelta(days=FORECAST_DAYS)),  # beyond the window
     }
-    report = report_for([AnswerFact(NOW, True)], memories)
+    report = report_for([AnswerFact(NOW, True)], memories, next_prompt=next_prompt)
     assert len(report.forecast) == FORECAST_DAYS
-    assert report.forecast[0] == 2 == report.headline.due_today
+    # The planner's rule: due at this prompt means due at any moment before the next one.
+    assert report.forecast[0] == 3 == report.headline.due.total
     assert report.forecast[1] == 1
-    assert sum(report.forecast) == 3
+    assert sum(report.forecast) == 4
 
 
 def test_forecast_days_are_local_days() -> None:
-    # 23:30 UTC on 2 Dec is 3 Dec in Berlin: tomorrow there, today in UTC.
-    memories = {"a": memory_due("a", datetime(2026, 12, 2, 23, 30, tzinfo=UTC))}
-    assert report_for([], memories).forecast[:2] == (1, 0)
-    assert report_for([], memories, zone=BERLIN).forecast[:2] == (0, 1)
+    # 23:30 UTC on 3 Dec is 4 Dec in Berlin: the day after tomorrow there, tomorrow in UTC.
+    memories = {"a": memory_due("a", datetime(2026, 12, 3, 23, 30, tzinfo=UTC))}
+    assert report_for([], memories).forecast[:3] == (0, 1, 0)
+    assert report_for([], memories, zone=BERLIN).forecast[:3] == (0, 0, 1)
 
 
-def test_mastery_counts_items_with_predicted_recall_at_least_point_nine() -> None:
+def lasting(item_id: str, reviews: int = 6) -> MemoryState:
+    """An item answered right every time, each review when it fell due."""
+    moment = NOW - timedelta(days=400)
+    memory = review(None, item_id, Grade.GOOD, moment)
+    for _ in range(reviews):
+        moment = max(memory.due, moment + timedelta(minutes=10))
+        memory = review(memory, item_id, Grade.GOOD, moment)
+    return memory
+
+
+def test_mastered_means_the_memory_lasts_three_weeks() -> None:
     fresh = review(None, "a", Grade.GOOD, NOW - timedelta(minutes=5))
-    forgotten = review(None, "b", Grade.AGAIN, NOW - timedelta(days=30))
-    assert recall_probability(fresh, NOW) >= MASTERY_RECALL > recall_probability(forgotten, NOW)
+    kept = lasting("b")
+    assert kept.stability is not None and kept.stability >= MASTERY_STABILITY_DAYS
+    # Just answered right: recall now is near certain, but the memory has not lasted yet.
+    assert recall_probability(fresh, NOW) > 0.9 and not is_mastered(fresh)
+    assert is_mastered(kept)
     decks = [DeckItems("One", ("a", "b")), DeckItems("Two", ("c", "x", "y"))]
-    report = report_for([AnswerFact(NOW, True)], {"a": fresh, "b": forgotten}, decks=decks)
+    report = report_for([AnswerFact(NOW, True)], {"a": fresh, "b": kept}, decks=decks)
     assert [(deck.title, deck.mastered, deck.total) for deck in report.mastery] == [
         ("One", 1, 2),
         ("Two", 0, 3),
     ]
     assert (report.headline.mastered, report.headline.items) == (1, 5)
+
+
+@given(st.integers(min_value=0, max_value=12))
+def test_an_item_missed_a_minute_ago_is_never_mastered(reviews: int) -> None:
+    before = lasting("a", reviews)
+    missed = review(before, "a", Grade.AGAIN, max(before.due, NOW - timedelta(minutes=1)))
+    # Right after any review predicted recall is about 100 %: the old rule counted it.
+    assert recall_probability(missed, NOW) > 0.9
+    assert not is_mastered(missed)
+    report = report_for([AnswerFact(NOW, False)], {"a": missed})
+    assert report.headline.mastered == 0
+
+
+def test_accuracy_counts_quiz_answers_only() -> None:
+    answers = [AnswerFact(NOW, True), AnswerFact(NOW, False)]
+    answers += [AnswerFact(NOW - timedelta(minutes=n), True, quiz=False) for n in range(4)]
+    report = report_for(answers)
+    assert (report.headline.answers, report.headline.accuracy) == (2, 0.5)
+    assert report.headline.self_graded == 4
+    # The heatmap shows activity (every answer); the weekly accuracy quiz answers only.
+    assert sum(report.daily_answers) == 6
+    assert (report.weeks[-1].answers, report.weeks[-1].correct) == (2, 1)
+    only_cards = report_for([AnswerFact(NOW, True, quiz=False)])
+    assert not only_cards.empty and only_cards.headline.accuracy is None
+
+
+def test_due_counts_by_kind_are_the_headlines() -> None:
+    due = DueCounts(questions=17, cards=2, prompts=1)
+    report = build_progress(
+        recent_answers=[],
+        total_answers=1,
+        total_correct=1,
+        memories={},
+        decks=[],
+        zone=UTC,
+        now=NOW,
+        due=due,
+    )
+    assert report.headline.due == due and due.total == 20 and due.self_graded == 3
 
 
 def test_headline_takes_all_time_totals_and_an_empty_learner_is_empty() -> None:

@@ -50,7 +50,7 @@ def test_round_results_in_speed_order_then_leaderboard(
     answer(server, bob, second, right=True)
 
     results = server.wait_for_message(GROUP, contains="Round over", timeout=15)["text"]
-    ranked = [line for line in results.splitlines() if "pts" in line]
+    ranked = [line for line in results.splitlines() if " pt" in line]
     assert [line.split(" — ")[0] for line in ranked] == ["🥇 Ann", "🥈 Bob & Co", "🥉 Cat"]
     assert "2 right" in ranked[0] and "2 right" in ranked[1] and "1 right" in ranked[2]
 

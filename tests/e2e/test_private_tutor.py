@@ -54,7 +54,7 @@ def test_start_quiz_answer_explain_restart_answer_old_poll_stats(
     seen = server.message_count(42)
     server.push_message(ada, "/stats text")
     stats = server.wait_for_message(42, contains="Your stats", after=seen)
-    assert "Answers: 2, accuracy 50%" in stats["text"]
+    assert "Quiz answers: 2 · 50% right" in stats["text"]
 
     # The picture: drawn in a worker thread of the real process, uploaded as multipart.
     server.push_message(ada, "/stats")
@@ -64,7 +64,7 @@ def test_start_quiz_answer_explain_restart_answer_old_poll_stats(
     [photo] = server.requests_for("sendPhoto")
     assert photo.response["ok"], photo.response
     assert photo.params["photo"]["content"].startswith(b"\x89PNG")
-    assert "Answers: 2 · accuracy 50%" in photo.response["result"]["caption"]
+    assert "Quiz answers: 2 · 50% right" in photo.response["result"]["caption"]
     bot.stop()
 
     with sqlite3.connect(bot.database) as db:

@@ -645,6 +645,7 @@ class FakeTelegramServer:
         self._open_callback_queries: set[str] = set()
         self._blocked_users: set[int] = set()
         self._member_status: dict[tuple[int, int], str] = {}
+        self._member_counts: dict[int, int] = {}
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._fault_plan: FaultPlan | None = None
         self._fault_counts: dict[str, int] = {}
@@ -681,6 +682,7 @@ class FakeTelegramServer:
             "sendpoll": self._send_poll,
             "stoppoll": self._stop_poll,
             "getchatmember": self._get_chat_member,
+            "getchatmembercount": self._get_chat_member_count,
             "getchatadministrators": self._get_chat_administrators,
             "sendchataction": self._send_chat_action,
             "getchat": self._get_chat,
@@ -980,6 +982,12 @@ class FakeTelegramServer:
                         self._member_status[key] = "member"
             self._member_status[(chat_id, user_id)] = status
             self._cond.notify_all()
+
+    def set_member_count(self, chat_id: int, count: int) -> None:
+        """What getChatMemberCount reports for a group (bots included, as Telegram counts);
+        otherwise the distinct senders seen in the chat, the bot among them."""
+        with self._cond:
+            self._member_counts[chat_id] = count
 
     def set_chat(self, chat_id: int, chat_type: str, title: str | None = None) -> None:
         """Declare a group/supergroup's type and title (otherwise derived from the id)."""
@@ -1490,6 +1498,19 @@ class FakeTelegramServer:
         chat_id = self._target_chat(params)
         user_id = _int_param(params, "user_id")
         return chat_member_dict(self._user_dict(user_id), self._status_of(chat_id, user_id))
+
+    def _get_chat_member_count(self, params: JSONDict) -> int:
+        chat_id = self._target_chat(params)
+        if chat_id > 0:
+            return 2  # a private chat: the user and the bot
+        if chat_id in self._member_counts:
+            return self._member_counts[chat_id]
+        senders = {
+            message["from"]["id"]
+            for (chat, _), message in self._messages.items()
+            if chat == chat_id and "from" in message
+        }
+        return len(senders | {BOT_ID})
 
     def _get_chat_administrators(self, params: JSONDict) -> list[JSONDict]:
         chat_id = self._target_chat(params)

@@ -14,6 +14,7 @@ from bot.handlers.callbacks import (
     ExplainItem,
     FinishPrompt,
     GradeCard,
+    MoreQuestions,
     QuizNext,
     ReviewDue,
     ShowCard,
@@ -30,6 +31,7 @@ KINDS: list[type[CallbackData]] = [
     FinishPrompt,
     ChooseDeck,
     ConfirmForget,
+    MoreQuestions,
 ]
 
 
@@ -50,6 +52,7 @@ def examples(bank: ContentBank) -> list[CallbackData]:
         ChooseDeck(bank.default_deck),
         ConfirmForget(confirmed=True),
         ConfirmForget(confirmed=False),
+        MoreQuestions(session_id=999_999_999, position=105),
     ]
 
 
@@ -81,6 +84,9 @@ def test_pack_unpack_round_trip_within_64_bytes(bank: ContentBank) -> None:
         (TickConcept, "pt:１:x"),
         (ChooseDeck, "dk:nope"),
         (ConfirmForget, "fg:maybe"),
+        (MoreQuestions, "mq:12"),
+        (MoreQuestions, "mq:-1:5"),
+        (MoreQuestions, "mq:1:x"),
     ],
 )
 def test_forged_data_unpacks_to_nothing(

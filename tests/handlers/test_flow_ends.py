@@ -103,13 +103,13 @@ async def test_the_explain_reply_carries_a_next_button(harness: Harness) -> None
     poll = harness.last_poll()["poll"]
     await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
     feedback = harness.last_message_with_buttons()
-    await harness.press(ada, feedback, harness.buttons(feedback)["Explain"])
+    await harness.press(ada, feedback, harness.button(feedback, "Explain"))
     explanation = harness.last_message_with_buttons()
     assert explanation["message_id"] != feedback["message_id"]
     assert "Final answer" in explanation["text"] or "Answer" in explanation["text"]
     assert list(harness.buttons(explanation)) == ["Next ▶"]
     polls = len(harness.api.of("sendPoll"))
-    await harness.press(ada, explanation, harness.buttons(explanation)["Next ▶"])
+    await harness.press(ada, explanation, harness.button(explanation, "Next ▶"))
     assert len(harness.api.of("sendPoll")) == polls + 1
 
 
@@ -156,7 +156,7 @@ async def test_cards_is_a_session_of_five_that_ends_and_says_when_the_next_is_du
     for number in range(1, 6):
         front = harness.last_message_with_buttons()
         assert f"· {number}/5" in front["text"].splitlines()[0]
-        await harness.press(ada, front, harness.buttons(front)["Show answer"])
+        await harness.press(ada, front, harness.button(front, "Show answer"))
         back = harness.last_message_with_buttons()
         assert f"· {number}/5" in back["text"].splitlines()[0]
         labels = list(harness.buttons(back))
@@ -181,14 +181,14 @@ async def test_cards_is_a_session_of_five_that_ends_and_says_when_the_next_is_du
     await harness.command(ada, "/cards")
     front = harness.last_message_with_buttons()
     assert "· 1/5" in front["text"].splitlines()[0]
-    assert harness.buttons(front)["Show answer"].split(":")[1] in shown
+    assert harness.button(front, "Show answer").split(":")[1] in shown
 
 
 async def test_the_grade_buttons_say_when_the_card_comes_back(harness: Harness) -> None:
     ada = harness.user(11)
     await harness.command(ada, "/cards")
     front = harness.last_message_with_buttons()
-    await harness.press(ada, front, harness.buttons(front)["Show answer"])
+    await harness.press(ada, front, harness.button(front, "Show answer"))
     labels = list(harness.buttons(harness.last_message_with_buttons()))
     # A new card (FSRS defaults): Again and Hard within minutes, Good in minutes, Easy in days.
     assert labels[0] == "Again · 1 min"

@@ -10,6 +10,7 @@ import pytest
 
 from bot.content.models import ContentBank
 from bot.domain.clock import ManualClock
+from bot.flows import groups
 from tests.conftest import Harness, running_harness
 from tests.fakes.telegram_server import PNG_SIGNATURE, png_dimensions
 from tests.handlers.test_challenge import GROUP, answer_after, group_texts, timer_fires
@@ -71,6 +72,7 @@ async def test_admin_sees_questions_hardest_first_and_who_is_missing(harness: Ha
     await answer_after(harness, ann, 1, True, poll)
     await timer_fires(harness, 12)
     harness.api.set_admin(GROUP["id"], 4)
+    harness.api.server.set_member_count(GROUP["id"], 5)  # four people and this bot
     harness.api.clear()
     await harness.command(harness.user(4, "Dan"), "/groupstats", chat=GROUP)
 
@@ -83,14 +85,76 @@ async def test_admin_sees_questions_hardest_first_and_who_is_missing(harness: Ha
     bank = harness.services.bank
     hardest = [bank.item(item_id) for item_id in items[::-1]]
     lines = caption.splitlines()
-    first, second = lines[3], lines[4]
-    assert first.startswith("1. ") and "0% (2 of 3)" in first
+    assert lines[1] == "9 challenge answers from 3 players, 4 questions."
+    # Telegram's count, not the players the bot happens to know: Dan never played.
+    assert lines[2] == "1 of 4 members played this week."
+    first, second = lines[4], lines[5]
+    assert first.startswith("1. ") and first.endswith("— 2 of 4 members answered, 0% right")
     assert hardest[0] is not None and hardest[0].question[:40] in first  # type: ignore[union-attr]
-    assert second.startswith("2. ") and "33% (3 of 3)" in second
-    assert "Not played this week (2): Bob, Cat & Co" in caption
+    assert second.startswith("2. ") and second.endswith("— 3 of 4 members answered, 33% right")
+    assert "Not played this week (3): Bob, Cat & Co, and 1 more" in caption
+    assert "Everyone" not in caption
 
 
 async def test_group_without_challenges_gets_nothing_yet(harness: Harness) -> None:
     harness.api.set_admin(GROUP["id"], 4)
     await harness.command(harness.user(4, "Dan"), "/groupstats", chat=GROUP)
     assert "No challenge answers" in group_texts(harness)[-1]
+
+
+def service_message(harness: Harness, **content: object) -> dict[str, object]:
+    """A group service message ("X joined", "X left") as Telegram sends it."""
+    server = harness.api.server
+    message = server._store_message(  # the fake's own message store: ids in order
+        GROUP["id"], server.user(90, "Admin").to_dict(), dict(content)
+    )
+    return {"message": message}
+
+
+async def test_one_of_four_members_played_is_not_everyone(harness: Harness) -> None:
+    """Issue 16: in a 4-member group where one member played, "Everyone has played"."""
+    ann = harness.user(1, "Ann")
+    await harness.command(ann, "/challenge 1 10", chat=GROUP)
+    poll = harness.last_poll()["poll"]
+    await answer_after(harness, ann, 1, True, poll)
+    await timer_fires(harness, 12)
+    harness.api.set_admin(GROUP["id"], 1)
+    harness.api.server.set_member_count(GROUP["id"], 5)  # Ann, three others, this bot
+    await harness.command(ann, "/groupstats", chat=GROUP)
+    caption = harness.api.of("sendPhoto")[-1].result["caption"]
+    assert "1 of 4 members played this week." in caption
+    assert "Everyone has played" not in caption
+    assert "Not played this week (3): 3 members" in caption
+    assert "— 1 of 4 members answered, 100% right" in caption
+
+
+async def test_join_and_leave_messages_keep_the_count_between_calls(harness: Harness) -> None:
+    await play_round(harness)  # Ann, Bob and Cat
+    harness.clock.advance(timedelta(days=7))  # nobody has played this week
+    harness.api.set_admin(GROUP["id"], 1)
+    harness.api.server.set_member_count(GROUP["id"], 6)  # 4 people, this bot, another bot
+    other_bot = {"id": 555, "is_bot": True, "first_name": "Helper"}
+    dan, eve = harness.user(4, "Dan"), harness.user(5, "Eve")
+    await harness.send(service_message(harness, new_chat_members=[other_bot]))
+    await harness.command(harness.user(1, "Ann"), "/groupstats", chat=GROUP)
+    assert "0 of 4 members played this week." in harness.api.of("sendPhoto")[-1].result["caption"]
+    storage, bank, now = harness.services.storage, harness.services.bank, harness.clock.now()
+
+    joined = service_message(harness, new_chat_members=[dan, eve])
+    await harness.send(joined)
+    await harness.redeliver(joined)  # the same message again changes nothing
+    left = service_message(harness, left_chat_member=harness.user(2, "Bob"))
+    await harness.send(left)
+    await harness.redeliver(left)
+    # What the Mini App reads without asking Telegram: 4 + 2 - 1.
+    report = await groups.group_report(storage, bank, GROUP["id"], now)
+    assert report.members == 5 and report.players == 2
+    assert [member.first_name for member in report.absent] == ["Ann", "Cat & Co"]
+
+    # Telegram cannot be asked for a moment: the stored count stands in.
+    harness.api.server.fail_next("getChatMemberCount", "500")
+    await harness.command(harness.user(1, "Ann"), "/groupstats", chat=GROUP)
+    caption = harness.api.of("sendPhoto")[-1].result["caption"]
+    assert "0 of 5 members played this week." in caption
+    assert "Not played this week (5): Ann, Cat & Co, and 3 more" in caption
+    assert "Bob" not in caption

@@ -92,7 +92,7 @@ async def test_a_mask_beyond_the_prompts_concepts_is_expired(harness: Harness) -
     ada = harness.user(11)
     await harness.command(ada, "/prompt")
     message = harness.last_message_with_buttons()
-    done = harness.buttons(message)["Done"]
+    done = harness.button(message, "Done")
     _, _, prompt_id = done.split(":", 2)
     prompt = harness.services.bank.item(prompt_id)
     assert prompt is not None
@@ -112,7 +112,7 @@ async def test_data_not_on_the_message_is_expired(harness: Harness) -> None:
     ada = harness.user(11)
     await harness.command(ada, "/cards")
     front = harness.last_message_with_buttons()
-    card_id = harness.buttons(front)["Show answer"].split(":", 1)[1]
+    card_id = harness.button(front, "Show answer").split(":", 1)[1]
     await harness.press(ada, front, f"cg:easy:{card_id}")  # a grade before seeing the back
     assert harness.api.server.callback_answers[-1]["text"] == render.button_expired()
     assert await harness.services.storage.answers.for_user(11) == []
@@ -122,7 +122,7 @@ async def test_a_double_tap_on_a_grade_counts_once(harness: Harness) -> None:
     ada = harness.user(11)
     await harness.command(ada, "/cards")
     front = harness.last_message_with_buttons()
-    await harness.press(ada, front, harness.buttons(front)["Show answer"])
+    await harness.press(ada, front, harness.button(front, "Show answer"))
     back = harness.last_message_with_buttons()
     assert isinstance(
         harness.services.bank.item(harness.button(back, "Good").split(":")[2]), CardItem

@@ -33,7 +33,7 @@ async def card_back(harness: Harness, learner: dict[str, Any]) -> dict[str, Any]
     """/cards, then Show answer: the card's back, with its grade buttons."""
     await harness.command(learner, "/cards")
     front = harness.last_message_with_buttons()
-    await harness.press(learner, front, harness.buttons(front)["Show answer"])
+    await harness.press(learner, front, harness.button(front, "Show answer"))
     return harness.last_message_with_buttons()
 
 

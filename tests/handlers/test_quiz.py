@@ -108,7 +108,7 @@ async def test_next_button_sends_another_question(harness: Harness) -> None:
     first = harness.last_poll()["poll"]
     await harness.answer_poll(ada, first["id"], first["correct_option_ids"][0])
     message = harness.last_message_with_buttons()
-    await harness.press(ada, message, harness.buttons(message)["Next ▶"])
+    await harness.press(ada, message, harness.button(message, "Next ▶"))
     second = harness.last_poll()["poll"]
     assert second["id"] != first["id"]
     assert second["question"] != first["question"]

@@ -110,7 +110,7 @@ async def test_a_bad_deck_keeps_the_old_bank_and_the_admin_gets_the_problems(
     admin = harness.user(ADMIN, "Root")
     await harness.command(admin, "/reload")
     text = harness.api.texts(ADMIN)[-1]
-    assert text.startswith("⚠️ Reload refused: 2 problem(s)")
+    assert text.startswith("⚠️ Reload refused: 2 problems in the decks.")
     assert "broken.yaml: item ci-quiz-1: field options: has 1 options" in text
     assert "item id is not unique" in text
     assert harness.services.bank is before
@@ -224,7 +224,7 @@ def test_refused_reload_message_fits_one_telegram_message_as_valid_html() -> Non
     ]
     text = render.reload_failed(problems)
     assert len(text) <= render.MESSAGE_LIMIT
-    assert text.startswith("⚠️ <b>Reload refused</b>: 400 problem(s)")
+    assert text.startswith("⚠️ <b>Reload refused</b>: 400 problems in the decks.")
     shown = text.count("\n• ")
     assert 0 < shown < 400
     assert text.endswith(f"… and {400 - shown} more")

@@ -87,10 +87,10 @@ async def test_summary_offers_due_flashcards_with_one_button(harness: Harness) -
     summary = harness.last_message_with_buttons()
     assert "Revision done" in summary["text"]
     assert list(harness.buttons(summary)) == ["Review: 🃏 1"]
-    await harness.press(ada, summary, harness.buttons(summary)["Review: 🃏 1"])
+    await harness.press(ada, summary, harness.button(summary, "Review: 🃏 1"))
     front = harness.last_message_with_buttons()
     assert card.front in front["text"]
-    await harness.press(ada, front, harness.buttons(front)["Show answer"])
+    await harness.press(ada, front, harness.button(front, "Show answer"))
     back = harness.last_message_with_buttons()
     await harness.press(ada, back, harness.button(back, "Good"))
     assert "Review done" in harness.api.texts(11)[-1]

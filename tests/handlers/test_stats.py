@@ -32,10 +32,13 @@ async def quiz_round(
 
 
 def database_counts(harness: Harness, user_id: int) -> tuple[int, int]:
+    """Quiz answers (an option chosen) and right ones."""
     path = harness.services.settings.database_path
     with sqlite3.connect(path) as db:
         row = db.execute(
-            "SELECT COUNT(*), SUM(correct) FROM answers WHERE user_id = ?", (user_id,)
+            "SELECT COUNT(*), SUM(correct) FROM answers WHERE user_id = ?"
+            " AND chosen_option IS NOT NULL",
+            (user_id,),
         ).fetchone()
     return int(row[0]), int(row[1] or 0)
 
@@ -63,9 +66,9 @@ async def test_stats_is_a_png_whose_caption_matches_the_database(harness: Harnes
     answers, right = database_counts(harness, 11)
     assert (answers, right) == (12, 9)
     caption = message["caption"]
-    assert f"Answers: {answers} · accuracy {round(100 * right / answers)}%" in caption
+    assert f"Quiz answers: {answers} · {round(100 * right / answers)}% right" in caption
     assert "Streak: 2 days" in caption
-    due = re.search(r"due today: (\d+)", caption)
+    due = re.search(r"Due: (\d+) question", caption)
     assert due is not None
     assert "/stats text" in caption
 
@@ -77,8 +80,8 @@ async def test_stats_text_gives_the_same_facts_without_a_picture(harness: Harnes
     await harness.command(ada, "/stats text")
     assert not harness.api.of("sendPhoto")
     text = harness.api.texts(11)[-1]
-    assert "Answers: 6, accuracy 67%" in text
-    assert "Due today:" in text and "Mastered" in text
+    assert "Quiz answers: 6 · 67% right" in text
+    assert "Due: " in text and "Mastered" in text
 
 
 async def test_empty_learner_gets_nothing_yet_instead_of_a_chart(harness: Harness) -> None:
@@ -112,3 +115,48 @@ async def test_the_picture_is_drawn_off_the_event_loop(
     await harness.command(ada, "/stats")
     assert drawn_on and drawn_on[0] != threading.get_ident()
     assert harness.api.of("sendPhoto")
+
+
+async def grade_cards(harness: Harness, user: dict[str, Any], grades: list[str]) -> None:
+    """Flashcards turned over and graded through their buttons, one after the other."""
+    await harness.command(user, "/cards")
+    for grade in grades:
+        front = harness.last_message_with_buttons()
+        await harness.press(user, front, harness.button(front, "Show answer"))
+        back = harness.last_message_with_buttons()
+        await harness.press(user, back, harness.button(back, grade))
+
+
+async def test_an_item_just_missed_is_not_mastered(harness: Harness) -> None:
+    """The only answer in a deck was wrong: predicted recall is ~100 % right after it, but
+    nothing is mastered."""
+    ada = harness.user(11)
+    await harness.command(ada, "/quiz")
+    poll = harness.last_poll()["poll"]
+    wrong = (poll["correct_option_ids"][0] + 1) % len(poll["options"])
+    await harness.answer_poll(ada, poll["id"], wrong)
+    harness.clock.advance(timedelta(minutes=1))
+    await harness.command(ada, "/stats text")
+    text = harness.api.texts(11)[-1]
+    items = sum(len(deck.items) for deck in harness.services.bank.decks)
+    assert f"Mastered: 0 of {items} items" in text
+    assert "stability of at least 21 days" in text
+    mastery = text.split("stability of at least", 1)[1]
+    assert "  MLOps vs DevOps: 0/17" in mastery and ": 1/" not in mastery
+    await harness.command(ada, "/stats")
+    _, message = sent_photo(harness)
+    assert f"Mastered: 0 of {items} items" in message["caption"]
+
+
+async def test_accuracy_counts_quiz_answers_and_self_grades_are_apart(harness: Harness) -> None:
+    ada = harness.user(11)
+    await quiz_round(harness, ada, 3)  # 2 right of 3
+    await grade_cards(harness, ada, ["Good", "Again", "Good", "Easy"])
+    await harness.command(ada, "/stats text")
+    text = harness.api.texts(11)[-1]
+    assert "Quiz answers: 3 · 67% right" in text
+    assert "Graded by you (flashcards, prompts): 4 reviews, not counted in accuracy" in text
+    await harness.command(ada, "/stats")
+    _, message = sent_photo(harness)
+    assert "Quiz answers: 3 · 67% right" in message["caption"]
+    assert "4 reviews" in message["caption"]

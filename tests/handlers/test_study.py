@@ -53,7 +53,7 @@ async def test_cards_flow_front_back_grade_next(harness: Harness) -> None:
     await harness.command(ada, "/cards")
     front = harness.last_message_with_buttons()
     assert list(harness.buttons(front)) == ["Show answer"]
-    await harness.press(ada, front, harness.buttons(front)["Show answer"])
+    await harness.press(ada, front, harness.button(front, "Show answer"))
     back = harness.last_message_with_buttons()
     assert [label.split(" · ")[0] for label in harness.buttons(back)] == [
         "Again",
@@ -86,7 +86,7 @@ async def test_prompt_ticks_concepts_and_scores(harness: Harness) -> None:
     buttons = harness.buttons(message)
     await harness.press(ada, message, buttons[next(b for b in buttons if b.startswith("▫️"))])
     message = harness.last_message_with_buttons()
-    await harness.press(ada, message, harness.buttons(message)["Done"])
+    await harness.press(ada, message, harness.button(message, "Done"))
     assert "You got 2/4 concepts" in harness.api.texts(11)[-1]
     answers = await harness.services.storage.answers.for_user(11)
     assert len(answers) == 1 and answers[0].correct is True
@@ -131,8 +131,8 @@ async def test_stats_counts_answers_per_deck(harness: Harness) -> None:
         await harness.answer_poll(ada, poll["id"], poll["correct_option_ids"][0])
     await harness.command(ada, "/stats text")
     text = harness.api.texts(11)[-1]
-    assert "Answers: 3, accuracy 100%" in text
-    assert "MLOps vs DevOps: 3 answers, 100%, 3/17 seen" in text
+    assert "Quiz answers: 3 · 100% right" in text
+    assert "MLOps vs DevOps: 3 quiz answers, 100% right, 3/17 seen" in text
     assert "Streak: 1 day" in text
 
 
@@ -143,11 +143,11 @@ async def test_forget_needs_confirmation_then_deletes(harness: Harness) -> None:
     await harness.answer_poll(ada, poll["id"], 0)
     await harness.command(ada, "/forget")
     confirm = harness.last_message_with_buttons()
-    await harness.press(ada, confirm, harness.buttons(confirm)["Cancel"])
+    await harness.press(ada, confirm, harness.button(confirm, "Cancel"))
     assert len(await harness.services.storage.answers.for_user(11)) == 1
     await harness.command(ada, "/forget")
     confirm = harness.last_message_with_buttons()
-    await harness.press(ada, confirm, harness.buttons(confirm)["Yes, delete everything"])
+    await harness.press(ada, confirm, harness.button(confirm, "Yes, delete everything"))
     assert await harness.services.storage.answers.for_user(11) == []
     assert await harness.services.storage.users.get(11) is None
     assert "deleted" in harness.api.texts(11)[-1]
@@ -158,7 +158,7 @@ async def test_decks_lists_and_switches(harness: Harness) -> None:
     await harness.command(ada, "/decks")
     message = harness.last_message_with_buttons()
     assert "MLOps vs DevOps" in message["text"] and "0/17 seen" in message["text"]
-    await harness.press(ada, message, harness.buttons(message)["CI/CD fundamentals"])
+    await harness.press(ada, message, harness.button(message, "CI/CD fundamentals"))
     user = await harness.services.storage.users.get(11)
     assert user is not None and user.active_deck == "ci-cd-fundamentals"
 

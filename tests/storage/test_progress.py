@@ -66,6 +66,33 @@ async def test_totals_and_recent_answers_are_per_learner(storage: Storage) -> No
     ]
 
 
+async def test_quiz_answers_and_self_grades_are_counted_apart(storage: Storage) -> None:
+    await add(storage, 1, 1, correct=True)
+    await add(storage, 1, 2, correct=False, item_id="q2")
+    for number, correct in enumerate([True, True, False]):
+        stored = await storage.answers.record(
+            NewAnswer(
+                user_id=1,
+                item_id="card-1",
+                chat_id=1,
+                grade="good" if correct else "again",
+                correct=correct,
+                answered_at=NOW + timedelta(minutes=number),
+                context="cards",
+            ),
+            None,
+        )
+        assert stored
+    totals = await storage.progress.answer_totals(1)
+    assert (totals.quiz, totals.right, totals.self_graded) == (2, 1, 3)
+    by_item = await storage.progress.totals_by_item(1)
+    assert by_item["card-1"] == progress.AnswerTotals(0, 0, 3)
+    assert by_item["q2"] == progress.AnswerTotals(1, 0, 0)
+    recent = await storage.progress.answers_since(1, NOW - timedelta(days=1))
+    assert sorted(answer.quiz for answer in recent) == [False, False, False, True, True]
+    assert await storage.progress.answer_totals(9) == progress.AnswerTotals()
+
+
 async def test_challenge_tallies_members_and_this_weeks_players(storage: Storage) -> None:
     last_week = NOW - timedelta(days=8)
     await add(storage, 1, 1, item_id="q1", chat_id=GROUP, context="challenge", at=last_week)
