@@ -2,8 +2,10 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# Extra pytest arguments, e.g. `make test-fast PYTEST_ARGS="-x tests/handlers"`.
+PYTEST_ARGS ?=
 
-.PHONY: run test lint typecheck check-content bench clean translations
+.PHONY: run test test-fast lint typecheck check-content bench clean translations
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -25,7 +27,11 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The edit loop: every test not marked slow (no subprocess, no server, no real waiting).
+test-fast: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 check-content: $(VENV)/.installed
 	$(BIN)/python -m bot check-content

@@ -23,6 +23,11 @@ from bot.domain.clock import ManualClock
 from bot.handlers.context import Services
 from bot.storage import Storage
 from tests.fakes.offline import BOT_USER, OfflineBotApi, OfflineRequest
+from tests.markers import (  # noqa: F401  (hooks: e2e/postgres/browser/slow, see tests/markers.py)
+    pytest_collection_modifyitems,
+    pytest_runtest_call,
+    pytest_runtest_setup,
+)
 
 # Property tests draw the same examples on every run, so CI passes or fails on the code, not
 # on the draw; HYPOTHESIS_EXPLORE=1 draws new ones (run it to look for bugs).
