@@ -2,8 +2,12 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# Extra pytest arguments, e.g. `make test-fast PYTEST_ARGS="-x tests/handlers"`.
+PYTEST_ARGS ?=
+# pytest-xdist workers for make test and test-fast: auto is one per core; 0 runs in-process.
+PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint typecheck check-content bench clean translations postgres
+.PHONY: run test test-fast lint typecheck check-content bench clean translations postgres
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -25,7 +29,12 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The edit loop: every test not marked slow (no subprocess, no server, no browser), with 30
+# fuzz cases instead of 300. CONTRIBUTING.md, Tests, says what is slow and how it is marked.
+test-fast: $(VENV)/.installed-dev
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-30} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 check-content: $(VENV)/.installed
 	$(BIN)/python -m bot check-content

@@ -8,6 +8,7 @@ import contextlib
 import itertools
 import os
 import random
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,11 @@ from bot.flows.services import Services
 from bot.storage import Storage
 from bot.storage.postgres import PostgresDatabase
 from tests.fakes.offline import BOT_USER, OfflineBotApi, OfflineRequest
+from tests.markers import (  # noqa: F401  (hooks: e2e/postgres/browser/slow, see tests/markers.py)
+    pytest_collection_modifyitems,
+    pytest_runtest_call,
+    pytest_runtest_setup,
+)
 from tests.pg_server import INSTALL_HINT, PostgresServer, PostgresUnavailable
 
 # Property tests draw the same examples on every run, so CI passes or fails on the code, not
@@ -48,6 +54,33 @@ def bank() -> ContentBank:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)
+
+
+# Each test gets its own database file, a copy of one the real migrations built at the start
+# of the session (in each xdist worker): copying costs about 2 ms, migrating about 40 ms.
+# The migrations themselves are tested in tests/storage.
+_migrated: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("migrated") / "quiz.sqlite3"
+
+    async def migrate() -> None:
+        store = Storage(path)
+        await store.open()
+        await store.close()
+
+    asyncio.run(migrate())
+    _migrated[:] = [path]
+    return path
+
+
+def fresh_database(path: Path) -> Path:
+    """`path`, made a freshly migrated database unless a test already put one there."""
+    if not path.exists() and _migrated:
+        shutil.copyfile(_migrated[0], path)
+    return path
 
 
 def _run_in_thread(work: Callable[[], Awaitable[None]]) -> None:
@@ -146,7 +179,7 @@ def backend_settings(target: Path | str) -> dict[str, Any]:
 
 @pytest.fixture
 async def storage(tmp_path: Path) -> AsyncIterator[Storage]:
-    store = Storage(tmp_path / "quiz.sqlite3")
+    store = Storage(fresh_database(tmp_path / "quiz.sqlite3"))
     await store.open()
     yield store
     await store.close()
@@ -264,7 +297,11 @@ async def running_harness(
     api = OfflineBotApi()
     services = Services(
         settings=config,
-        storage=Storage(config.database_target),
+        storage=Storage(
+            config.database_target
+            if config.database_url is not None
+            else fresh_database(config.database_path)
+        ),
         bank=bank,
         clock=clock,
         rng=random.Random(7),
