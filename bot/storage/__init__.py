@@ -7,12 +7,14 @@ from pathlib import Path
 from bot.storage.answers import AnswerRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.daily import DailyScheduleRepository
+from bot.storage.dashboard import DashboardRepository
 from bot.storage.database import Database
 from bot.storage.inbox import InboxRepository
 from bot.storage.languages import LanguageRepository
 from bot.storage.polls import PollIntentRepository, PollRepository
 from bot.storage.progress import ProgressRepository
 from bot.storage.reviews import ReviewRepository
+from bot.storage.roster import RosterRepository
 from bot.storage.sessions import SessionRepository
 from bot.storage.users import UserRepository
 
@@ -33,6 +35,8 @@ class Storage:
         self.daily = DailyScheduleRepository(self.db)
         self.progress = ProgressRepository(self.db)
         self.languages = LanguageRepository(self.db)
+        self.dashboard = DashboardRepository(self.db)
+        self.roster = RosterRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()

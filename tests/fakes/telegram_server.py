@@ -645,6 +645,7 @@ class FakeTelegramServer:
         self._open_callback_queries: set[str] = set()
         self._blocked_users: set[int] = set()
         self._member_status: dict[tuple[int, int], str] = {}
+        self._member_counts: dict[int, int] = {}
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._fault_plan: FaultPlan | None = None
         self._fault_counts: dict[str, int] = {}
@@ -682,6 +683,7 @@ class FakeTelegramServer:
             "stoppoll": self._stop_poll,
             "getchatmember": self._get_chat_member,
             "getchatadministrators": self._get_chat_administrators,
+            "getchatmembercount": self._get_chat_member_count,
             "sendchataction": self._send_chat_action,
             "getchat": self._get_chat,
             "sendphoto": self._send_photo,
@@ -980,6 +982,11 @@ class FakeTelegramServer:
                         self._member_status[key] = "member"
             self._member_status[(chat_id, user_id)] = status
             self._cond.notify_all()
+
+    def set_member_count(self, chat_id: int, count: int) -> None:
+        """What getChatMemberCount answers for this group (members and bots, as Telegram)."""
+        with self._cond:
+            self._member_counts[chat_id] = count
 
     def set_chat(self, chat_id: int, chat_type: str, title: str | None = None) -> None:
         """Declare a group/supergroup's type and title (otherwise derived from the id)."""
@@ -1490,6 +1497,14 @@ class FakeTelegramServer:
         chat_id = self._target_chat(params)
         user_id = _int_param(params, "user_id")
         return chat_member_dict(self._user_dict(user_id), self._status_of(chat_id, user_id))
+
+    def _get_chat_member_count(self, params: JSONDict) -> int:
+        """As set by ``set_member_count``; else every member with a status, plus the bot."""
+        chat_id = self._target_chat(params)
+        if chat_id in self._member_counts:
+            return self._member_counts[chat_id]
+        known = {user for (chat, user), status in self._member_status.items() if chat == chat_id}
+        return len(known | {BOT_ID})
 
     def _get_chat_administrators(self, params: JSONDict) -> list[JSONDict]:
         chat_id = self._target_chat(params)
