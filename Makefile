@@ -2,6 +2,8 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# The Mini App's browser tests drive this Chromium (Debian's package) through Playwright.
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test lint typecheck check-content bench clean translations
 
@@ -18,14 +20,23 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(VENV)/.installed $@
 
+# Installed when missing where apt-get can (as root); elsewhere one line says how.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "$(CHROMIUM) not found: run 'sudo apt-get install -y chromium', or set CHROMIUM=/path/to/chromium"; exit 1; \
+	fi
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) still missing after apt-get install chromium; set CHROMIUM=/path/to/chromium"; exit 1; }
+
 run: $(VENV)/.installed
 	$(BIN)/python -m bot
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot
-	$(BIN)/python -m pytest
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest
 
 check-content: $(VENV)/.installed
 	$(BIN)/python -m bot check-content

@@ -260,9 +260,11 @@
         stat(sm.played_ever, "ever played", "stat-played"),
         stat(sm.played_this_week, "this week", "stat-week")));
       var never = sm.never_played.map(function (m) { return m.first_name; });
-      var text = sm.never_played_known + " known members never played" +
-        (never.length ? ": " + never.join(", ") : "") +
-        (sm.unseen ? ". " + sm.unseen + " more the bot has not seen yet." : ".");
+      var more = sm.never_played_known - never.length;
+      var text = (never.length ? "Never played: " + never.join(", ") +
+        (more > 0 ? " and " + more + " more" : "") + "." : "Everyone the bot has seen has played.") +
+        (sm.unseen ? " Not seen by the bot yet (never joined while it watched, never played): " +
+          sm.unseen + "." : "");
       summaryBox.appendChild(h("p", { class: "card", id: "never-played", text: text }));
 
       var week = h("select", { id: "week", "aria-label": "Week" }, h("option", { value: "", text: "All weeks" }));
