@@ -273,34 +273,31 @@ async def group_matrix(
             raise BadFilter(f"deck {deck_id!r}")
         deck_items = {item.id for item in deck.items}
     bounds = _week_bounds(week) if week is not None else None
-    rounds = await storage.dashboard.rounds(chat_id)
-    if bounds is not None:
-        # A round started just before Monday may have answers in the week: keep it too.
-        rounds = [r for r in rounds if bounds[0] - timedelta(hours=1) <= r.started_at < bounds[1]]
-    asked: list[str] = []
-    for round_ in rounds:
+    totals = await storage.dashboard.question_totals(chat_id, week)
+    # Columns in the order the rounds asked them; a question asked in no round still
+    # listed (a round a reload changed) comes last.
+    order: dict[str, int] = {}
+    for round_ in await storage.dashboard.rounds(chat_id):
         for item_id in round_.item_ids:
-            if item_id not in asked and (deck_items is None or item_id in deck_items):
-                asked.append(item_id)
-    if bounds is None:
-        totals = await storage.dashboard.question_totals(chat_id)
-    else:
-        totals = await storage.dashboard.question_totals_in_rounds(
-            [r.id for r in rounds], bounds[0], bounds[1]
-        )
+            order.setdefault(item_id, len(order))
+    asked = sorted(
+        (i for i in totals if deck_items is None or i in deck_items),
+        key=lambda item_id: (order.get(item_id, len(order)), item_id),
+    )
     columns = tuple(
         QuestionColumn(item_id, _question_text(bank, item_id), cell.answers, cell.right)
         for item_id in asked
-        if (cell := totals.get(item_id)) is not None
+        if (cell := totals[item_id]).answers
     )
     students, total = await storage.dashboard.students(
         chat_id, week, sort, descending, offset, limit
     )
     ids = [student.user_id for student in students]
+    item_ids = [column.item_id for column in columns]
     if bounds is None:
-        cells = await storage.dashboard.cells(chat_id, ids)
+        cells = await storage.dashboard.cells(chat_id, ids, item_ids)
     else:
-        cells = await storage.dashboard.cells(chat_id, ids, bounds[0], bounds[1])
+        cells = await storage.dashboard.cells(chat_id, ids, item_ids, bounds[0], bounds[1])
     last = await storage.dashboard.last_active(chat_id, ids)
     lines = tuple(
         StudentLine(

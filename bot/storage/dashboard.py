@@ -108,27 +108,13 @@ class DashboardRepository:
             Round(row[0], row[1], tuple(json.loads(row[2])), from_db_time(row[3])) for row in rows
         ]
 
-    async def question_totals(self, chat_id: int) -> dict[str, Cell]:
-        """Per question, all time: answers and right answers (running totals)."""
+    async def question_totals(self, chat_id: int, period: str | None) -> dict[str, Cell]:
+        """Per question, all time or in the week `period`: answers and right answers
+        (running totals, a row per question)."""
         rows = await self._db.fetch_all(
-            "SELECT item_id, SUM(answers), SUM(right) FROM challenge_item_totals"
-            " WHERE chat_id = ? GROUP BY item_id",
-            (chat_id,),
-        )
-        return {row[0]: Cell(int(row[1]), int(row[2])) for row in rows}
-
-    async def question_totals_in_rounds(
-        self, round_ids: Sequence[int], since: datetime, until: datetime
-    ) -> dict[str, Cell]:
-        """Per question, the answers given in these rounds between `since` and `until`."""
-        if not round_ids:
-            return {}
-        marks = ", ".join("?" for _ in round_ids)
-        rows = await self._db.fetch_all(
-            "SELECT item_id, COUNT(*), SUM(correct) FROM answers"
-            f" WHERE context = ? AND session_id IN ({marks})"
-            " AND answered_at >= ? AND answered_at < ? GROUP BY item_id",
-            (CHALLENGE, *round_ids, to_db_time(since), to_db_time(until)),
+            "SELECT item_id, answers, right FROM challenge_question_totals"
+            " WHERE chat_id = ? AND period = ?",
+            (chat_id, period or ALL_TIME),
         )
         return {row[0]: Cell(int(row[1]), int(row[2])) for row in rows}
 
@@ -162,18 +148,21 @@ class DashboardRepository:
         self,
         chat_id: int,
         user_ids: Sequence[int],
+        item_ids: Sequence[str],
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> dict[tuple[int, str], Cell]:
         """(member, question) → their challenge answers here, all time or in [since, until)."""
-        if not user_ids:
+        if not user_ids or not item_ids:
             return {}
         marks = ", ".join("?" for _ in user_ids)
         if since is None or until is None:
+            # Every key column named: a seek per (question, member) on the primary key.
+            items = ", ".join("?" for _ in item_ids)
             rows = await self._db.fetch_all(
                 "SELECT user_id, item_id, answers, right FROM challenge_item_totals"
-                f" WHERE user_id IN ({marks}) AND chat_id = ?",
-                (*user_ids, chat_id),
+                f" WHERE chat_id = ? AND item_id IN ({items}) AND user_id IN ({marks})",
+                (chat_id, *item_ids, *user_ids),
             )
         else:
             rows = await self._db.fetch_all(
