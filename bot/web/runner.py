@@ -9,6 +9,7 @@ and the rest to the other. In polling mode nothing else listens, and it uses POR
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Callable
 
 from aiohttp import web
@@ -20,6 +21,24 @@ from bot.storage import Storage
 from bot.web.server import DashboardApp
 
 log = logging.getLogger(__name__)
+
+
+class MiniAppPortError(Exception):
+    """The Mini App's port cannot be listened on; the message names the setting."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Before the bot starts: a port in use (or not ours to take) is one line, not a
+    traceback out of PTB's start-up."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise MiniAppPortError(
+                f"MINIAPP_PORT (or PORT) {port} on {host}: {error.strerror or error}"
+            ) from None
 
 
 class MiniAppServer:
