@@ -66,7 +66,7 @@ class BenchActions:
     async def member_count(self, chat_id: int) -> int | None:
         return self.members + 1
 
-    async def send_quiz(self, user_id: int, item_id: str) -> None:
+    async def send_quiz(self, user_id: int, item_id: str) -> bool:
         raise AssertionError("not measured")
 
     async def start_challenge(

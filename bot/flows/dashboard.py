@@ -40,7 +40,9 @@ class ChatActions(Protocol):
 
     async def member_count(self, chat_id: int) -> int | None: ...
 
-    async def send_quiz(self, user_id: int, item_id: str) -> None: ...
+    async def send_quiz(self, user_id: int, item_id: str) -> bool:
+        """False when Telegram would not deliver it (the learner blocked the bot)."""
+        ...
 
     async def start_challenge(
         self, chat_id: int, user_id: int, first_name: str, deck_id: str
@@ -143,11 +145,12 @@ class QuizRefused(Exception):
 
 async def send_missed_quiz(
     bank: ContentBank, actions: ChatActions, user_id: int, item_id: str
-) -> None:
-    """Send one question again as a quiz poll in the learner's private chat."""
+) -> bool:
+    """Send one question again as a quiz poll in the learner's private chat; False when
+    Telegram would not deliver it."""
     if not isinstance(bank.item(item_id), McqItem):
         raise QuizRefused(item_id)
-    await actions.send_quiz(user_id, item_id)
+    return await actions.send_quiz(user_id, item_id)
 
 
 # ---- teacher ------------------------------------------------------------------------------

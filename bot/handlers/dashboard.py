@@ -132,11 +132,16 @@ class TelegramChatActions:
             return None
         return count
 
-    async def send_quiz(self, user_id: int, item_id: str) -> None:
+    async def send_quiz(self, user_id: int, item_id: str) -> bool:
         context = self._context()
         item = context.bank.item(item_id)
-        if isinstance(item, McqItem):
+        if not isinstance(item, McqItem):
+            return False
+        try:
             await send_quiz_poll(context, user_id, item, purpose="quiz")
+        except Forbidden:  # the learner blocked the bot since opening the page
+            return False
+        return True
 
     async def start_challenge(
         self, chat_id: int, user_id: int, first_name: str, deck_id: str

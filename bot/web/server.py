@@ -202,10 +202,10 @@ class DashboardApp:
         if not isinstance(item_id, str):
             return _error(400, "item_id")
         try:
-            await flows.send_missed_quiz(self.bank(), self.actions, user.user_id, item_id)
+            sent = await flows.send_missed_quiz(self.bank(), self.actions, user.user_id, item_id)
         except flows.QuizRefused:
             return _error(400, "item_id")
-        return _json({"sent": True})
+        return _json({"sent": True}) if sent else _error(409, "not_delivered")
 
     # ---- teacher ------------------------------------------------------------------------
 

@@ -132,6 +132,11 @@ async def test_quiz_me_sends_the_missed_question_as_a_poll_to_the_learner(
     assert call.params["chat_id"] == LEARNER and call.params["question"] == missed.question
     bad = await client.post("/api/me/quiz", json={"item_id": "nope"}, headers=auth(harness, 9))
     assert bad.status == 400
+    harness.api.block_user(LEARNER)  # blocked the bot since opening the page
+    blocked = await client.post(
+        "/api/me/quiz", json={"item_id": missed.id}, headers=auth(harness, LEARNER)
+    )
+    assert blocked.status == 409 and await blocked.json() == {"error": "not_delivered"}
 
 
 async def test_group_data_is_for_its_admins_only(
