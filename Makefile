@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 # pytest-xdist workers for make test and test-fast: auto is one per core; 0 runs in-process.
 PYTEST_WORKERS ?= auto
+# The Mini App's browser tests drive this Chromium (Debian's package) through Playwright.
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test test-fast lint typecheck check-content bench clean translations postgres
 
@@ -22,19 +24,28 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(VENV)/.installed $@
 
+# Installed when missing where apt-get can (as root); elsewhere one line says how.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "$(CHROMIUM) not found: run 'sudo apt-get install -y chromium', or set CHROMIUM=/path/to/chromium"; exit 1; \
+	fi
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) still missing after apt-get install chromium; set CHROMIUM=/path/to/chromium"; exit 1; }
+
 run: $(VENV)/.installed
 	$(BIN)/python -m bot
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The edit loop: every test not marked slow (no subprocess, no server, no browser), with 30
 # fuzz cases instead of 300. CONTRIBUTING.md, Tests, says what is slow and how it is marked.
 test-fast: $(VENV)/.installed-dev
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-30} $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-30} CHROMIUM_PATH=$(CHROMIUM) $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 check-content: $(VENV)/.installed
 	$(BIN)/python -m bot check-content

@@ -226,6 +226,14 @@ def _fill_group(
         " SELECT chat_id, item_id, user_id, COUNT(*), SUM(correct) FROM answers"
         " WHERE context = 'challenge' GROUP BY chat_id, item_id, user_id"
     )
+    # The Mini App matrix's column totals, as migration 013 builds them.
+    week = "date(answered_at / 1000, 'unixepoch', '-6 days', 'weekday 1')"
+    for period in (week, "'all'"):
+        db.execute(
+            "INSERT INTO challenge_question_totals (chat_id, period, item_id, answers, right)"
+            f" SELECT chat_id, {period}, item_id, COUNT(*), SUM(correct) FROM answers"
+            f" WHERE context = 'challenge' GROUP BY chat_id, {period}, item_id"
+        )
 
 
 _INSERT_ANSWER = (

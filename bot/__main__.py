@@ -137,12 +137,15 @@ def run_bot() -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     from bot.app import run
     from bot.storage.database import DatabaseUnusableError, check_database
+    from bot.web.runner import MiniAppPortError, check_port
 
     try:
         # Before PTB starts: a database problem is one line naming the setting, not a traceback.
         asyncio.run(check_database(settings.database_target))
+        if settings.miniapp_url:
+            check_port(settings.miniapp_listen, settings.dashboard_port)
         run(settings)
-    except DatabaseUnusableError as error:
+    except (DatabaseUnusableError, MiniAppPortError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
     except ContentError as error:

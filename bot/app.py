@@ -19,6 +19,7 @@ from bot.handlers import (
     cards,
     challenge,
     chat_rules,
+    dashboard,
     decks,
     exam,
     explain,
@@ -49,6 +50,7 @@ from bot.pipeline import (
     is_transient,
 )
 from bot.storage import Storage
+from bot.web.runner import MiniAppServer
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,7 @@ def build_application(
         review,
         reload,
         language,
+        dashboard,
     ):
         application.add_handlers(module.handlers())
     application.add_handlers(chat_rules.wrong_chat_handlers())
@@ -147,6 +150,16 @@ def build_application(
     application.add_handler(language.remember_language_handler(), group=language.AFTER_ALL_HANDLERS)
     application.add_handlers(start.fallback_handlers())
     application.add_error_handler(_on_error)
+    if settings.miniapp_url:
+        application.bot_data.mini_app = MiniAppServer(
+            host=settings.miniapp_listen,
+            port=settings.dashboard_port,
+            storage=services.storage,
+            bank=lambda: application.bot_data.services.bank,
+            clock=services.clock,
+            bot_token=settings.telegram_bot_token.get_secret_value(),
+            actions=dashboard.TelegramChatActions(application),
+        )
     return application
 
 
@@ -190,6 +203,8 @@ async def _post_init(application: TutorApplication) -> None:
             lambda: services.bank.decks,
             services.clock,
         )
+    if application.bot_data.mini_app is not None:
+        await application.bot_data.mini_app.start()
     # Last: registering the command menus is what tells the tests (and operators) we are up.
     await menus.register_menus(application.bot)
     queue.inbox.start_flusher()
@@ -213,6 +228,8 @@ async def _post_stop(application: TutorApplication) -> None:
 
 async def _post_shutdown(application: TutorApplication) -> None:
     reload.remove_reload_signal()
+    if application.bot_data.mini_app is not None:
+        await application.bot_data.mini_app.stop()
     # post_stop does not run when start-up was interrupted (a signal during post_init).
     await _queue(application).inbox.stop_flusher()
     await application.bot_data.services.storage.close()

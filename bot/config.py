@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     port: int = Field(default=8080, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
+    # The Mini App dashboard (bot/web): its public HTTPS address (unset: no dashboard), the
+    # port it listens on (default PORT; in webhook mode PTB listens on PORT, so another one),
+    # the address it binds, and the short name given to it in @BotFather's /newapp (group
+    # dashboards open through t.me/<bot>/<short name>?startapp=…).
+    miniapp_url: str | None = None
+    miniapp_port: int | None = Field(default=None, ge=1, le=65535, validate_default=True)
+    miniapp_listen: str = "0.0.0.0"
+    miniapp_short_name: str = Field(default="dashboard", pattern=r"^[A-Za-z0-9_]{3,30}$")
     # Sending caps: Telegram allows about 30 messages/s overall and 20/min per group.
     overall_max_rate: int = Field(default=30, gt=1)
     group_max_rate_per_minute: int = Field(default=20, ge=5)
@@ -72,6 +80,21 @@ class Settings(BaseSettings):
         from bot.storage.postgres import redact_url
 
         return redact_url(self.database_url.get_secret_value())
+
+    @field_validator("miniapp_port")
+    @classmethod
+    def _own_port_with_webhook(cls, value: int | None, info: ValidationInfo) -> int | None:
+        both = info.data.get("webhook_url") and info.data.get("miniapp_url")
+        if both and (value is None or value == info.data.get("port")):
+            raise ValueError(
+                "must be set, and differ from PORT, when WEBHOOK_URL and MINIAPP_URL are"
+                " both set (the webhook server listens on PORT)"
+            )
+        return value
+
+    @property
+    def dashboard_port(self) -> int:
+        return self.miniapp_port if self.miniapp_port is not None else self.port
 
     @property
     def base_file_url(self) -> str:

@@ -350,6 +350,12 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         ),
         "export_caption": lambda: render.export_caption(1) + render.export_caption(5_000),
         "export_nothing_yet": render.export_nothing_yet,
+        "progress_intro": render.progress_intro,
+        "progress_button": render.progress_button,
+        "dashboard_intro": render.dashboard_intro,
+        "dashboard_button": render.dashboard_button,
+        "dashboard_refused": render.dashboard_refused,
+        "dashboard_not_configured": render.dashboard_not_configured,
     }
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.content.models import CardItem, ContentBank
 from bot.domain.group_report import GroupReport, build_group_report, people_in_group
 from bot.storage import Storage
+from bot.storage.roster import KnownMember
 
 
 async def members_counted(
@@ -28,24 +29,35 @@ async def members_joined(
     storage: Storage,
     chat_id: int,
     message_id: int,
-    joined: Sequence[tuple[int, bool]],
+    joined: Sequence[tuple[int, str, bool]],
     now: datetime,
 ) -> None:
-    """A "new_chat_members" service message: (user id, is a bot) of each who joined."""
+    """A "new_chat_members" service message: (user id, first name, is a bot) of each who
+    joined. The count follows, and the roster (the Mini App's) learns their names."""
     await storage.groups.joined(
         chat_id,
         message_id,
-        [user_id for user_id, is_bot in joined if not is_bot],
-        [user_id for user_id, is_bot in joined if is_bot],
+        [user_id for user_id, _, is_bot in joined if not is_bot],
+        [user_id for user_id, _, is_bot in joined if is_bot],
         now,
     )
+    people = [KnownMember(user_id, name) for user_id, name, is_bot in joined if not is_bot]
+    if people:
+        await storage.roster.joined(chat_id, people, now)
 
 
 async def member_left(
-    storage: Storage, chat_id: int, message_id: int, user_id: int, is_bot: bool, now: datetime
+    storage: Storage,
+    chat_id: int,
+    message_id: int,
+    member: tuple[int, str, bool],
+    now: datetime,
 ) -> None:
-    """A "left_chat_member" service message."""
+    """A "left_chat_member" service message: (user id, first name, is a bot)."""
+    user_id, name, is_bot = member
     await storage.groups.left(chat_id, message_id, user_id, is_bot, now)
+    if not is_bot:
+        await storage.roster.left(chat_id, KnownMember(user_id, name), now)
 
 
 async def group_report(

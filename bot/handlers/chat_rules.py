@@ -23,14 +23,22 @@ PRIVATE_COMMANDS = (
     "test",
     "stats",
     "export",
+    "progress",
     "daily",
     "timezone",
     "retention",
     "forget",
 )
-GROUP_COMMANDS = ("challenge", "stopchallenge", "leaderboard", "groupstats", "challengers")
+GROUP_COMMANDS = (
+    "challenge",
+    "stopchallenge",
+    "leaderboard",
+    "groupstats",
+    "dashboard",
+    "challengers",
+)
 # Group commands only a group's admins may use: in their menu, not in every member's.
-GROUP_ADMIN_COMMANDS = ("groupstats", "challengers")
+GROUP_ADMIN_COMMANDS = ("groupstats", "dashboard", "challengers")
 
 
 def private_command(command: str, callback: Callback) -> CommandHandler[TutorContext, None]:

@@ -23,12 +23,20 @@ class FailureSink(Protocol):
     def record_failure(self, update: object, error: BaseException) -> None: ...
 
 
+class Lifecycle(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class BotData:
     """`bot_data` of the Application: holds the services and nothing that must survive a restart."""
 
     services: Services
     # The update processor, told by the error handler which update failed (and so is retried).
     processor: FailureSink
+    # The Mini App's web server (bot/web), when MINIAPP_URL is set.
+    mini_app: Lifecycle | None = None
 
 
 class TutorContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

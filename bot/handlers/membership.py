@@ -1,5 +1,5 @@
 """my_chat_member: a learner who blocks the bot becomes inactive; unblocking reactivates.
-Join and leave service messages in groups keep the group's member count."""
+Join and leave service messages in groups keep the group's member count and roster."""
 
 from __future__ import annotations
 
@@ -43,7 +43,11 @@ async def members_changed(update: Update, context: TutorContext) -> None:
         return
     now = context.clock.now()
     me = context.bot.id
-    joined = [(user.id, user.is_bot) for user in message.new_chat_members if user.id != me]
+    joined = [
+        (user.id, user.first_name, user.is_bot)
+        for user in message.new_chat_members
+        if user.id != me
+    ]
     if joined:
         await groups.members_joined(
             context.storage, message.chat_id, message.message_id, joined, now
@@ -51,7 +55,11 @@ async def members_changed(update: Update, context: TutorContext) -> None:
     gone = message.left_chat_member
     if gone is not None and gone.id != me:
         await groups.member_left(
-            context.storage, message.chat_id, message.message_id, gone.id, gone.is_bot, now
+            context.storage,
+            message.chat_id,
+            message.message_id,
+            (gone.id, gone.first_name, gone.is_bot),
+            now,
         )
 
 

@@ -58,6 +58,14 @@ from bot.render.daily import (
     timezone_current,
     timezone_set,
 )
+from bot.render.dashboard import (
+    dashboard_button,
+    dashboard_intro,
+    dashboard_not_configured,
+    dashboard_refused,
+    progress_button,
+    progress_intro,
+)
 from bot.render.decks import (
     deck_chosen,
     deck_chosen_note,
@@ -195,6 +203,10 @@ __all__ = [
     "daily_off",
     "daily_setting",
     "daily_summary",
+    "dashboard_button",
+    "dashboard_intro",
+    "dashboard_not_configured",
+    "dashboard_refused",
     "deck_button",
     "deck_chosen",
     "deck_chosen_note",
@@ -256,6 +268,8 @@ __all__ = [
     "open_private_chat_button",
     "plain_text_hint",
     "private_only",
+    "progress_button",
+    "progress_intro",
     "prompt_done_button",
     "prompt_question",
     "prompt_result",

@@ -36,6 +36,7 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("test", N_("/test [deck]"), N_("Ten questions, easy to hard, with a verdict")),
     CommandHelp("stats", N_("/stats [text]"), N_("Your progress as a picture (or as text)")),
     CommandHelp("export", "/export", N_("Your answers as a CSV file")),
+    CommandHelp("progress", "/progress", N_("Your dashboard: progress, due forecast, misses")),
     CommandHelp("daily", N_("/daily [HH:MM | off | size N]"), N_("Daily revision time and length")),
     CommandHelp("timezone", "/timezone [Europe/Berlin | UTC+2]", N_("Your time zone")),
     CommandHelp("retention", "/retention [0.80-0.97]", N_("How much you aim to remember")),
@@ -56,6 +57,7 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp(
         "groupstats", "/groupstats", N_("For group admins: the questions the group gets wrong")
     ),
+    CommandHelp("dashboard", "/dashboard", N_("For group admins: the group's results dashboard")),
 )
 
 

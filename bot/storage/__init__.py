@@ -11,6 +11,7 @@ from bot.storage.answer_writer import AnswerWriter
 from bot.storage.answers import AnswerRepository
 from bot.storage.challenges import ChallengeRepository
 from bot.storage.daily import DailyScheduleRepository
+from bot.storage.dashboard import DashboardRepository
 from bot.storage.database import Database, database_for
 from bot.storage.group_settings import GroupSettingsRepository
 from bot.storage.groups import GroupMemberRepository
@@ -20,6 +21,7 @@ from bot.storage.memory_fits import MemoryFitRepository
 from bot.storage.polls import PollIntentRepository, PollRepository
 from bot.storage.progress import ProgressRepository
 from bot.storage.reviews import ReviewRepository
+from bot.storage.roster import RosterRepository
 from bot.storage.sessions import SessionRepository
 from bot.storage.users import UserRepository
 
@@ -45,6 +47,8 @@ class Storage:
         self.memory_fits = MemoryFitRepository(self.db)
         self.group_settings = GroupSettingsRepository(self.db)
         self.groups = GroupMemberRepository(self.db)
+        self.dashboard = DashboardRepository(self.db)
+        self.roster = RosterRepository(self.db)
 
     async def open(self) -> None:
         await self.db.open()

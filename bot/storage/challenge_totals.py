@@ -1,5 +1,6 @@
 """Running challenge totals, written with each answer: per (group, period, member), read by
-the boards, and per (group, question, member), read by /groupstats.
+the boards, per (group, question, member), read by /groupstats, and per (group, period,
+question), read by the Mini App's matrix.
 
 Kept apart from `AnswerRepository.record` so that whatever shape the answer write
 takes (one row, or many in one group commit), it calls `add_challenge_answer`
@@ -31,6 +32,12 @@ _ADD_ITEM = (
     " answers = challenge_item_totals.answers + 1,"
     ' "right" = challenge_item_totals."right" + excluded."right"'
 )
+_ADD_QUESTION = (
+    'INSERT INTO challenge_question_totals (chat_id, period, item_id, answers, "right")'
+    " VALUES (?, ?, ?, 1, ?) ON CONFLICT (chat_id, period, item_id) DO UPDATE SET"
+    " answers = challenge_question_totals.answers + 1,"
+    ' "right" = challenge_question_totals."right" + excluded."right"'
+)
 # Same order as bot.domain.scoring.rank_tallies.
 _ORDER = "t.points DESC, t.seconds, t.user_id"
 
@@ -44,6 +51,7 @@ async def add_challenge_answers(db: Connection, answers: Iterable[NewAnswer]) ->
     """A group commit's challenge answers, inside the caller's transaction."""
     rows = []
     item_rows = []
+    question_rows = []
     for answer in answers:
         if answer.context != Purpose.CHALLENGE:
             continue
@@ -51,9 +59,12 @@ async def add_challenge_answers(db: Connection, answers: Iterable[NewAnswer]) ->
         rows.append((answer.chat_id, period_of(answer.answered_at), answer.user_id, *values))
         rows.append((answer.chat_id, ALL_TIME, answer.user_id, *values))
         item_rows.append((answer.chat_id, answer.item_id, answer.user_id, int(answer.correct)))
+        for period in (period_of(answer.answered_at), ALL_TIME):
+            question_rows.append((answer.chat_id, period, answer.item_id, int(answer.correct)))
     if rows:
         await db.executemany(_ADD, rows)
         await db.executemany(_ADD_ITEM, item_rows)
+        await db.executemany(_ADD_QUESTION, question_rows)
 
 
 async def board(

@@ -92,9 +92,18 @@ def url_secrets(url: str) -> list[str]:
 def _translate(error: BaseException) -> BaseException:
     if isinstance(error, asyncpg.IntegrityConstraintViolationError):
         return IntegrityError(str(error))
-    if isinstance(error, _CONNECTION_ERRORS):
+    if isinstance(error, _CONNECTION_ERRORS) or _connection_gone(error):
         return DatabaseUnavailableError(f"{type(error).__name__}: {error}")
     return error
+
+
+def _connection_gone(error: BaseException) -> bool:
+    """asyncpg's InterfaceError once the server ended the session under a transaction: the
+    pool may already have taken the dead connection back before the next statement."""
+    if not isinstance(error, asyncpg.InterfaceError):
+        return False
+    message = str(error)
+    return "released back to the pool" in message or "connection is closed" in message
 
 
 def _rowcount(status: str) -> int:

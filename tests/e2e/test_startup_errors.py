@@ -139,3 +139,34 @@ def test_a_database_url_that_is_not_postgresql(tmp_path: Path) -> None:
         "error: invalid settings: DATABASE_URL: Value error, must start with postgresql://"
         " (e.g. postgresql://user@host/db)"
     ]
+
+
+def test_a_mini_app_port_in_use(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "bot"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "TELEGRAM_BOT_TOKEN": "1:x",
+                "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",  # never reached
+                "CONTENT_DIR": str(ROOT / "content"),
+                "DATABASE_PATH": str(tmp_path / "quiz.sqlite3"),
+                "MINIAPP_URL": "https://quiz.example.org/",
+                "MINIAPP_LISTEN": "127.0.0.1",
+                "MINIAPP_PORT": str(port),
+                "LOG_LEVEL": "WARNING",  # no migration lines: only what goes wrong
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: MINIAPP_PORT"), result.stderr
+    assert str(port) in lines[0] and "in use" in lines[0]

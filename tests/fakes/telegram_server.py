@@ -1510,7 +1510,8 @@ class FakeTelegramServer:
             for (chat, _), message in self._messages.items()
             if chat == chat_id and "from" in message
         }
-        return len(senders | {BOT_ID})
+        known = {user for (chat, user), _status in self._member_status.items() if chat == chat_id}
+        return len(senders | known | {BOT_ID})
 
     def _get_chat_administrators(self, params: JSONDict) -> list[JSONDict]:
         chat_id = self._target_chat(params)
