@@ -2,7 +2,7 @@
 
 Simulated learners answer K four-option quiz questions a day for 60 days from a
 60-question deck with the shipped decks' mix of difficulty. What they *really*
-remember follows one of three ground-truth memory models, none of them the bot's
+remember follows one of four ground-truth memory models, none of them the bot's
 FSRS:
 
 * ``exp``: exponential forgetting, p = 2^(−t/h). Per-learner ability and per-item
@@ -14,22 +14,37 @@ FSRS:
 * ``fsrs6``: the FSRS-6 formulas implemented here (not the bot's scheduler), with
   per-learner weights drawn around the defaults and a per-learner forgetting-curve
   decay far from the bot's 0.1542.
+* ``hlr``: half-life regression (Settles & Meeder 2016): each recall multiplies the
+  half-life and each miss divides it, however they are spaced.
 
 Every answer: right by recall, or by a 1-in-4 guess when not recalled; either way the
 learner then sees the right answer (a study event for the model). Metric: the
 learner's true recall averaged over the whole deck (unseen = 0; a guess is not
 recall) at 09:00 on day 30 and day 60, before that day's session.
 
-Policies: ``bot`` (``bot.domain.planner.plan_daily``, ``grade_quiz_answer`` and
-``review``, called exactly as ``start_daily_session`` and the poll-answer handler
-call them), ``bot-plain`` (the same with plain grading) and ``due-first`` (the daily plan the bot
-had before: ``chooser.plan_session``, due first then new, short sessions), both only
-with ``--variants``,
-``random``, ``most-missed`` (most misses first, then least recently shown),
-``leitner`` (5 boxes: 1, 2, 4, 8, 16 days; due first, then new, then the soonest
-due) and ``round-robin``. Every policy fills all K slots a day.
+The population is simulated day by day, all learners together: a bot that fits FSRS
+weights (``bot-fit`` and the other fitted variants, see POPULATION_POLICIES) runs the
+refit job's rule each night on the answers given so far, and the next morning's plans
+use what it accepted.
 
-Run: .venv/bin/python bench/learning.py [--learners 200] [--seeds 3] [--days 60]
+Policies: ``bot`` (the live bot: ``bot.domain.planner.plan_daily``,
+``grade_quiz_answer`` and ``review`` called as the daily flow and the answer flow call
+them, with FSRS's default weights calibrated to each learner's answers), the fitted
+variants (``bot-fit`` by default; the rest with ``--variants``), ``bot-plain`` (plain
+grading) and ``due-first`` (the daily plan the bot had before: due first then new),
+``random``, ``most-missed`` (most misses first, then least recently shown), ``leitner``
+(5 boxes: 1, 2, 4, 8, 16 days; due first, then new, then the soonest due) and
+``round-robin``. Every policy fills all K slots a day.
+
+``oracle`` knows each learner's true memory model: it picks, per learner, the best of
+``greedy-final`` (each day the K items whose review adds the most expected true recall
+at the last day), ``greedy-mean`` (the same averaged over every remaining day) and the
+four baselines, by rollouts of that learner's true model on other luck streams, and is
+then measured like every policy. It is the ceiling the report measures the bot against.
+
+Run: .venv/bin/python bench/learning.py           # 40 learners x 1 seed per cell, minutes
+     .venv/bin/python bench/learning.py --full    # 200 learners x 3 seeds
+     .venv/bin/python bench/learning.py --variants  # every version of the bot
 """
 
 from __future__ import annotations
@@ -56,7 +71,15 @@ from bot.content.loader import load_bank  # noqa: E402
 from bot.content.models import Difficulty, McqItem  # noqa: E402
 from bot.domain.chooser import plan_session  # noqa: E402
 from bot.domain.daily import next_prompt_at  # noqa: E402
-from bot.domain.fitting import Answer, Histories, evaluate, refit, refit_due, replay  # noqa: E402
+from bot.domain.fitting import (  # noqa: E402
+    FIT_GUESS,
+    Answer,
+    Histories,
+    evaluate,
+    refit,
+    refit_due,
+    replay,
+)
 from bot.domain.memory import (  # noqa: E402  # noqa: E402
     DEFAULT_LEECH_LAPSES,
     DEFAULT_PARAMETERS,
@@ -65,7 +88,7 @@ from bot.domain.memory import (  # noqa: E402  # noqa: E402
     grade_quiz_answer,
     review,
 )
-from bot.domain.planner import plan_daily  # noqa: E402
+from bot.domain.planner import GUESS_CHANCE, HORIZON_DAYS, plan_daily  # noqa: E402
 
 DECK_SIZE = 60
 OPTIONS = 4
@@ -411,6 +434,9 @@ class BotPolicy:
     population: Population | None = None  # None: the defaults forever (the bot before fits)
     parameters: Parameters = DEFAULT_PARAMETERS
     own_fit: bool = False
+    guess: float = 0.0  # luck in the right answers the weights predict (plan_daily)
+    horizon: float = HORIZON_DAYS
+    calibrate: bool = False  # calibrate the curve to the learner even under their own fit
     memories: dict[str, MemoryState] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -430,6 +456,8 @@ class BotPolicy:
             leech_lapses=DEFAULT_LEECH_LAPSES,
             parameters=self.parameters,
             own_fit=self.own_fit,
+            guess=self.guess,
+            horizon_days=self.horizon,
         )
         return [int(item[1:]) for item in plan.item_ids]
 
@@ -570,10 +598,22 @@ def make_policy(
     user: int,
     population: Population | None,
 ) -> Policy:
-    if name in ("bot", "bot-pop"):
-        return BotPolicy(difficulty, user=user, population=population)
-    if name == "bot-default":
+    if name == "bot":  # the live bot: FSRS's defaults, calibrated to each learner's answers
         return BotPolicy(difficulty)
+    if name in ("bot-fit", "bot-pop", "bot-raw"):
+        return BotPolicy(difficulty, user=user, population=population)
+    if name.startswith("bot-h"):  # bot-fit with another horizon for the value, e.g. bot-h7
+        return BotPolicy(difficulty, user=user, population=population, horizon=float(name[5:]))
+    if name in ("bot-answers", "bot-answers-cal"):  # fits of right answers, valued net of luck
+        return BotPolicy(
+            difficulty,
+            user=user,
+            population=population,
+            guess=GUESS_CHANCE,
+            calibrate=name.endswith("-cal"),
+        )
+    if name == "bot-fit-cal":
+        return BotPolicy(difficulty, user=user, population=population, calibrate=True)
     if name in ("greedy-final", "greedy-mean"):
         return GreedyPolicy(truth, final_day, mean=name == "greedy-mean")
     if name == "bot-plain":
@@ -592,10 +632,33 @@ def make_policy(
 # Learners per cell and seeds: the default run, and --full.
 QUICK = (40, 1)
 FULL = (200, 3)
-# Other versions of the bot that --variants runs beside it.
-VARIANTS = ("bot-default", "bot-pop", "due-first")
-# The bots that learn from their population's answers (each its own population).
-POPULATION_POLICIES = ("bot", "bot-pop")
+# Versions of the bot run beside it by default (bot-fit: what fits would do), and by
+# --variants alone (bot-h<days> and bot-plain can be named too).
+DEFAULT_VARIANTS = ("bot-fit",)
+VARIANTS = (
+    "bot-fit",
+    "bot-fit-cal",
+    "bot-answers",
+    "bot-answers-cal",
+    "bot-raw",
+    "bot-pop",
+    "due-first",
+)
+# The bots that learn from their population's answers (each its own population), and the
+# share of luck their fits allow for (0: fsrs-rs's plain fit of right answers):
+# bot-fit       guess-aware fits (population + learners), read as memory;
+# bot-fit-cal   the same, the curve calibrated to the learner even under their own fit;
+# bot-answers   plain fits, the planner valuing memory net of guessing (R − g) / (1 − g);
+# bot-raw       plain fits read as memory (the first fitted bot);
+# bot-pop       guess-aware fit of the population only.
+POPULATION_POLICIES = {
+    "bot-fit": FIT_GUESS,
+    "bot-fit-cal": FIT_GUESS,
+    "bot-pop": FIT_GUESS,
+    "bot-raw": 0.0,
+    "bot-answers": 0.0,
+    "bot-answers-cal": 0.0,
+}
 
 
 # --- the population, day by day --------------------------------------------------
@@ -608,6 +671,7 @@ class Population:
     answers: list[Answer] = field(default_factory=list)
     population: Parameters = DEFAULT_PARAMETERS
     learners: dict[int, Parameters] = field(default_factory=dict)
+    fit_guess: float = FIT_GUESS
     cards: set[tuple[int, str]] = field(default_factory=set)
     fitted_at_reviews: int = 0
     refits: int = 0
@@ -626,7 +690,7 @@ class Population:
         reviews = len(self.answers) - len(self.cards)  # Histories.reviews(), kept as it grows
         if not refit_due(reviews, self.fitted_at_reviews):
             return
-        result = refit(self.answers, self.population, learners=per_learner)
+        result = refit(self.answers, self.population, learners=per_learner, guess=self.fit_guess)
         self.refits += 1
         self.fit_seconds += result.seconds
         self.fitted_at_reviews = reviews
@@ -646,7 +710,7 @@ class Population:
         replayed = replay(memories, histories, self.parameters_of)
         for policy in self.policies:
             policy.parameters = self.parameters_of(policy.user)
-            policy.own_fit = policy.user in self.learners
+            policy.own_fit = policy.user in self.learners and not policy.calibrate
             for item_id in policy.memories:
                 policy.memories[item_id] = replayed.get(
                     (policy.user, item_id), policy.memories[item_id]
@@ -725,7 +789,9 @@ def simulate_cell(task: Task) -> tuple[dict[str, list[tuple[float, float, float]
     runs: dict[str, list[LearnerRun]] = {name: [] for name in task.policies}
     extras = Extras()
     for name in task.policies:
-        population = Population() if name in POPULATION_POLICIES else None
+        population = None
+        if name in POPULATION_POLICIES or name.startswith("bot-h"):
+            population = Population(fit_guess=POPULATION_POLICIES.get(name, FIT_GUESS))
         if population is not None:
             extras.populations[name] = population
         for learner in task.learners:
@@ -800,7 +866,7 @@ class TaskResult:
 
 def run_task(task: Task) -> TaskResult:
     recall, extras = simulate_cell(task)
-    bot = extras.populations.get("bot")
+    bot = extras.populations.get("bot-fit")
     fit = fit_check(task, bot) if bot is not None else None
     return TaskResult(task, recall, fit, extras.oracle)
 
@@ -838,8 +904,9 @@ def main() -> None:
         "--variants",
         nargs="?",
         const=",".join(VARIANTS),
-        default="",
-        help=f"also run these versions of the bot, comma-separated (alone: {','.join(VARIANTS)})",
+        default=",".join(DEFAULT_VARIANTS),
+        help="versions of the bot to run beside it, comma-separated "
+        f"(default {','.join(DEFAULT_VARIANTS)}; alone: {','.join(VARIANTS)})",
     )
     parser.add_argument("--no-oracle", action="store_true", help="skip the oracle")
     args = parser.parse_args()
@@ -927,7 +994,10 @@ def main() -> None:
         for model, counts in picks.items():
             print(f"  {model}: " + ", ".join(f"{n} {c}" for n, c in sorted(counts.items())))
     if fits:
-        print("\n### the bot's fit at the end (held-out: the last fifth of its answers)\n")
+        print(
+            "\n### bot-fit's fit at the end (held-out: the last fifth of its answers; "
+            "both read as memory behind answers right by a 1-in-4 guess)\n"
+        )
         print("| model | log loss, defaults | log loss, fit | refits | own fits | fit s |")
         print("|---|---|---|---|---|---|")
         for model, rows in fits.items():
