@@ -221,7 +221,8 @@ def fit_weights(
     right answer counts as recalled with the chance R / (R + g·(1 − R)) that the current
     fit gives it (Bayes: a miss is never a recall; the first round reads the plain fit's
     P as memory (P − g) / (1 − g)), drawn once per answer with a fixed seed (the fit is
-    reproducible), else as a miss; fsrs-rs fits these labels again, `GUESS_ROUNDS` times. `plain`: fsrs-rs's own fit of `sequences`, if already made.
+    reproducible), else as a miss; fsrs-rs fits these labels again, `GUESS_ROUNDS` times.
+    `plain`: fsrs-rs's own fit of `sequences`, if already made.
     """
     fitted = plain if plain is not None else _optimize(base, sequences)
     if guess <= 0 or not sequences:

@@ -208,6 +208,7 @@ class ValueModel:
         self.power = curve.decay + 1
         self.factor = curve.factor
         self.horizon = horizon_days
+        self.scale = 1 / (curve.factor * self.power * horizon_days)
         self.growth = math.exp(w[8])
         self.w9, self.w10, self.w11, self.w12, self.w13, self.w14 = w[9:15]
         self.hard_penalty = w[15]
@@ -249,9 +250,17 @@ class ValueModel:
             * np.exp((1 - recall) * self.w14)
         )
         miss = np.maximum(0.001, np.minimum(miss, stability / self.short_term))
-        with_review = recall * self._memory(hit, 0.0) + (1 - recall) * self._memory(miss, 0.0)
-        without = self._memory(stability, elapsed)
-        values = ((with_review - without) / horizon).tolist()
+        if self.guess > 0:
+            with_review = recall * self._memory(hit, 0.0) + (1 - recall) * self._memory(miss, 0.0)
+            without = self._memory(stability, elapsed)
+            values = ((with_review - without) / horizon).tolist()
+        else:  # the same integrals, fused (this is the daily fan-out's hot path)
+            power = self.power
+            with_review = recall * hit * ((1 + factor * horizon / hit) ** power - 1) + (
+                1 - recall
+            ) * miss * ((1 + factor * horizon / miss) ** power - 1)
+            without = stability * ((base + factor * horizon / stability) ** power - base * recall)
+            values = (self.scale * (with_review - without)).tolist()
         return [
             (value, -order, item_id) for value, (item_id, _, order) in zip(values, due, strict=True)
         ]
