@@ -16,6 +16,10 @@ own pace; so, as Anki does per preset, the bot fits the weights to its own revie
   enough reviews of its own; and one per learner once they have `MIN_LEARNER_REVIEWS`,
   shrunk toward the population's: w = w_pop + n / (n + LEARNER_PRIOR) · (w_own − w_pop).
   fsrs-rs's bounds are a box, so the shrunk weights are valid weights too.
+* **Guesses.** A right answer to a 4-option question is luck one time in four for a
+  learner who does not remember: the fit explains answers as g + (1 − g)·R, so its
+  weights describe memory as FSRS's defaults do (`fit_weights`), and every held-out
+  log loss is that of g + (1 − g)·R.
 * **Calibration** is reported as srs-benchmark does: log loss, RMSE over bins of
   predicted recall, and AUC (`Calibration`).
 

@@ -31,6 +31,20 @@ within reach outranks one so far gone that a review would most likely fail. In
 bench/learning.py (docs/learning-benchmark.md) the old due-first rule reached 0.85
 of the best simple schedule's day-60 recall on average, this rule 0.99.
 
+Which weights
+-------------
+The values use FSRS's default weights, with the learner's own forgetting pace
+(below), and not the weights fitted to the bot's answers (`fitting.py`), although
+those predict held-out answers better under every learner model bench/learning.py
+simulates. Checked against them, this rule does not prefer depth where memories grow
+fast with practice (half-life regression, exponential learners): FSRS's stability
+growth vanishes as recall nears 1, while there a review of a half-known question adds
+the most. A fitted FSRS reproduces what the learner's answers were, not what a review
+would do to them, and planning with it kept less in memory than with the defaults in
+every variant measured (docs/learning.md: 0.89–0.98 of the best simple schedule
+against 1.00). `guess`: weights that predict right answers rather than memory (a
+plain fit of quiz answers) are valued net of guessing, max(0, (R − g) / (1 − g)).
+
 Which items are candidates
 --------------------------
 * **Day-granular due dates.** The learner meets the bot once a day, so an item due
