@@ -38,6 +38,7 @@ from datetime import datetime, timedelta
 
 import fsrs_rs_python as fsrs_rs
 import numpy as np
+from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
 from bot.domain.memory import (
     DEFAULT_PARAMETERS,
@@ -196,7 +197,21 @@ def training_items(histories: Histories, before: datetime | None) -> list[fsrs_r
 def _optimize(base: Parameters, sequences: Sequence[Sequence_]) -> Parameters:
     items = [_item(sequence) for sequence in sequences]
     fitted = fsrs_rs.FSRS(list(base)).compute_parameters(items, enable_short_term=True)
-    return tuple(float(value) for value in fitted)
+    return within_bounds(fitted)
+
+
+def within_bounds(weights: Iterable[float]) -> Parameters:
+    """fsrs-rs's weights, inside the bounds the `fsrs` scheduler checks.
+
+    fsrs-rs computes in float32: a weight at its bound comes back a hair beyond it
+    (w20 = 0.800000011920929 against 0.8), and `fsrs.Scheduler` refuses it.
+    """
+    return tuple(
+        min(high, max(low, float(value)))
+        for value, low, high in zip(
+            weights, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True
+        )
+    )
 
 
 def _label_recall(parameters: Parameters, sequences: Sequence[Sequence_]) -> np.ndarray:

@@ -25,6 +25,7 @@ from bot.domain.fitting import (
     replay,
     shrink,
     training_sequences,
+    within_bounds,
 )
 from bot.domain.memory import DEFAULT_PARAMETERS, Grade, recall_probability, review
 from bot.domain.planner import plan_daily
@@ -215,3 +216,13 @@ def test_the_value_rule_follows_the_fitted_model() -> None:
         )
         choices[name] = plan.item_ids
     assert choices == {"grows": ["old"], "lasts": ["new"]}
+
+
+def test_weights_a_float32_hair_beyond_a_bound_are_brought_inside() -> None:
+    """fsrs-rs returned w20 = 0.800000011920929 in bench/learning.py; fsrs.Scheduler
+    refuses anything above 0.8, so a review under that fit crashed."""
+    beyond = list(DEFAULT_PARAMETERS)
+    beyond[20] = 0.800000011920929
+    inside = within_bounds(beyond)
+    assert inside[20] == 0.8 and inside[:20] == DEFAULT_PARAMETERS[:20]
+    assert review(None, "q", Grade.GOOD, START, parameters=inside).stability
