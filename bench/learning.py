@@ -2,7 +2,7 @@
 
 Simulated learners answer K four-option quiz questions a day for 60 days from a
 60-question deck with the shipped decks' mix of difficulty. What they *really*
-remember follows one of three ground-truth memory models, none of them the bot's
+remember follows one of four ground-truth memory models, none of them the bot's
 FSRS:
 
 * ``exp``: exponential forgetting, p = 2^(−t/h). Per-learner ability and per-item
@@ -14,28 +14,42 @@ FSRS:
 * ``fsrs6``: the FSRS-6 formulas implemented here (not the bot's scheduler), with
   per-learner weights drawn around the defaults and a per-learner forgetting-curve
   decay far from the bot's 0.1542.
+* ``hlr``: half-life regression (Settles & Meeder 2016): each recall multiplies the
+  half-life and each miss divides it, however they are spaced.
 
 Every answer: right by recall, or by a 1-in-4 guess when not recalled; either way the
 learner then sees the right answer (a study event for the model). Metric: the
 learner's true recall averaged over the whole deck (unseen = 0; a guess is not
 recall) at 09:00 on day 30 and day 60, before that day's session.
 
-Policies: ``bot`` (``bot.domain.planner.plan_daily``, ``grade_quiz_answer`` and
-``review``, called exactly as ``start_daily_session`` and the poll-answer handler
-call them), ``bot-plain`` (the same with plain grading) and ``due-first`` (the daily plan the bot
-had before: ``chooser.plan_session``, due first then new, short sessions), both only
-with ``--variants``,
-``random``, ``most-missed`` (most misses first, then least recently shown),
-``leitner`` (5 boxes: 1, 2, 4, 8, 16 days; due first, then new, then the soonest
-due) and ``round-robin``. Every policy fills all K slots a day.
+The population is simulated day by day, all learners together: a bot that fits FSRS
+weights (``bot-fit`` and the other fitted variants, see POPULATION_POLICIES) runs the
+refit job's rule each night on the answers given so far, and the next morning's plans
+use what it accepted.
 
-Run: .venv/bin/python bench/learning.py [--learners 200] [--seeds 3] [--days 60]
+Policies: ``bot`` (the live bot: ``bot.domain.planner.plan_daily``,
+``grade_quiz_answer`` and ``review`` called as the daily flow and the answer flow call
+them, with FSRS's default weights calibrated to each learner's answers), the fitted
+variants (``bot-fit`` by default; the rest with ``--variants``), ``bot-plain`` (plain
+grading) and ``due-first`` (the daily plan the bot had before: due first then new),
+``random``, ``most-missed`` (most misses first, then least recently shown), ``leitner``
+(5 boxes: 1, 2, 4, 8, 16 days; due first, then new, then the soonest due) and
+``round-robin``. Every policy fills all K slots a day.
+
+``oracle`` knows each learner's true memory model: it picks, per learner, the best of
+``greedy-final`` (each day the K items whose review adds the most expected true recall
+at the last day), ``greedy-mean`` (the same averaged over every remaining day) and the
+four baselines, by rollouts of that learner's true model on other luck streams, and is
+then measured like every policy. It is the ceiling the report measures the bot against.
+
+Run: .venv/bin/python bench/learning.py           # 40 learners x 1 seed per cell, minutes
+     .venv/bin/python bench/learning.py --full    # 200 learners x 3 seeds
+     .venv/bin/python bench/learning.py --variants  # every version of the bot
 """
 
 from __future__ import annotations
 
 import argparse
-import heapq
 import math
 import random
 import statistics
@@ -48,6 +62,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -55,7 +71,15 @@ from bot.content.loader import load_bank  # noqa: E402
 from bot.content.models import Difficulty, McqItem  # noqa: E402
 from bot.domain.chooser import plan_session  # noqa: E402
 from bot.domain.daily import next_prompt_at  # noqa: E402
-from bot.domain.fitting import Answer, Histories, evaluate, refit, refit_due, replay  # noqa: E402
+from bot.domain.fitting import (  # noqa: E402
+    FIT_GUESS,
+    Answer,
+    Histories,
+    evaluate,
+    refit,
+    refit_due,
+    replay,
+)
 from bot.domain.memory import (  # noqa: E402  # noqa: E402
     DEFAULT_LEECH_LAPSES,
     DEFAULT_PARAMETERS,
@@ -64,7 +88,7 @@ from bot.domain.memory import (  # noqa: E402  # noqa: E402
     grade_quiz_answer,
     review,
 )
-from bot.domain.planner import plan_daily  # noqa: E402
+from bot.domain.planner import GUESS_CHANCE, HORIZON_DAYS, plan_daily  # noqa: E402
 
 DECK_SIZE = 60
 OPTIONS = 4
@@ -99,29 +123,49 @@ def deck_difficulties() -> list[Difficulty]:
 class Truth(Protocol):
     def recall(self, item: int, day: float) -> float: ...
     def study(self, item: int, day: float, recalled: bool) -> None: ...
-    # The oracle tries a study and takes it back.
-    def snapshot(self, item: int) -> object: ...
-    def restore(self, item: int, state: object) -> None: ...
+    def recall_all(self, day: float) -> np.ndarray:
+        """True recall of every item of the deck at `day` (0 for unseen)."""
+        ...
+
+    def outcomes(self, at: float, days: np.ndarray) -> tuple[np.ndarray, ...]:
+        """For every item, if studied at `at`: (recall at `at`, recall at each of `days`
+        without the study, after a study recalled, after one missed): arrays (items,),
+        (items, len(days)) × 3. Only the oracle asks."""
+        ...
 
 
 class ExponentialLearner:
     def __init__(self, rng: random.Random, difficulty: Sequence[Difficulty]) -> None:
         self.ability = math.exp(rng.gauss(0.0, 0.35))
-        self.item_factor = [
+        item_factor = [
             math.exp(0.35 * DIFFICULTY_SHIFT[level] + rng.gauss(0.0, 0.25)) for level in difficulty
         ]
-        self.half_life: dict[int, float] = {}
-        self.last: dict[int, float] = {}
+        self.strength = np.array([self.ability / factor for factor in item_factor])
+        self.half_life = np.zeros(len(difficulty))  # 0: never seen
+        self.last = np.zeros(len(difficulty))
 
     def recall(self, item: int, day: float) -> float:
-        if item not in self.half_life:
+        if self.half_life[item] == 0:
             return 0.0
         return float(2.0 ** (-(day - self.last[item]) / self.half_life[item]))
 
+    def recall_all(self, day: float) -> np.ndarray:
+        seen = self.half_life > 0
+        return np.where(seen, 2.0 ** (-(day - self.last) / np.where(seen, self.half_life, 1)), 0)
+
+    def _after(self, at: float, recalled: bool) -> np.ndarray:
+        first = 1.5 * self.strength
+        if recalled:
+            forgotten = 1.0 - self.recall_all(at)
+            grown = self.half_life * (1.0 + 3.0 * self.strength * forgotten)
+        else:
+            grown = np.maximum(first, 0.5 * self.half_life)
+        return np.where(self.half_life > 0, grown, first)
+
     def study(self, item: int, day: float, recalled: bool) -> None:
-        strength = self.ability / self.item_factor[item]
+        strength = float(self.strength[item])
         first = 1.5 * strength
-        if item not in self.half_life:
+        if self.half_life[item] == 0:
             self.half_life[item] = first
         elif recalled:
             # The spacing effect: a recall that was hard (low p) strengthens the most.
@@ -131,16 +175,14 @@ class ExponentialLearner:
             self.half_life[item] = max(first, 0.5 * self.half_life[item])
         self.last[item] = day
 
-    def snapshot(self, item: int) -> object:
-        return (self.half_life.get(item), self.last.get(item))
-
-    def restore(self, item: int, state: object) -> None:
-        half_life, last = state  # type: ignore[misc]
-        if half_life is None:
-            self.half_life.pop(item, None)
-            self.last.pop(item, None)
-        else:
-            self.half_life[item], self.last[item] = half_life, last
+    def outcomes(self, at: float, days: np.ndarray) -> tuple[np.ndarray, ...]:
+        now = self.recall_all(at)
+        seen = (self.half_life > 0)[:, None]
+        safe = np.where(self.half_life > 0, self.half_life, 1)[:, None]
+        without = np.where(seen, 2.0 ** (-(days[None, :] - self.last[:, None]) / safe), 0)
+        hit = 2.0 ** (-(days[None, :] - at) / self._after(at, True)[:, None])
+        miss = 2.0 ** (-(days[None, :] - at) / self._after(at, False)[:, None])
+        return now, without, hit, miss
 
 
 class ActrLearner:
@@ -152,37 +194,70 @@ class ActrLearner:
     def __init__(self, rng: random.Random, difficulty: Sequence[Difficulty]) -> None:
         self.alpha = max(0.12, rng.gauss(0.25, 0.05))
         base = rng.gauss(-0.9, 0.25)
-        self.threshold = [
-            base + 0.35 * DIFFICULTY_SHIFT[level] + rng.gauss(0.0, 0.2) for level in difficulty
-        ]
-        self.traces: dict[int, list[tuple[float, float]]] = {}
+        self.threshold = np.array(
+            [base + 0.35 * DIFFICULTY_SHIFT[level] + rng.gauss(0.0, 0.2) for level in difficulty]
+        )
+        items = len(difficulty)
+        # Trace j of item i: studied at times[i, j] (days) with decay decays[i, j]; unused
+        # slots have decay inf (they add 0).
+        self.times = np.zeros((items, 8))
+        self.decays = np.full((items, 8), np.inf)
+        self.count = np.zeros(items, dtype=int)
+
+    def _totals(self, hours_at: np.ndarray | float) -> np.ndarray:
+        """Σ_j t_j^(−d_j) per item, at `hours_at` (scalar, or one column per time)."""
+        at = np.asarray(hours_at, dtype=float)
+        ages = np.maximum(at.reshape(1, 1, -1) - 24.0 * self.times[:, :, None], 0.25)
+        # Unused slots (decay inf) add 0: their age is set to 2 hours, and 2^-inf = 0.
+        ages = np.where(np.isinf(self.decays)[:, :, None], 2.0, ages)
+        return np.sum(ages ** -self.decays[:, :, None], axis=1)  # (items, times)
 
     def _activation(self, item: int, day: float) -> float:
-        hours = 24.0 * day
-        total = sum(
-            max(hours - 24.0 * at, 0.25) ** -decay for at, decay in self.traces.get(item, ())
-        )
-        return math.log(total) if total > 0 else -math.inf
+        used = self.count[item]
+        if used == 0:
+            return -math.inf
+        ages = np.maximum(24.0 * (day - self.times[item, :used]), 0.25)
+        return math.log(float(np.sum(ages ** -self.decays[item, :used])))
+
+    def _p(self, totals: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            activation = np.log(totals)
+        return 1.0 / (1.0 + np.exp((threshold - activation) / self.S))
 
     def recall(self, item: int, day: float) -> float:
-        if item not in self.traces:
+        if self.count[item] == 0:
             return 0.0
         activation = self._activation(item, day)
         return 1.0 / (1.0 + math.exp((self.threshold[item] - activation) / self.S))
 
+    def recall_all(self, day: float) -> np.ndarray:
+        totals = self._totals(24.0 * day)[:, 0]
+        return np.where(self.count > 0, self._p(totals, self.threshold), 0.0)
+
     def study(self, item: int, day: float, recalled: bool) -> None:
         activation = self._activation(item, day)
         decay = self.C * math.exp(activation) + self.alpha if activation > -math.inf else self.alpha
-        self.traces.setdefault(item, []).append((day, decay))
+        used = self.count[item]
+        if used == self.times.shape[1]:
+            grow = self.times.shape[1]
+            self.times = np.pad(self.times, ((0, 0), (0, grow)))
+            self.decays = np.pad(self.decays, ((0, 0), (0, grow)), constant_values=np.inf)
+        self.times[item, used] = day
+        self.decays[item, used] = decay
+        self.count[item] = used + 1
 
-    def snapshot(self, item: int) -> object:
-        return list(self.traces[item]) if item in self.traces else None
-
-    def restore(self, item: int, state: object) -> None:
-        if state is None:
-            self.traces.pop(item, None)
-        else:
-            self.traces[item] = state  # type: ignore[assignment]
+    def outcomes(self, at: float, days: np.ndarray) -> tuple[np.ndarray, ...]:
+        now_total = self._totals(24.0 * at)[:, 0]
+        seen = self.count > 0
+        now = np.where(seen, self._p(now_total, self.threshold), 0.0)
+        decay = np.where(seen, self.C * now_total + self.alpha, self.alpha)
+        totals = self._totals(24.0 * days)
+        added = np.maximum(24.0 * (days[None, :] - at), 0.25) ** -decay[:, None]
+        threshold = self.threshold[:, None]
+        without = np.where(seen[:, None], self._p(totals, threshold), 0.0)
+        after = self._p(totals + added, threshold)
+        # ACT-R: a study adds the same trace whether or not it was recalled.
+        return now, without, after, after
 
 
 FSRS6_DEFAULTS = (
@@ -199,47 +274,76 @@ class Fsrs6Learner:
         w[20] = rng.uniform(0.25, 0.6)
         self.w = w
         self.factor = 0.9 ** (-1 / w[20]) - 1
-        self.shift = [DIFFICULTY_SHIFT[level] * 1.5 + rng.gauss(0.0, 0.5) for level in difficulty]
-        self.memory: dict[int, tuple[float, float, float]] = {}  # stability, difficulty, last
+        self.shift = np.array(
+            [DIFFICULTY_SHIFT[level] * 1.5 + rng.gauss(0.0, 0.5) for level in difficulty]
+        )
+        items = len(difficulty)
+        self.stability = np.zeros(items)  # 0: never seen
+        self.difficulty = np.zeros(items)
+        self.last = np.zeros(items)
 
     def recall(self, item: int, day: float) -> float:
-        if item not in self.memory:
+        stability = self.stability[item]
+        if stability == 0:
             return 0.0
-        stability, _, last = self.memory[item]
-        return float((1 + self.factor * (day - last) / stability) ** -self.w[20])
+        return float((1 + self.factor * (day - self.last[item]) / stability) ** -self.w[20])
 
-    def study(self, item: int, day: float, recalled: bool) -> None:
+    def recall_all(self, day: float) -> np.ndarray:
+        seen = self.stability > 0
+        safe = np.where(seen, self.stability, 1.0)
+        return np.where(seen, (1 + self.factor * (day - self.last) / safe) ** -self.w[20], 0.0)
+
+    def _next(
+        self,
+        index: np.ndarray | slice,
+        seen: np.ndarray,
+        r: np.ndarray,
+        rating: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
         w = self.w
-        rating = 3 if recalled else 1
-        if item not in self.memory:
-            initial_d = w[4] - math.exp(w[5] * (rating - 1)) + 1 + self.shift[item]
-            self.memory[item] = (w[rating - 1], min(10.0, max(1.0, initial_d)), day)
-            return
-        stability, diff, _ = self.memory[item]
-        r = self.recall(item, day)
-        if recalled:
-            stability *= 1 + math.exp(w[8]) * (11 - diff) * stability ** -w[9] * (
-                math.exp((1 - r) * w[10]) - 1
+        stability, diff = self.stability[index], self.difficulty[index]
+        initial_d = np.clip(w[4] - math.exp(w[5] * (rating - 1)) + 1 + self.shift[index], 1, 10)
+        safe = np.where(seen, stability, 1.0)
+        if rating == 3:
+            grown = safe * (
+                1 + math.exp(w[8]) * (11 - diff) * safe ** -w[9] * (np.exp((1 - r) * w[10]) - 1)
             )
         else:
-            stability = min(
-                w[11] * diff ** -w[12] * ((stability + 1) ** w[13] - 1) * math.exp((1 - r) * w[14]),
-                stability,
+            grown = np.minimum(
+                w[11]
+                * np.maximum(diff, 1.0) ** -w[12]
+                * ((safe + 1) ** w[13] - 1)
+                * np.exp((1 - r) * w[14]),
+                safe,
             )
         delta = -w[6] * (rating - 3)
-        diff = diff + delta * (10 - diff) / 9
         easy_d = w[4] - math.exp(w[5] * 3) + 1
-        diff = min(10.0, max(1.0, w[7] * easy_d + (1 - w[7]) * diff))
-        self.memory[item] = (max(0.01, stability), diff, day)
+        new_d = np.clip(w[7] * easy_d + (1 - w[7]) * (diff + delta * (10 - diff) / 9), 1.0, 10.0)
+        return (
+            np.where(seen, np.maximum(0.01, grown), w[rating - 1]),
+            np.where(seen, new_d, initial_d),
+        )
 
-    def snapshot(self, item: int) -> object:
-        return self.memory.get(item)
+    def study(self, item: int, day: float, recalled: bool) -> None:
+        index = np.array([item])
+        seen = self.stability[index] > 0
+        r = np.array([self.recall(item, day)])
+        stability, diff = self._next(index, seen, r, 3 if recalled else 1)
+        self.stability[item], self.difficulty[item] = stability[0], diff[0]
+        self.last[item] = day
 
-    def restore(self, item: int, state: object) -> None:
-        if state is None:
-            self.memory.pop(item, None)
-        else:
-            self.memory[item] = state  # type: ignore[assignment]
+    def outcomes(self, at: float, days: np.ndarray) -> tuple[np.ndarray, ...]:
+        now = self.recall_all(at)
+        seen = self.stability > 0
+        safe = np.where(seen, self.stability, 1.0)[:, None]
+        decay = -self.w[20]
+        ages = days[None, :] - self.last[:, None]
+        without = np.where(seen[:, None], (1 + self.factor * ages / safe) ** decay, 0)
+        out = []
+        for rating in (3, 1):
+            stability, _ = self._next(slice(None), seen, now, rating)
+            out.append((1 + self.factor * (days[None, :] - at) / stability[:, None]) ** decay)
+        return now, without, out[0], out[1]
 
 
 class HlrLearner:
@@ -255,35 +359,53 @@ class HlrLearner:
 
     def __init__(self, rng: random.Random, difficulty: Sequence[Difficulty]) -> None:
         self.ability = rng.gauss(2.0, 0.5)
-        self.item_term = [
-            -0.5 * DIFFICULTY_SHIFT[level] + rng.gauss(0.0, 0.3) for level in difficulty
-        ]
-        self.counts: dict[int, tuple[int, int, float]] = {}  # recalls, misses, last
+        self.item_term = np.array(
+            [-0.5 * DIFFICULTY_SHIFT[level] + rng.gauss(0.0, 0.3) for level in difficulty]
+        )
+        items = len(difficulty)
+        self.right = np.zeros(items)
+        self.wrong = np.zeros(items)
+        self.last = np.full(items, np.nan)  # nan: never seen
+
+    def _half_life(self, right: np.ndarray, wrong: np.ndarray) -> np.ndarray:
+        exponent = (
+            self.ability
+            + self.item_term
+            + self.RIGHT * (np.sqrt(1 + right) - 1)
+            + self.WRONG * (np.sqrt(1 + wrong) - 1)
+        )
+        return np.asarray(2.0**exponent)
 
     def recall(self, item: int, day: float) -> float:
-        if item not in self.counts:
+        if math.isnan(self.last[item]):
             return 0.0
-        right, wrong, last = self.counts[item]
         exponent = (
             self.ability
             + self.item_term[item]
-            + self.RIGHT * (math.sqrt(1 + right) - 1)
-            + self.WRONG * (math.sqrt(1 + wrong) - 1)
+            + self.RIGHT * (math.sqrt(1 + self.right[item]) - 1)
+            + self.WRONG * (math.sqrt(1 + self.wrong[item]) - 1)
         )
-        return float(2.0 ** (-(day - last) / 2.0**exponent))
+        return float(2.0 ** (-(day - self.last[item]) / 2.0**exponent))
+
+    def recall_all(self, day: float) -> np.ndarray:
+        seen = ~np.isnan(self.last)
+        ages = np.where(seen, day - np.nan_to_num(self.last), 0.0)
+        return np.where(seen, 2.0 ** (-ages / self._half_life(self.right, self.wrong)), 0.0)
 
     def study(self, item: int, day: float, recalled: bool) -> None:
-        right, wrong, _ = self.counts.get(item, (0, 0, day))
-        self.counts[item] = (right + recalled, wrong + (not recalled), day)
+        self.right[item] += recalled
+        self.wrong[item] += not recalled
+        self.last[item] = day
 
-    def snapshot(self, item: int) -> object:
-        return self.counts.get(item)
-
-    def restore(self, item: int, state: object) -> None:
-        if state is None:
-            self.counts.pop(item, None)
-        else:
-            self.counts[item] = state  # type: ignore[assignment]
+    def outcomes(self, at: float, days: np.ndarray) -> tuple[np.ndarray, ...]:
+        now = self.recall_all(at)
+        seen = ~np.isnan(self.last)
+        ages = np.where(seen[:, None], days[None, :] - np.nan_to_num(self.last)[:, None], 0.0)
+        half = self._half_life(self.right, self.wrong)[:, None]
+        without = np.where(seen[:, None], 2.0 ** (-ages / half), 0.0)
+        hit = 2.0 ** (-(days[None, :] - at) / self._half_life(self.right + 1, self.wrong)[:, None])
+        miss = 2.0 ** (-(days[None, :] - at) / self._half_life(self.right, self.wrong + 1)[:, None])
+        return now, without, hit, miss
 
 
 TRUTHS: dict[str, Callable[[random.Random, Sequence[Difficulty]], Truth]] = {
@@ -312,6 +434,9 @@ class BotPolicy:
     population: Population | None = None  # None: the defaults forever (the bot before fits)
     parameters: Parameters = DEFAULT_PARAMETERS
     own_fit: bool = False
+    guess: float = 0.0  # luck in the right answers the weights predict (plan_daily)
+    horizon: float = HORIZON_DAYS
+    calibrate: bool = False  # calibrate the curve to the learner even under their own fit
     memories: dict[str, MemoryState] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -331,6 +456,8 @@ class BotPolicy:
             leech_lapses=DEFAULT_LEECH_LAPSES,
             parameters=self.parameters,
             own_fit=self.own_fit,
+            guess=self.guess,
+            horizon_days=self.horizon,
         )
         return [int(item[1:]) for item in plan.item_ids]
 
@@ -342,7 +469,7 @@ class BotPolicy:
         )
         self.memories[item_id] = review(previous, item_id, grade, now, parameters=self.parameters)
         if self.population is not None:
-            self.population.answers.append(Answer(self.user, item_id, now, grade))
+            self.population.record(Answer(self.user, item_id, now, grade))
 
 
 @dataclass
@@ -433,32 +560,33 @@ class RoundRobinPolicy:
 
 
 @dataclass
-class OraclePolicy:
+class GreedyPolicy:
     """Knows the learner's true memory: each day, the K items whose review adds the most
-    expected true recall at the final day (the ceiling no schedule can pass by much)."""
+    expected true recall, at the final day (``greedy-final``) or averaged over every
+    remaining day (``greedy-mean``, which builds depth early)."""
 
     truth: Truth
     final_day: int
+    mean: bool = False
 
     def choose(self, day: int, now: datetime, budget: int) -> list[int]:
         at = day + ANSWER_SECONDS / 86_400
-        truth, final = self.truth, self.final_day
-        gains = []
-        for item in range(DECK_SIZE):
-            recall = truth.recall(item, at)
-            without = truth.recall(item, final)
-            state = truth.snapshot(item)
-            truth.study(item, at, True)
-            hit = truth.recall(item, final)
-            truth.restore(item, state)
-            truth.study(item, at, False)
-            miss = truth.recall(item, final)
-            truth.restore(item, state)
-            gains.append((recall * hit + (1 - recall) * miss - without, -item))
-        return [-item for _, item in heapq.nlargest(budget, gains)]
+        if self.mean:
+            days = np.arange(day + 1, self.final_day + 1, dtype=float)
+        else:
+            days = np.array([float(self.final_day)])
+        recall, without, hit, miss = self.truth.outcomes(at, days)
+        gain = (recall[:, None] * hit + (1 - recall[:, None]) * miss - without).mean(axis=1)
+        # Highest gain first, the lower index among equals.
+        return [int(item) for item in np.argsort(-gain, kind="stable")[:budget]]
 
     def observe(self, item: int, now: datetime, day: int, correct: bool) -> None:
         pass
+
+
+# The oracle picks, for each learner, the best of these by rollouts of its true memory model.
+ORACLE_CANDIDATES = ("greedy-final", "greedy-mean", *BASELINES)
+ORACLE_ROLLOUTS = 2
 
 
 def make_policy(
@@ -470,12 +598,24 @@ def make_policy(
     user: int,
     population: Population | None,
 ) -> Policy:
-    if name in ("bot", "bot-pop"):
-        return BotPolicy(difficulty, user=user, population=population)
-    if name == "bot-default":
+    if name == "bot":  # the live bot: FSRS's defaults, calibrated to each learner's answers
         return BotPolicy(difficulty)
-    if name == "oracle":
-        return OraclePolicy(truth, final_day)
+    if name in ("bot-fit", "bot-pop", "bot-raw"):
+        return BotPolicy(difficulty, user=user, population=population)
+    if name.startswith("bot-h"):  # bot-fit with another horizon for the value, e.g. bot-h7
+        return BotPolicy(difficulty, user=user, population=population, horizon=float(name[5:]))
+    if name in ("bot-answers", "bot-answers-cal"):  # fits of right answers, valued net of luck
+        return BotPolicy(
+            difficulty,
+            user=user,
+            population=population,
+            guess=GUESS_CHANCE,
+            calibrate=name.endswith("-cal"),
+        )
+    if name == "bot-fit-cal":
+        return BotPolicy(difficulty, user=user, population=population, calibrate=True)
+    if name in ("greedy-final", "greedy-mean"):
+        return GreedyPolicy(truth, final_day, mean=name == "greedy-mean")
     if name == "bot-plain":
         return BotPolicy(difficulty, guess_aware=False)
     if name == "due-first":
@@ -489,6 +629,38 @@ def make_policy(
     return RoundRobinPolicy()
 
 
+# Learners per cell and seeds: the default run, and --full.
+QUICK = (40, 1)
+FULL = (200, 3)
+# Versions of the bot run beside it by default (bot-fit: what fits would do), and by
+# --variants alone (bot-h<days> and bot-plain can be named too).
+DEFAULT_VARIANTS = ("bot-fit",)
+VARIANTS = (
+    "bot-fit",
+    "bot-fit-cal",
+    "bot-answers",
+    "bot-answers-cal",
+    "bot-raw",
+    "bot-pop",
+    "due-first",
+)
+# The bots that learn from their population's answers (each its own population), and the
+# share of luck their fits allow for (0: fsrs-rs's plain fit of right answers):
+# bot-fit       guess-aware fits (population + learners), read as memory;
+# bot-fit-cal   the same, the curve calibrated to the learner even under their own fit;
+# bot-answers   plain fits, the planner valuing memory net of guessing (R − g) / (1 − g);
+# bot-raw       plain fits read as memory (the first fitted bot);
+# bot-pop       guess-aware fit of the population only.
+POPULATION_POLICIES = {
+    "bot-fit": FIT_GUESS,
+    "bot-fit-cal": FIT_GUESS,
+    "bot-pop": FIT_GUESS,
+    "bot-raw": 0.0,
+    "bot-answers": 0.0,
+    "bot-answers-cal": 0.0,
+}
+
+
 # --- the population, day by day --------------------------------------------------
 
 
@@ -499,6 +671,8 @@ class Population:
     answers: list[Answer] = field(default_factory=list)
     population: Parameters = DEFAULT_PARAMETERS
     learners: dict[int, Parameters] = field(default_factory=dict)
+    fit_guess: float = FIT_GUESS
+    cards: set[tuple[int, str]] = field(default_factory=set)
     fitted_at_reviews: int = 0
     refits: int = 0
     fit_seconds: float = 0.0
@@ -507,12 +681,16 @@ class Population:
     def parameters_of(self, user: int) -> Parameters:
         return self.learners.get(user, self.population)
 
+    def record(self, answer: Answer) -> None:
+        self.answers.append(answer)
+        self.cards.add((answer.user_id, answer.item_id))
+
     def refit(self, per_learner: bool) -> None:
         """The refit job as the bot runs it (bot/jobs/refit.py), then each memory replayed."""
-        reviews = Histories.of(self.answers).reviews()
+        reviews = len(self.answers) - len(self.cards)  # Histories.reviews(), kept as it grows
         if not refit_due(reviews, self.fitted_at_reviews):
             return
-        result = refit(self.answers, self.population, learners=per_learner)
+        result = refit(self.answers, self.population, learners=per_learner, guess=self.fit_guess)
         self.refits += 1
         self.fit_seconds += result.seconds
         self.fitted_at_reviews = reviews
@@ -532,7 +710,7 @@ class Population:
         replayed = replay(memories, histories, self.parameters_of)
         for policy in self.policies:
             policy.parameters = self.parameters_of(policy.user)
-            policy.own_fit = policy.user in self.learners
+            policy.own_fit = policy.user in self.learners and not policy.calibrate
             for item_id in policy.memories:
                 policy.memories[item_id] = replayed.get(
                     (policy.user, item_id), policy.memories[item_id]
@@ -547,10 +725,61 @@ class LearnerRun:
     policy: Policy
     recall: list[float] = field(default_factory=list)  # deck recall at 09:00 each day
 
+    def play(self, day: int, budget: int) -> None:
+        """One day's session: each chosen question answered, then studied."""
+        if not self.attended[day]:
+            return
+        now = START + timedelta(days=day)
+        for position, item in enumerate(self.policy.choose(day, now, budget)):
+            moment = now + timedelta(seconds=(position + 1) * ANSWER_SECONDS)
+            at = day + (position + 1) * ANSWER_SECONDS / 86_400
+            recalled = self.luck.random() < self.truth.recall(item, at)
+            correct = recalled or self.luck.random() < 1 / OPTIONS
+            self.policy.observe(item, moment, day, correct)
+            self.truth.study(item, at, recalled)
 
-def simulate_cell(
+
+def seed_of(task: Task, learner: int) -> int:
+    return (task.seed * 1_000_003 + learner) * 7919 + MODELS.index(task.model)
+
+
+def learner_run(
     task: Task,
-) -> tuple[dict[str, list[tuple[float, float, float]]], dict[str, Population]]:
+    difficulty: Sequence[Difficulty],
+    learner: int,
+    name: str,
+    population: Population | None = None,
+    luck: int = 2,
+) -> LearnerRun:
+    """One learner under one policy: the same learner (truth parameters, attended days)
+    under every policy, and the same luck unless `luck` asks for another stream."""
+    seed = seed_of(task, learner)
+    truth = TRUTHS[task.model](random.Random(seed), difficulty)
+    attend = random.Random(seed + 1)
+    attended = [attend.random() < task.attendance for _ in range(task.days)]
+    policy = make_policy(
+        name, difficulty, random.Random(seed + 3), truth, task.days, learner, population
+    )
+    return LearnerRun(truth, attended, random.Random(seed + luck), policy)
+
+
+def oracle_choice(task: Task, difficulty: Sequence[Difficulty], learner: int) -> str:
+    """The candidate with the highest expected true day-N recall for this learner, judged
+    by rollouts of its true memory model on luck streams other than the measured one."""
+    best, top = ORACLE_CANDIDATES[0], -1.0
+    for name in ORACLE_CANDIDATES:
+        total = 0.0
+        for rollout in range(ORACLE_ROLLOUTS):
+            run = learner_run(task, difficulty, learner, name, luck=1_000 + rollout)
+            for day in range(task.days):
+                run.play(day, task.budget)
+            total += float(run.truth.recall_all(task.days).mean())
+        if total > top:
+            best, top = name, total
+    return best
+
+
+def simulate_cell(task: Task) -> tuple[dict[str, list[tuple[float, float, float]]], Extras]:
     """Every learner of one cell under every policy, day by day: (mid, final, average) recall.
 
     The bot's learners share one `Population`: each night the refit job may fit the
@@ -558,49 +787,30 @@ def simulate_cell(
     """
     difficulty = deck_difficulties()
     runs: dict[str, list[LearnerRun]] = {name: [] for name in task.policies}
-    populations: dict[str, Population] = {}
+    extras = Extras()
     for name in task.policies:
-        population = Population() if name in ("bot", "bot-pop") else None
+        population = None
+        if name in POPULATION_POLICIES or name.startswith("bot-h"):
+            population = Population(fit_guess=POPULATION_POLICIES.get(name, FIT_GUESS))
         if population is not None:
-            populations[name] = population
+            extras.populations[name] = population
         for learner in task.learners:
-            learner_seed = (task.seed * 1_000_003 + learner) * 7919 + MODELS.index(task.model)
-            # The same learner (truth parameters, attended days, luck) under every policy.
-            truth = TRUTHS[task.model](random.Random(learner_seed), difficulty)
-            attend = random.Random(learner_seed + 1)
-            attended = [attend.random() < task.attendance for _ in range(task.days)]
-            policy = make_policy(
-                name,
-                difficulty,
-                random.Random(learner_seed + 3),
-                truth,
-                task.days,
-                learner,
-                population,
-            )
-            runs[name].append(LearnerRun(truth, attended, random.Random(learner_seed + 2), policy))
+            policy_name = name
+            if name == "oracle":
+                policy_name = oracle_choice(task, difficulty, learner)
+                extras.oracle[policy_name] = extras.oracle.get(policy_name, 0) + 1
+            runs[name].append(learner_run(task, difficulty, learner, policy_name, population))
     for day in range(task.days + 1):
         for learners in runs.values():
             for run in learners:
-                run.recall.append(
-                    sum(run.truth.recall(i, day) for i in range(DECK_SIZE)) / DECK_SIZE
-                )
+                run.recall.append(float(run.truth.recall_all(day).mean()))
         if day == task.days:
             break
-        for name, population in populations.items():
+        for name, population in extras.populations.items():
             population.refit(per_learner=name != "bot-pop")
-        now = START + timedelta(days=day)
         for learners in runs.values():
             for run in learners:
-                if not run.attended[day]:
-                    continue
-                for position, item in enumerate(run.policy.choose(day, now, task.budget)):
-                    moment = now + timedelta(seconds=(position + 1) * ANSWER_SECONDS)
-                    at = day + (position + 1) * ANSWER_SECONDS / 86_400
-                    recalled = run.luck.random() < run.truth.recall(item, at)
-                    correct = recalled or run.luck.random() < 1 / OPTIONS
-                    run.policy.observe(item, moment, day, correct)
-                    run.truth.study(item, at, recalled)
+                run.play(day, task.budget)
     mid = min(30, task.days)
     out = {
         name: [
@@ -609,7 +819,15 @@ def simulate_cell(
         ]
         for name, learners in runs.items()
     }
-    return out, populations
+    return out, extras
+
+
+@dataclass
+class Extras:
+    """What a cell's run leaves besides recall: the bots' populations, the oracle's picks."""
+
+    populations: dict[str, Population] = field(default_factory=dict)
+    oracle: dict[str, int] = field(default_factory=dict)
 
 
 def fit_check(task: Task, population: Population) -> tuple[float, float, int, int, float]:
@@ -643,12 +861,14 @@ class TaskResult:
     task: Task
     recall: dict[str, list[tuple[float, float, float]]]
     fit: tuple[float, float, int, int, float] | None
+    oracle: dict[str, int]
 
 
 def run_task(task: Task) -> TaskResult:
-    recall, populations = simulate_cell(task)
-    fit = fit_check(task, populations["bot"]) if "bot" in populations else None
-    return TaskResult(task, recall, fit)
+    recall, extras = simulate_cell(task)
+    bot = extras.populations.get("bot-fit")
+    fit = fit_check(task, bot) if bot is not None else None
+    return TaskResult(task, recall, fit, extras.oracle)
 
 
 # --- report -------------------------------------------------------------------------
@@ -662,27 +882,38 @@ def mean_ci(values: Sequence[float]) -> tuple[float, float]:
 
 def share(bot: float, best: float, oracle: float) -> str:
     """The share of the oracle's gain over the best baseline that the bot captures."""
-    if oracle - best <= 1e-9:
+    if oracle - best <= 0.005 * best:  # no gain to share (within half a percent)
         return "n/a"
     return f"{(bot - best) / (oracle - best):+.0%}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--learners", type=int, default=100)
-    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--learners", type=int, default=None, help="per cell and seed")
+    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help=f"the big run: {FULL[0]} learners x {FULL[1]} seeds (default {QUICK[0]} x {QUICK[1]})",
+    )
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--budgets", default=",".join(map(str, BUDGETS)))
     parser.add_argument(
         "--variants",
-        action="store_true",
-        help="also run bot-default (no fits), bot-pop (population fit only) and due-first",
+        nargs="?",
+        const=",".join(VARIANTS),
+        default=",".join(DEFAULT_VARIANTS),
+        help="versions of the bot to run beside it, comma-separated "
+        f"(default {','.join(DEFAULT_VARIANTS)}; alone: {','.join(VARIANTS)})",
     )
-    parser.add_argument("--no-oracle", action="store_true", help="skip the (slow) oracle")
+    parser.add_argument("--no-oracle", action="store_true", help="skip the oracle")
     args = parser.parse_args()
-    bots = ("bot", "bot-default", "bot-pop", "due-first") if args.variants else ("bot",)
+    size = FULL if args.full else QUICK
+    args.learners = size[0] if args.learners is None else args.learners
+    args.seeds = size[1] if args.seeds is None else args.seeds
+    bots = ("bot", *tuple(name for name in args.variants.split(",") if name))
     oracle = () if args.no_oracle else ("oracle",)
     policies = bots + oracle + BASELINES
     models = tuple(args.models.split(","))
@@ -697,6 +928,7 @@ def main() -> None:
     started = time.perf_counter()
     cells: dict[tuple[str, int, float], dict[str, list[tuple[float, float, float]]]] = {}
     fits: dict[str, list[tuple[float, float, int, int, float]]] = {}
+    picks: dict[str, dict[str, int]] = {}
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         for result in pool.map(run_task, tasks):
             task = result.task
@@ -707,6 +939,9 @@ def main() -> None:
                 cell[name] += values
             if result.fit is not None:
                 fits.setdefault(task.model, []).append(result.fit)
+            for name, count in result.oracle.items():
+                model_picks = picks.setdefault(task.model, {})
+                model_picks[name] = model_picks.get(name, 0) + count
     elapsed = time.perf_counter() - started
     end = args.days
     print(
@@ -754,8 +989,15 @@ def main() -> None:
         print(
             f"{name} / best baseline: mean {statistics.fmean(values):.3f}, lowest {min(values):.3f}"
         )
+    if picks:
+        print("\noracle's pick per learner (best by rollouts of the true model):")
+        for model, counts in picks.items():
+            print(f"  {model}: " + ", ".join(f"{n} {c}" for n, c in sorted(counts.items())))
     if fits:
-        print("\n### the bot's fit at the end (held-out: the last fifth of its answers)\n")
+        print(
+            "\n### bot-fit's fit at the end (held-out: the last fifth of its answers; "
+            "both read as memory behind answers right by a 1-in-4 guess)\n"
+        )
         print("| model | log loss, defaults | log loss, fit | refits | own fits | fit s |")
         print("|---|---|---|---|---|---|")
         for model, rows in fits.items():

@@ -16,6 +16,10 @@ own pace; so, as Anki does per preset, the bot fits the weights to its own revie
   enough reviews of its own; and one per learner once they have `MIN_LEARNER_REVIEWS`,
   shrunk toward the population's: w = w_pop + n / (n + LEARNER_PRIOR) · (w_own − w_pop).
   fsrs-rs's bounds are a box, so the shrunk weights are valid weights too.
+* **Guesses.** A right answer to a 4-option question is luck one time in four for a
+  learner who does not remember: the fit explains answers as g + (1 − g)·R, so its
+  weights describe memory as FSRS's defaults do (`fit_weights`), and every held-out
+  log loss is that of g + (1 − g)·R.
 * **Calibration** is reported as srs-benchmark does: log loss, RMSE over bins of
   predicted recall, and AUC (`Calibration`).
 
@@ -34,6 +38,7 @@ from datetime import datetime, timedelta
 
 import fsrs_rs_python as fsrs_rs
 import numpy as np
+from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
 from bot.domain.memory import (
     DEFAULT_PARAMETERS,
@@ -44,6 +49,7 @@ from bot.domain.memory import (
     next_interval,
     review,
 )
+from bot.domain.planner import GUESS_CHANCE
 
 # Reviews after first sight before fsrs-rs is asked at all (fsrs-rs itself keeps the
 # defaults below a few hundred), and before a deck or a learner gets a fit of their own.
@@ -54,6 +60,13 @@ MIN_LEARNER_REVIEWS = 150
 LEARNER_PRIOR = 600.0
 # The earliest share of the answers trains; the rest (the most recent) judge.
 TRAIN_SHARE = 0.8
+# A right answer to a 4-option question is luck one time in four for a learner who does
+# not remember (planner.GUESS_CHANCE). A guess-aware fit explains the answers as
+# P(right) = g + (1 − g)·R, so the weights it returns describe memory (R), as FSRS's
+# defaults do, and not the chance of a right answer: see `fit_weights`.
+FIT_GUESS = GUESS_CHANCE
+# Rounds of relabelling in a guess-aware fit (`fit_weights`).
+GUESS_ROUNDS = 3
 # Bins of predicted recall for RMSE(bins).
 RMSE_BINS = 20
 _RATING = {Grade.AGAIN: 1, Grade.HARD: 2, Grade.GOOD: 3, Grade.EASY: 4}
@@ -150,20 +163,105 @@ def _reviews(history: Sequence[tuple[datetime, int]]) -> list[fsrs_rs.FSRSReview
     return out
 
 
-def training_items(histories: Histories, before: datetime | None) -> list[fsrs_rs.FSRSItem]:
-    """One FSRS item per review after first sight (its history + itself), before `before`."""
-    items = []
+Sequence_ = list[tuple[int, int]]  # one training item: (rating, days since the answer before)
+
+
+def training_sequences(histories: Histories, before: datetime | None) -> list[Sequence_]:
+    """One sequence per review after first sight (its history + itself), before `before`."""
+    out: list[Sequence_] = []
     for history in histories.cards.values():
-        reviews = _reviews(history)
+        sequence = [(history[0][1], 0)] + [
+            (rating, _delta_days(earlier, at))
+            for (earlier, _), (at, rating) in itertools.pairwise(history)
+        ]
         long_term = False
         for index in range(1, len(history)):
             if before is not None and history[index][0] >= before:
                 break
             # fsrs-rs takes only items with a review a day or more after the one before.
-            long_term = long_term or _delta_days(history[index - 1][0], history[index][0]) > 0
+            long_term = long_term or sequence[index][1] > 0
             if long_term:
-                items.append(fsrs_rs.FSRSItem(reviews[: index + 1]))
-    return items
+                out.append(sequence[: index + 1])
+    return out
+
+
+def _item(sequence: Sequence_) -> fsrs_rs.FSRSItem:
+    return fsrs_rs.FSRSItem([fsrs_rs.FSRSReview(rating, days) for rating, days in sequence])
+
+
+def training_items(histories: Histories, before: datetime | None) -> list[fsrs_rs.FSRSItem]:
+    """One FSRS item per review after first sight (its history + itself), before `before`."""
+    return [_item(sequence) for sequence in training_sequences(histories, before)]
+
+
+def _optimize(base: Parameters, sequences: Sequence[Sequence_]) -> Parameters:
+    items = [_item(sequence) for sequence in sequences]
+    fitted = fsrs_rs.FSRS(list(base)).compute_parameters(items, enable_short_term=True)
+    return within_bounds(fitted)
+
+
+def within_bounds(weights: Iterable[float]) -> Parameters:
+    """fsrs-rs's weights, inside the bounds the `fsrs` scheduler checks.
+
+    fsrs-rs computes in float32: a weight at its bound comes back a hair beyond it
+    (w20 = 0.800000011920929 against 0.8), and `fsrs.Scheduler` refuses it.
+    """
+    return tuple(
+        min(high, max(low, float(value)))
+        for value, low, high in zip(
+            weights, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True
+        )
+    )
+
+
+def _label_recall(parameters: Parameters, sequences: Sequence[Sequence_]) -> np.ndarray:
+    """R at each sequence's last answer, from the answers before it."""
+    model = fsrs_rs.FSRS(list(parameters))
+    states = model.memory_state_batch([_item(sequence[:-1]) for sequence in sequences])
+    stability = np.array([state.stability for state in states], dtype=float)
+    days = np.array([sequence[-1][1] for sequence in sequences], dtype=float)
+    decay = -parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    return np.asarray((1 + factor * days / np.maximum(stability, 1e-3)) ** decay)
+
+
+def fit_weights(
+    sequences: Sequence[Sequence_],
+    base: Parameters = DEFAULT_PARAMETERS,
+    guess: float = FIT_GUESS,
+    plain: Parameters | None = None,
+) -> Parameters:
+    """fsrs-rs's fit of the sequences; with `guess` > 0, a fit of memory, not of right answers.
+
+    fsrs-rs fits P(right answer) = R. Quiz answers are right by luck one time in `1/guess`
+    when not remembered, so that fit learns a curve that never falls below the guess rate
+    (a long flat tail, first memories that last) and a planner that reads it as memory
+    overvalues every first exposure. The guess-aware fit is an EM around fsrs-rs: each
+    right answer counts as recalled with the chance R / (R + g·(1 − R)) that the current
+    fit gives it (Bayes: a miss is never a recall; the first round reads the plain fit's
+    P as memory (P − g) / (1 − g)), drawn once per answer with a fixed seed (the fit is
+    reproducible), else as a miss; fsrs-rs fits these labels again, `GUESS_ROUNDS` times.
+    `plain`: fsrs-rs's own fit of `sequences`, if already made.
+    """
+    fitted = plain if plain is not None else _optimize(base, sequences)
+    if guess <= 0 or not sequences:
+        return fitted
+    right = np.array([sequence[-1][0] > 1 for sequence in sequences])
+    draws = np.random.default_rng(0).random(len(sequences))
+    # First round: the plain fit predicts right answers P, so memory is (P − g) / (1 − g)
+    # and a right answer was recalled with chance memory / P.
+    answered = np.clip(_label_recall(fitted, sequences), 1e-6, 1.0)
+    recalled_if_right = np.clip((answered - guess) / (1 - guess), 0.0, 1.0) / answered
+    for _ in range(GUESS_ROUNDS):
+        recalled = right & (draws < recalled_if_right)
+        relabelled = [
+            sequence if keep or not was_right else [*sequence[:-1], (1, sequence[-1][1])]
+            for sequence, keep, was_right in zip(sequences, recalled, right, strict=True)
+        ]
+        fitted = _optimize(base, relabelled)
+        recall = _label_recall(fitted, sequences)
+        recalled_if_right = recall / (recall + guess * (1 - recall))
+    return fitted
 
 
 def _long_term(history: Sequence[tuple[datetime, int]]) -> bool:
@@ -172,9 +270,14 @@ def _long_term(history: Sequence[tuple[datetime, int]]) -> bool:
 
 
 def predictions(
-    histories: Histories, parameters: Parameters, since: datetime | None = None
+    histories: Histories,
+    parameters: Parameters,
+    since: datetime | None = None,
+    guess: float = FIT_GUESS,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(predicted recall, recalled) for each review after first sight on or after `since`.
+    """(predicted chance of a right answer, right) for each review after first sight on or
+    after `since`: g + (1 − g)·R for weights that describe memory R and answers that are
+    right by luck with chance `guess` (0: R itself).
 
     Only reviews a day or more after the previous one count (srs-benchmark's rule: a
     same-day repeat is short-term memory, not what the schedule is about).
@@ -195,7 +298,8 @@ def predictions(
             if days < 1 or (since is not None and at < since):
                 continue
             stability = item_states[index - 1].stability
-            predicted.append((1 + factor * days / stability) ** decay)
+            recall = (1 + factor * days / stability) ** decay
+            predicted.append(guess + (1 - guess) * recall)
             recalled.append(1.0 if rating > 1 else 0.0)
     return np.array(predicted, dtype=float), np.array(recalled, dtype=float)
 
@@ -234,9 +338,12 @@ def _auc(predicted: np.ndarray, recalled: np.ndarray) -> float:
 
 
 def evaluate(
-    histories: Histories, parameters: Parameters, since: datetime | None = None
+    histories: Histories,
+    parameters: Parameters,
+    since: datetime | None = None,
+    guess: float = FIT_GUESS,
 ) -> Calibration | None:
-    return calibration(*predictions(histories, parameters, since))
+    return calibration(*predictions(histories, parameters, since, guess))
 
 
 def fit(
@@ -244,23 +351,23 @@ def fit(
     base: Parameters = DEFAULT_PARAMETERS,
     *,
     min_reviews: int = MIN_POPULATION_REVIEWS,
+    guess: float = FIT_GUESS,
 ) -> FitOutcome:
-    """Fit FSRS to the earlier answers; judge it against `base` on the later ones."""
+    """Fit FSRS to the earlier answers; judge it against `base` on the later ones (both
+    read as memory behind answers right by luck with chance `guess`: `fit_weights`)."""
     started = time.perf_counter()
     reviews = histories.reviews()
     cut = histories.cut()
     if reviews < min_reviews or cut is None:
         return FitOutcome(base, reviews, None, None, time.perf_counter() - started)
-    items = training_items(histories, cut)
-    fitted = tuple(
-        float(value)
-        for value in fsrs_rs.FSRS(list(base)).compute_parameters(items, enable_short_term=True)
-    )
-    if np.allclose(fitted, fsrs_rs.DEFAULT_PARAMETERS, atol=1e-6):
+    sequences = training_sequences(histories, cut)
+    plain = _optimize(base, sequences)
+    if np.allclose(plain, fsrs_rs.DEFAULT_PARAMETERS, atol=1e-6):
         # fsrs-rs keeps its defaults when the data are too few: no fit.
         return FitOutcome(base, reviews, None, None, time.perf_counter() - started)
-    held_base = evaluate(histories, base, since=cut)
-    held_fit = evaluate(histories, fitted, since=cut)
+    fitted = fit_weights(sequences, base, guess, plain)
+    held_base = evaluate(histories, base, since=cut, guess=guess)
+    held_fit = evaluate(histories, fitted, since=cut, guess=guess)
     return FitOutcome(fitted, reviews, held_base, held_fit, time.perf_counter() - started)
 
 
@@ -270,15 +377,17 @@ def shrink(own: Parameters, population: Parameters, reviews: int) -> Parameters:
     return tuple(p + trust * (o - p) for o, p in zip(own, population, strict=True))
 
 
-def fit_learner(histories: Histories, population: Parameters) -> FitOutcome:
+def fit_learner(
+    histories: Histories, population: Parameters, guess: float = FIT_GUESS
+) -> FitOutcome:
     """One learner's own fit, shrunk toward the population's and judged against it."""
     started = time.perf_counter()
-    outcome = fit(histories, population, min_reviews=MIN_LEARNER_REVIEWS)
+    outcome = fit(histories, population, min_reviews=MIN_LEARNER_REVIEWS, guess=guess)
     if outcome.fitted is None:
         return outcome
     shrunk = shrink(outcome.parameters, population, outcome.reviews)
     cut = histories.cut()
-    held = evaluate(histories, shrunk, since=cut)
+    held = evaluate(histories, shrunk, since=cut, guess=guess)
     return FitOutcome(shrunk, outcome.reviews, outcome.base, held, time.perf_counter() - started)
 
 
@@ -301,6 +410,7 @@ def refit(
     learners: bool = True,
     budget_seconds: float = 60.0,
     clock: Callable[[], float] = time.perf_counter,
+    guess: float = FIT_GUESS,
 ) -> RefitResult:
     """Fit the population, then each deck and each learner with enough reviews, in budget.
 
@@ -310,7 +420,7 @@ def refit(
     """
     started = clock()
     histories = Histories.of(answers)
-    population = fit(histories, current)
+    population = fit(histories, current, guess=guess)
     pop_params = population.parameters if population.accepted else current
     decks: dict[str, FitOutcome] = {}
     out_of_time = False
@@ -330,6 +440,7 @@ def refit(
                 histories.select(lambda key, d=deck: deck_of.get(key[1]) == d),  # type: ignore[misc]
                 pop_params,
                 min_reviews=MIN_DECK_REVIEWS,
+                guess=guess,
             )
     fitted_learners: dict[int, FitOutcome] = {}
     if learners and not out_of_time:
@@ -348,7 +459,7 @@ def refit(
             if clock() - started > budget_seconds:
                 out_of_time = True
                 break
-            fitted_learners[user] = fit_learner(Histories(per_learner[user]), pop_params)
+            fitted_learners[user] = fit_learner(Histories(per_learner[user]), pop_params, guess)
     return RefitResult(population, decks, fitted_learners, clock() - started, out_of_time)
 
 

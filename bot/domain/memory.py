@@ -18,7 +18,7 @@ from bot.content.models import Difficulty
 
 DEFAULT_RETENTION = 0.90
 DEFAULT_LEECH_LAPSES = 4
-# Decided by bench/learning.py (README, "Learning benchmark"); kept as a switch so the
+# Decided by bench/learning.py (docs/learning-benchmark.md); kept as a switch so the
 # benchmark can measure both ways with the very function the bot calls.
 GUESS_AWARE_GRADING = True
 MIN_RETENTION = 0.80
@@ -84,7 +84,7 @@ def grade_quiz_answer(
     know it. Right after a miss (or on first sight, `previous` None) that is the
     likeliest way to be right, so the answer earns Hard, not Good: FSRS then does not
     stretch the interval on what may be luck. `bench/learning.py` measured this choice
-    against plain grading (README, "Learning benchmark").
+    against plain grading (docs/learning-benchmark.md).
     """
     if not correct:
         return Grade.AGAIN
@@ -249,6 +249,25 @@ class ForgettingCurve:
         high = (1 + self.factor * end_days / stability) ** power
         low = (1 + self.factor * start_days / stability) ** power
         return float(scale * (high - low) / (end_days - start_days))
+
+    def mean_memory(
+        self, stability: float, start_days: float, end_days: float, guess: float = 0.0
+    ) -> float:
+        """Average memory between two ages, net of guessing: max(0, (R − g) / (1 − g)).
+
+        A curve fitted to quiz answers predicts a right answer, and one in `guess` of
+        those is luck: what the learner holds is the rest. `guess` 0: the curve itself
+        (FSRS's default weights describe recall, not answers).
+        """
+        if guess <= 0:
+            return self.mean_recall(stability, start_days, end_days)
+        # R falls to the guess rate at this age; past it the memory is 0.
+        floor_age = stability / self.factor * (guess ** (1 / self.decay) - 1)
+        end = min(end_days, floor_age)
+        if end <= start_days:
+            return 0.0
+        area = self.mean_recall(stability, start_days, end) * (end - start_days)
+        return float((area - guess * (end - start_days)) / ((1 - guess) * (end_days - start_days)))
 
     def initial_stability(self, grade: Grade) -> float:
         return self.w[_GRADE_INDEX[grade]]

@@ -28,8 +28,22 @@ first), then new questions. Why value rather than "due first, then new": a due i
 whose review barely moves its curve (a strong memory a day past its date) loses to
 an unseen question that would go from nothing to something, and a question still
 within reach outranks one so far gone that a review would most likely fail. In
-bench/learning.py (README, "Learning benchmark") the old due-first rule reached 0.85
+bench/learning.py (docs/learning-benchmark.md) the old due-first rule reached 0.85
 of the best simple schedule's day-60 recall on average, this rule 0.99.
+
+Which weights
+-------------
+The values use FSRS's default weights, with the learner's own forgetting pace
+(below), and not the weights fitted to the bot's answers (`fitting.py`), although
+those predict held-out answers better under every learner model bench/learning.py
+simulates. Checked against them, this rule does not prefer depth where memories grow
+fast with practice (half-life regression, exponential learners): FSRS's stability
+growth vanishes as recall nears 1, while there a review of a half-known question adds
+the most. A fitted FSRS reproduces what the learner's answers were, not what a review
+would do to them, and planning with it kept less in memory than with the defaults in
+every variant measured (docs/learning.md: 0.89–0.98 of the best simple schedule
+against 1.00). `guess`: weights that predict right answers rather than memory (a
+plain fit of quiz answers) are valued net of guessing, max(0, (R − g) / (1 − g)).
 
 Which items are candidates
 --------------------------
@@ -129,17 +143,19 @@ class LearnerRecord:
     lapses: int
     recall_predicted: float
 
-    def decay_scale(self) -> float:
-        """How much steeper than FSRS's default curve this learner forgets (1: as predicted).
+    def decay_scale(self, guess: float = GUESS_CHANCE) -> float:
+        """How much steeper than FSRS's curve this learner forgets (1: as predicted).
 
-        Right answers include guesses, so the recall they show is
-        (share right − GUESS_CHANCE) / (1 − GUESS_CHANCE). A power curve R^k has the
-        same shape as FSRS's with its exponent times k, so k = ln(shown) / ln(predicted).
+        Right answers include guesses. When the curve predicts recall (FSRS's default
+        weights), the recall they show is (share right − guess) / (1 − guess); when it
+        predicts right answers (a fit to them: `guess` 0 here), the share right itself.
+        A power curve R^k has the same shape as FSRS's with its exponent times k, so
+        k = ln(shown) / ln(predicted).
         """
         if self.reviews == 0:
             return 1.0
         right = 1 - self.lapses / self.reviews
-        shown = min(0.99, max(0.05, (right - GUESS_CHANCE) / (1 - GUESS_CHANCE)))
+        shown = min(0.99, max(0.05, (right - guess) / (1 - guess)))
         predicted = min(0.99, max(0.05, self.recall_predicted / self.reviews))
         fitted = math.log(shown) / math.log(predicted)
         trust = self.reviews / (self.reviews + CALIBRATION_PRIOR)
@@ -170,20 +186,24 @@ def review_value(
     now: datetime,
     curve: ForgettingCurve,
     horizon_days: float = HORIZON_DAYS,
+    guess: float = 0.0,
 ) -> float:
-    """Expected recall added over the horizon by reviewing `memory` now (see module doc)."""
+    """Expected memory added over the horizon by reviewing `memory` now (see module doc).
+
+    `guess`: the share of luck in the right answers the curve predicts (see `plan_daily`).
+    """
     stability, difficulty = memory.stability, memory.difficulty
     if not stability or difficulty is None or memory.last_review is None:
-        return new_item_value(curve, horizon_days)
+        return new_item_value(curve, horizon_days, guess)
     elapsed = max(0.0, (now - memory.last_review).total_seconds() / _SECONDS_PER_DAY)
     recall = curve.recall(stability, elapsed)
     right_grade = Grade.HARD if may_be_a_guess(memory) else Grade.GOOD
     after_hit = curve.stability_after_recall(stability, difficulty, recall, right_grade)
     after_miss = curve.stability_after_lapse(stability, difficulty, recall)
-    with_review = recall * curve.mean_recall(after_hit, 0.0, horizon_days) + (
+    with_review = recall * curve.mean_memory(after_hit, 0.0, horizon_days, guess) + (
         1 - recall
-    ) * curve.mean_recall(after_miss, 0.0, horizon_days)
-    without = curve.mean_recall(stability, elapsed, elapsed + horizon_days)
+    ) * curve.mean_memory(after_miss, 0.0, horizon_days, guess)
+    without = curve.mean_memory(stability, elapsed, elapsed + horizon_days, guess)
     return with_review - without
 
 
@@ -195,8 +215,9 @@ class ValueModel:
     the same. Equal to `review_value` (tests/domain/test_planner.py checks it).
     """
 
-    def __init__(self, curve: ForgettingCurve, horizon_days: float) -> None:
+    def __init__(self, curve: ForgettingCurve, horizon_days: float, guess: float = 0.0) -> None:
         w = curve.w
+        self.guess = guess
         self.decay = curve.decay
         self.power = curve.decay + 1
         self.factor = curve.factor
@@ -225,7 +246,7 @@ class ValueModel:
         guess = np.array(
             [memory.step == 0 and memory.state in _AFTER_A_MISS for memory in memories]
         )
-        factor, power, horizon = self.factor, self.power, self.horizon
+        factor, horizon = self.factor, self.horizon
         base = 1 + factor * elapsed / stability
         recall = base**self.decay
         growth = (
@@ -243,20 +264,44 @@ class ValueModel:
             * np.exp((1 - recall) * self.w14)
         )
         miss = np.maximum(0.001, np.minimum(miss, stability / self.short_term))
-        with_review = recall * hit * ((1 + factor * horizon / hit) ** power - 1) + (
-            1 - recall
-        ) * miss * ((1 + factor * horizon / miss) ** power - 1)
-        without = stability * ((base + factor * horizon / stability) ** power - base * recall)
-        values = (self.scale * (with_review - without)).tolist()
+        if self.guess > 0:
+            with_review = recall * self._memory(hit, 0.0) + (1 - recall) * self._memory(miss, 0.0)
+            without = self._memory(stability, elapsed)
+            values = ((with_review - without) / horizon).tolist()
+        else:  # the same integrals, fused (this is the daily fan-out's hot path)
+            power = self.power
+            with_review = recall * hit * ((1 + factor * horizon / hit) ** power - 1) + (
+                1 - recall
+            ) * miss * ((1 + factor * horizon / miss) ** power - 1)
+            without = stability * ((base + factor * horizon / stability) ** power - base * recall)
+            values = (self.scale * (with_review - without)).tolist()
         return [
             (value, -order, item_id) for value, (item_id, _, order) in zip(values, due, strict=True)
         ]
 
+    def _memory(self, stability: np.ndarray, start: np.ndarray | float) -> np.ndarray:
+        """∫ memory over [start, start + horizon] (net of guessing: `mean_memory`)."""
+        factor, power = self.factor, self.power
 
-def new_item_value(curve: ForgettingCurve, horizon_days: float = HORIZON_DAYS) -> float:
-    """What learning an unseen question adds: from recall 0 to fsrs' first curve."""
-    hit = curve.mean_recall(curve.initial_stability(Grade.HARD), 0.0, horizon_days)
-    miss = curve.mean_recall(curve.initial_stability(Grade.AGAIN), 0.0, horizon_days)
+        def area(end: np.ndarray | float) -> np.ndarray:
+            return np.asarray(
+                stability / (factor * power) * ((1 + factor * end / stability) ** power - 1)
+            )
+
+        end = start + self.horizon
+        if self.guess <= 0:
+            return np.asarray(area(end) - area(start))
+        floor_age = stability / factor * (self.guess ** (1 / self.decay) - 1)
+        end = np.maximum(start, np.minimum(end, floor_age))
+        return np.asarray((area(end) - area(start) - self.guess * (end - start)) / (1 - self.guess))
+
+
+def new_item_value(
+    curve: ForgettingCurve, horizon_days: float = HORIZON_DAYS, guess: float = 0.0
+) -> float:
+    """What learning an unseen question adds: from no memory to fsrs' first curve."""
+    hit = curve.mean_memory(curve.initial_stability(Grade.HARD), 0.0, horizon_days, guess)
+    miss = curve.mean_memory(curve.initial_stability(Grade.AGAIN), 0.0, horizon_days, guess)
     return FIRST_ANSWER_RIGHT * hit + (1 - FIRST_ANSWER_RIGHT) * miss
 
 
@@ -273,6 +318,7 @@ def plan_daily(
     horizon_days: float = HORIZON_DAYS,
     parameters: Parameters = DEFAULT_PARAMETERS,
     own_fit: bool = False,
+    guess: float = 0.0,
 ) -> DailyPlan:
     """Today's session: up to `size` distinct questions, most valuable first.
 
@@ -280,6 +326,9 @@ def plan_daily(
     active deck in deck order. Empty only when both are empty. `parameters`: the FSRS
     weights in force for this learner (their own fit, the population's, or the
     defaults); `own_fit`: they are the learner's own, so no further calibration.
+    `guess`: the share of luck in the right answers the weights predict, if they
+    predict right answers rather than memory; values are memory net of it. 0 for FSRS's
+    defaults and the bot's own fits, which describe memory (`fitting.fit_weights`).
     """
     reviews = lapses = 0
     predicted = 0.0
@@ -300,9 +349,11 @@ def plan_daily(
     record = LearnerRecord(reviews, lapses, predicted)
     curve = forgetting_curve(parameters)
     if not own_fit:
-        curve = curve.scaled(record.decay_scale())
-    scored = ValueModel(curve, horizon_days).scored(due, now)
-    new_value = new_item_value(curve, horizon_days)
+        # A curve of right answers is set against the share right; one of recall, against
+        # the share right less the guesses.
+        curve = curve.scaled(record.decay_scale(GUESS_CHANCE if guess == 0 else 0.0))
+    scored = ValueModel(curve, horizon_days, guess).scored(due, now)
+    new_value = new_item_value(curve, horizon_days, guess)
     new_slots = min(new_allowance, size)
     if scored:
         new_slots = min(new_slots, round(size * record.new_share()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from datetime import UTC, datetime, timedelta
@@ -17,11 +18,14 @@ from bot.domain.fitting import (
     Histories,
     calibration,
     fit,
+    fit_weights,
     predictions,
     refit,
     refit_due,
     replay,
     shrink,
+    training_sequences,
+    within_bounds,
 )
 from bot.domain.memory import DEFAULT_PARAMETERS, Grade, recall_probability, review
 from bot.domain.planner import plan_daily
@@ -29,8 +33,16 @@ from bot.domain.planner import plan_daily
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
-def forgetful_population(learners: int, days: int, seed: int = 1) -> list[Answer]:
-    """Learners whose memory halves in about a day (far below FSRS's defaults), 4 options."""
+def forgetful_population(
+    learners: int,
+    days: int,
+    seed: int = 1,
+    truth: dict[tuple[int, str, datetime], float] | None = None,
+) -> list[Answer]:
+    """Learners whose memory halves in about a day (far below FSRS's defaults), 4 options.
+
+    `truth`, if given, receives each review's true recall (what a guess-aware fit is after).
+    """
     rng = random.Random(seed)
     answers = []
     for user in range(learners):
@@ -40,6 +52,8 @@ def forgetful_population(learners: int, days: int, seed: int = 1) -> list[Answer
             for item in rng.sample(range(30), 5):
                 if item in half_life:
                     recall = 2 ** (-(day - last[item]) / half_life[item])
+                    if truth is not None:
+                        truth[(user, f"q{item}", START + timedelta(days=day))] = recall
                     recalled = rng.random() < recall
                     right = recalled or rng.random() < 0.25
                     half_life[item] *= 2.0 if recalled else 0.5
@@ -70,7 +84,7 @@ def test_predictions_are_the_bots_own_fsrs_recall() -> None:
     times = [START, START + timedelta(days=2), START + timedelta(days=5)]
     grades = [Grade.GOOD, Grade.AGAIN, Grade.GOOD]
     answers = [Answer(1, "q", at, grade) for at, grade in zip(times, grades, strict=True)]
-    predicted, recalled = predictions(Histories.of(answers), DEFAULT_PARAMETERS)
+    predicted, recalled = predictions(Histories.of(answers), DEFAULT_PARAMETERS, guess=0.0)
     memory = None
     expected = []
     for at, grade in zip(times, grades, strict=True):
@@ -79,6 +93,33 @@ def test_predictions_are_the_bots_own_fsrs_recall() -> None:
         memory = review(memory, "q", grade, at)
     assert np.allclose(predicted, expected, atol=1e-4)
     assert list(recalled) == [0.0, 1.0]
+    # Read as memory behind 4-option answers: right with that recall, or by a 1-in-4 guess.
+    answered, _ = predictions(Histories.of(answers), DEFAULT_PARAMETERS, guess=0.25)
+    assert np.allclose(answered, 0.25 + 0.75 * np.array(expected), atol=1e-4)
+
+
+def test_a_guess_aware_fit_describes_memory_not_right_answers() -> None:
+    """fsrs-rs's plain fit learns P(right), which never falls below the 1-in-4 guess rate,
+    so it reads more memory than there is; the guess-aware fit's R tracks true recall."""
+    truth: dict[tuple[int, str, datetime], float] = {}
+    histories = Histories.of(forgetful_population(learners=30, days=30, truth=truth))
+    sequences = training_sequences(histories, None)
+    plain = fit_weights(sequences, guess=0.0)
+    aware = fit_weights(sequences, guess=0.25)
+    true = np.array(
+        [
+            truth[(user, item, at)]
+            for (user, item), history in histories.cards.items()
+            if any(b - a >= timedelta(days=1) for (a, _), (b, _) in itertools.pairwise(history))
+            for at, _ in history[1:]
+        ]
+    )
+    errors = {}
+    for name, weights in (("plain", plain), ("aware", aware)):
+        recall, _ = predictions(histories, weights, guess=0.0)
+        assert recall.shape == true.shape
+        errors[name] = abs(float(recall.mean() - true.mean()))
+    assert errors["aware"] < errors["plain"] / 3
 
 
 def test_too_few_reviews_keep_the_defaults() -> None:
@@ -175,3 +216,13 @@ def test_the_value_rule_follows_the_fitted_model() -> None:
         )
         choices[name] = plan.item_ids
     assert choices == {"grows": ["old"], "lasts": ["new"]}
+
+
+def test_weights_a_float32_hair_beyond_a_bound_are_brought_inside() -> None:
+    """fsrs-rs returned w20 = 0.800000011920929 in bench/learning.py; fsrs.Scheduler
+    refuses anything above 0.8, so a review under that fit crashed."""
+    beyond = list(DEFAULT_PARAMETERS)
+    beyond[20] = 0.800000011920929
+    inside = within_bounds(beyond)
+    assert inside[20] == 0.8 and inside[:20] == DEFAULT_PARAMETERS[:20]
+    assert review(None, "q", Grade.GOOD, START, parameters=inside).stability

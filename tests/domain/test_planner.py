@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -232,13 +233,32 @@ def test_plan_is_distinct_within_budget_and_full_while_anything_is_left(
 
 
 @settings(max_examples=60, deadline=None)
-@given(histories(), st.floats(0.3, 3.0))
+@given(histories(), st.floats(0.3, 3.0), st.sampled_from([0.0, 0.25]))
 def test_the_array_valuation_equals_the_one_item_formula(
-    history: tuple[list[str], list[str], dict[str, MemoryState]], steepness: float
+    history: tuple[list[str], list[str], dict[str, MemoryState]], steepness: float, guess: float
 ) -> None:
     seen, _, memories = history
     curve = forgetting_curve().scaled(steepness)
     due = [(item_id, memories[item_id], order) for order, item_id in enumerate(seen)]
-    for value, negative_order, item_id in ValueModel(curve, 30.0).scored(due, MONDAY):
-        assert value == pytest.approx(review_value(memories[item_id], MONDAY, curve), abs=1e-9)
+    for value, negative_order, item_id in ValueModel(curve, 30.0, guess).scored(due, MONDAY):
+        expected = review_value(memories[item_id], MONDAY, curve, 30.0, guess)
+        assert value == pytest.approx(expected, abs=1e-9)
         assert seen[-negative_order] == item_id
+
+
+@pytest.mark.parametrize(("stability", "start", "end"), [(0.2, 0.0, 30.0), (5.0, 2.0, 32.0)])
+def test_memory_net_of_guessing_is_the_curve_above_the_guess_rate_rescaled(
+    stability: float, start: float, end: float
+) -> None:
+    """A curve of right answers R holds memory max(0, (R − g) / (1 − g)): averaged here by
+    the closed form, checked against a fine sum; with g = 0 it is the curve itself."""
+    curve = forgetting_curve()
+    ages = np.linspace(start, end, 200_001)
+    recall = np.array([curve.recall(stability, age) for age in ages[::1000]])
+    fine = (1 + curve.factor * ages / stability) ** curve.decay
+    assert np.allclose(recall, fine[::1000])
+    net = np.maximum(0.0, (fine - 0.25) / 0.75).mean()
+    assert curve.mean_memory(stability, start, end, 0.25) == pytest.approx(net, rel=1e-3)
+    assert curve.mean_memory(stability, start, end) == pytest.approx(fine.mean(), rel=1e-3)
+    # Net of guessing, a first exposure that only looks lasting is worth less.
+    assert new_item_value(curve, 30.0, 0.25) < new_item_value(curve, 30.0)
