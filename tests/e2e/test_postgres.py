@@ -53,7 +53,7 @@ def test_a_learner_on_postgresql_survives_a_killed_bot(
     seen = server.message_count(42)
     server.push_message(ada, "/stats text")
     stats = server.wait_for_message(42, contains="Your stats", after=seen)
-    assert "Answers: 2, accuracy 50%" in stats["text"]
+    assert "Quiz answers: 2 · 50% right" in stats["text"]
     bot.stop()
 
     assert asyncio.run(stored_answers(url)) == [

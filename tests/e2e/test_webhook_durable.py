@@ -110,7 +110,7 @@ def test_the_200_comes_after_the_update_is_stored(tmp_path: Path) -> None:
             seen = server.message_count(42)
             assert post(port, server.push_message(ada, "/stats text")) == 200
             stats = server.wait_for_message(42, contains="Your stats", after=seen, timeout=15)
-            assert "Answers: 1," in stats["text"]
+            assert "Quiz answers: 1 ·" in stats["text"]
             assert _count(database, "SELECT COUNT(*) FROM answers") == 1
         finally:
             process.send_signal(signal.SIGTERM)
