@@ -18,6 +18,10 @@ to a reply to someone's own action before any bulk send (daily fan-out, round ti
 marked with `bulk_sending()`), so a learner pressing Next never waits behind an hour
 of daily prompts. Calls without a chat (answerCallbackQuery, getUpdates, …) are not
 capped by Telegram and skip pacing altogether.
+
+Several workers (PostgreSQL) share the token's budget: each paces at overall / live
+workers (`PriorityPacer.share`, set by bot/pipeline/workers.py as workers come and go).
+Each chat has one owner worker, so a group's own cap needs no sharing.
 """
 
 from __future__ import annotations
@@ -102,12 +106,21 @@ class PriorityPacer:
     """
 
     def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
         self._interval = 1.0 / per_second
         self._clock = clock
         self._next_slot = 0.0
         self._interactive: deque[asyncio.Future[None]] = deque()
         self._bulk: deque[asyncio.Future[None]] = deque()
         self._dispatcher: asyncio.Task[None] | None = None
+
+    def share(self, workers: int) -> None:
+        """Several workers send with one token: each keeps to its share of the budget."""
+        self._interval = max(1, workers) / self.per_second
+
+    @property
+    def interval(self) -> float:
+        return self._interval
 
     @property
     def waiting(self) -> tuple[int, int]:
