@@ -104,13 +104,18 @@ class UpdateInbox:
                 self._failed = failed + self._failed
                 raise
 
-    async def claim_pending(self, partitions: list[int], limit: int) -> list[InboxEntry]:
+    async def claim_pending(
+        self, partitions: list[int], limit: int
+    ) -> tuple[list[InboxEntry], set[int]]:
         """Rows of `partitions` pending in the inbox and not being handled here: now in flight.
+        Also the partitions of updates received here but not written yet (not seen by this
+        read).
 
         Read under the flush lock, so an update handled here whose row is not deleted yet
         (its mark waits for the next flush) is never taken for a new one.
         """
         async with self._flush_lock:
+            unwritten = {entry.partition for entry in self._received}
             settled = set(self._handled) | {update_id for update_id, _ in self._failed}
             fresh = [
                 update_id
@@ -120,7 +125,7 @@ class UpdateInbox:
             entries = await self._repository.entries(fresh)
             for entry in entries:
                 self._in_flight.add(entry.update_id)
-        return entries
+        return entries, unwritten
 
     async def pending(self, bot: Bot) -> list[Update]:
         updates = []
@@ -162,8 +167,10 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         self.inbox = inbox
         # Webhook mode: PTB answers Telegram's POST with 200 as soon as `put` returns.
         self.flush_on_put = False
-        # Several workers (PostgreSQL): whether this worker owns a partition. An update of
-        # another worker's partition is only stored here; its owner reads it from the inbox.
+        # Several workers (PostgreSQL): whether this worker handles a partition's updates as
+        # they come. Else (another worker's partition, or one this worker has just taken and
+        # whose earlier rows it is still reading) the update is only stored here, and its
+        # owner reads it from the inbox in order.
         self.owns: Callable[[int], bool] | None = None
 
     async def put(self, item: object) -> None:

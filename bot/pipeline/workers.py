@@ -53,6 +53,8 @@ SCAN_LIMIT = 50_000
 # A partition being given up waits this long at most for its running updates to finish.
 DRAIN_SECONDS = 30.0
 DRAIN_POLL_SECONDS = 0.02
+# A partition being caught up is read again this soon.
+CATCH_UP_POLL_SECONDS = 0.02
 RECONNECT_FIRST_SECONDS = 0.2
 RECONNECT_MAX_SECONDS = 5.0
 
@@ -82,6 +84,9 @@ class WorkerCoordinator:
         self._replayed = replayed if replayed is not None else set()
         self.member_id = 0
         self.owned: set[int] = set()
+        # Taken, but earlier rows may still be unread: their new updates wait in the inbox
+        # too, so none overtakes an older one of the same chat.
+        self._catching_up: set[int] = set()
         self._releasing: set[int] = set()
         self._leases: set[str] = set()
         self.live_workers = 1
@@ -97,6 +102,10 @@ class WorkerCoordinator:
 
     def owns(self, partition: int) -> bool:
         return partition in self.owned and self._session.alive
+
+    def takes_directly(self, partition: int) -> bool:
+        """An update of `partition` received here may be handled at once (see `_dispatch`)."""
+        return partition not in self._catching_up and self.owns(partition)
 
     def owns_chat(self, chat_id: int) -> bool:
         return self.owns(partition_of_chat(chat_id, self._partitions))
@@ -127,7 +136,7 @@ class WorkerCoordinator:
         """Connect, join, take a first share; raises if the database cannot be reached."""
         self._bot = application.bot
         self._processor.gate = self.owns
-        self._queue.owns = self.owns
+        self._queue.owns = self.takes_directly
         await self._join()
         # From now on the handlers and jobs ask it (`owns_chat`, `holds_lease`).
         self.started = True
@@ -169,6 +178,7 @@ class WorkerCoordinator:
                 f" and the {', '.join(sorted(self._leases))} lease" if self._leases else "",
             )
         self.owned.clear()
+        self._catching_up.clear()
         self._releasing.clear()
         self._leases.clear()
         self._session.drop()
@@ -200,6 +210,13 @@ class WorkerCoordinator:
         fair = math.ceil(self._partitions / live)
         if len(self.owned) > fair:
             extra = random.sample(sorted(self.owned), len(self.owned) - fair)
+            log.info(
+                "worker %s gives up %d partitions (owns %d of %d)",
+                self.member_id,
+                len(extra),
+                fair,
+                self._partitions,
+            )
             self._release(extra)
         elif len(self.owned) < fair:
             candidates = [
@@ -211,6 +228,7 @@ class WorkerCoordinator:
             )
             if taken:
                 self.owned.update(taken)
+                self._catching_up.update(taken)
                 log.info(
                     "worker %s took %d partitions (owns %d of %d)",
                     self.member_id,
@@ -245,9 +263,12 @@ class WorkerCoordinator:
         with contextlib.suppress(Exception):
             await self._inbox.flush()
         if partition in self._releasing:
-            self._releasing.discard(partition)
-            with contextlib.suppress(Exception):
+            try:
                 await self._session.unlock(PARTITION_LOCKS, partition)
+            except Exception as error:
+                # Left locked but not owned, nobody would handle it: start over instead.
+                self._lose_everything(error)
+            self._releasing.discard(partition)
 
     async def _dispatch(self) -> None:
         """Feed this worker's partitions' pending rows to the Application, in update order."""
@@ -256,11 +277,12 @@ class WorkerCoordinator:
                 await asyncio.wait_for(self._wake.wait(), REBALANCE_SECONDS)
             self._wake.clear()
             owned = sorted(self.owned)
+            read = set(owned)
             if not owned or not self._session.alive:
                 continue
             replay, self._replay_next_scan = self._replay_next_scan, False
             try:
-                entries = await self._inbox.claim_pending(owned, SCAN_LIMIT)
+                entries, unwritten = await self._inbox.claim_pending(owned, SCAN_LIMIT)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -272,14 +294,18 @@ class WorkerCoordinator:
                 if replay:
                     self._replayed.add(update.update_id)
                 self._queue.put_pending(update)
-            if entries:
-                log.info(
-                    "worker %s: %d updates from the inbox%s",
-                    self.member_id,
-                    len(entries),
-                    " (replayed)" if replay else "",
-                )
-            if len(entries) >= SCAN_LIMIT:
+            if replay and entries:
+                log.info("worker %s: replaying %d updates", self.member_id, len(entries))
+            # A partition just taken is caught up once a read finds nothing new of it, and
+            # nothing received here waits to be written: every earlier row is queued here.
+            self._catching_up -= {
+                p
+                for p in self._catching_up
+                if p in read and p not in unwritten and all(e.partition != p for e in entries)
+            }
+            self._catching_up &= self.owned
+            if self._catching_up:
+                await asyncio.sleep(CATCH_UP_POLL_SECONDS)
                 self._wake.set()
 
 

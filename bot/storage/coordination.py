@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -52,6 +53,8 @@ class LockSession:
         self.description = redact_url(url)
         self._connection: asyncpg.Connection | None = None
         self._listeners: list[tuple[str, Callable[..., object]]] = []
+        # One statement at a time on the connection (asyncpg refuses overlapping ones).
+        self._turn = asyncio.Lock()
 
     @property
     def alive(self) -> bool:
@@ -61,7 +64,9 @@ class LockSession:
         self._connection = await asyncpg.connect(
             self._url,
             timeout=CONNECT_TIMEOUT,
-            server_settings={"application_name": "quiz-tutor-locks"},
+            # The process id, so an operator (or a test) sees in pg_locks which worker
+            # holds what: SELECT ... FROM pg_locks JOIN pg_stat_activity USING (pid).
+            server_settings={"application_name": f"quiz-tutor-locks:{os.getpid()}"},
         )
 
     async def close(self) -> None:
@@ -86,7 +91,19 @@ class LockSession:
         return self._connection
 
     async def _value(self, sql: str, *args: object) -> Any:
-        return await asyncio.wait_for(self._live().fetchval(sql, *args), PING_TIMEOUT)
+        rows = await self._fetch(sql, *args)
+        return rows[0][0] if rows else None
+
+    async def _fetch(self, sql: str, *args: object) -> list[Any]:
+        """Run one statement; a connection that does not answer in time is dropped (with
+        its locks: better the others take over than two workers think they own a chat)."""
+        async with self._turn:
+            connection = self._live()
+            try:
+                return list(await asyncio.wait_for(connection.fetch(sql, *args), PING_TIMEOUT))
+            except TimeoutError:
+                self.drop()
+                raise
 
     async def ping(self) -> None:
         await self._value("SELECT 1")
@@ -106,14 +123,11 @@ class LockSession:
         again at once."""
         if wanted <= 0 or not keys:
             return []
-        rows = await asyncio.wait_for(
-            self._live().fetch(
-                "SELECT key FROM unnest($2::int[]) WITH ORDINALITY AS k (key, n)"
-                " WHERE pg_try_advisory_lock($1::int, key) ORDER BY n",
-                namespace,
-                keys,
-            ),
-            PING_TIMEOUT,
+        rows = await self._fetch(
+            "SELECT key FROM unnest($2::int[]) WITH ORDINALITY AS k (key, n)"
+            " WHERE pg_try_advisory_lock($1::int, key) ORDER BY n",
+            namespace,
+            keys,
         )
         taken = [int(row[0]) for row in rows]
         for key in taken[wanted:]:
@@ -121,7 +135,8 @@ class LockSession:
         return taken[:wanted]
 
     async def unlock(self, namespace: int, key: int) -> None:
-        await self._value("SELECT pg_advisory_unlock($1::int, $2::int)", namespace, key)
+        if not await self._value("SELECT pg_advisory_unlock($1::int, $2::int)", namespace, key):
+            log.warning("advisory lock (%s, %s) was not held", namespace, key)
 
     async def holders(self, namespace: int) -> int:
         """How many locks of `namespace` are held in this database, by anyone."""
@@ -139,7 +154,8 @@ class LockSession:
         def on_notify(*_: object) -> None:
             callback()
 
-        await asyncio.wait_for(self._live().add_listener(channel, on_notify), PING_TIMEOUT)
+        async with self._turn:
+            await asyncio.wait_for(self._live().add_listener(channel, on_notify), PING_TIMEOUT)
         self._listeners.append((channel, on_notify))
 
     async def unlisten_all(self) -> None:
@@ -147,6 +163,7 @@ class LockSession:
         listeners, self._listeners = self._listeners, []
         if connection is None or connection.is_closed():
             return
-        for channel, callback in listeners:
-            with contextlib.suppress(Exception):
-                await connection.remove_listener(channel, callback)
+        async with self._turn:
+            for channel, callback in listeners:
+                with contextlib.suppress(Exception):
+                    await connection.remove_listener(channel, callback)
