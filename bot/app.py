@@ -130,7 +130,12 @@ def build_application(
             processor,
             _queue(application),
             share_budget=(
-                limiter.pacer.share if isinstance(limiter, PacedRateLimiter) else lambda n: None
+                limiter.pacer.share if isinstance(limiter, PacedRateLimiter) else lambda f: None
+            ),
+            demand=(
+                (lambda: limiter.pacer.demand)
+                if isinstance(limiter, PacedRateLimiter)
+                else (lambda: 0)
             ),
             replayed=services.replayed_updates,
         )

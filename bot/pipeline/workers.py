@@ -19,7 +19,9 @@ rows (handlers are idempotent) and resume its challenge rounds' timers. A worker
 connection fails (a ping unanswered for 3 s, a server restart) stops handling at once —
 owns nothing, holds no lease — and reconnects, then takes its share again.
 
-The send budget is shared: each worker paces at overall / live workers (`bot.pacing`).
+The send budget is shared: every second each worker NOTIFYs the others how many sends it
+has waiting and paces at its fraction of the token's budget (`bot.pacing.budget_fraction`:
+an even part for everyone, the rest by demand).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from bot.pacing import budget_fraction
 from bot.pipeline.inbox import DurableUpdateQueue, UpdateInbox
 from bot.pipeline.partitions import PARTITIONS, partition_of_chat
 from bot.pipeline.processor import ChatOrderedProcessor
@@ -55,6 +58,9 @@ DRAIN_SECONDS = 30.0
 DRAIN_POLL_SECONDS = 0.02
 # A partition being caught up is read again this soon.
 CATCH_UP_POLL_SECONDS = 0.02
+# Workers tell each other every round how many sends they have waiting (see bot/pacing.py).
+BUDGET_CHANNEL = "quiz_budget"
+DEMAND_FRESH_SECONDS = 3 * REBALANCE_SECONDS
 RECONNECT_FIRST_SECONDS = 0.2
 RECONNECT_MAX_SECONDS = 5.0
 
@@ -71,7 +77,8 @@ class WorkerCoordinator:
         queue: DurableUpdateQueue,
         *,
         partitions: int = PARTITIONS,
-        share_budget: Callable[[int], None] = lambda live: None,
+        share_budget: Callable[[float], None] = lambda fraction: None,
+        demand: Callable[[], int] = lambda: 0,
         replayed: set[int] | None = None,
     ) -> None:
         self._session = LockSession(url)
@@ -81,6 +88,10 @@ class WorkerCoordinator:
         self._queue = queue
         self._partitions = partitions
         self._share_budget = share_budget
+        self._demand = demand
+        # member id → (sends waiting, when heard): the other workers' demand for the budget.
+        self._heard: dict[int, tuple[int, float]] = {}
+        self._published = 0
         self._replayed = replayed if replayed is not None else set()
         self.member_id = 0
         self.owned: set[int] = set()
@@ -164,7 +175,8 @@ class WorkerCoordinator:
             self.member_id = random.randint(1, 2**31 - 1)
             if await self._session.try_lock(MEMBERS, self.member_id):
                 break
-        await self._session.listen(INBOX_CHANNEL, self._wake.set)
+        await self._session.listen(INBOX_CHANNEL, lambda payload: self._wake.set())
+        await self._session.listen(BUDGET_CHANNEL, self._hear_demand)
         log.info("worker %s joined", self.member_id)
         await self._rebalance()
 
@@ -206,7 +218,7 @@ class WorkerCoordinator:
         if live != self.live_workers:
             log.info("worker %s: %d live workers", self.member_id, live)
         self.live_workers = live
-        self._share_budget(live)
+        await self._share_the_budget(live)
         fair = math.ceil(self._partitions / live)
         if len(self.owned) > fair:
             extra = random.sample(sorted(self.owned), len(self.owned) - fair)
@@ -243,6 +255,30 @@ class WorkerCoordinator:
                         log.exception("resuming work of partitions %s failed", sorted(taken))
                 self._replay_next_scan = True
                 self._wake.set()
+
+    def _hear_demand(self, payload: str) -> None:
+        member, _, waiting = payload.partition(" ")
+        with contextlib.suppress(ValueError):
+            if int(member) != self.member_id:
+                self._heard[int(member)] = (int(waiting), asyncio.get_running_loop().time())
+
+    async def _share_the_budget(self, live: int) -> None:
+        """Tell the others how many sends wait here; pace at this worker's fraction."""
+        now = asyncio.get_running_loop().time()
+        self._heard = {
+            member: heard
+            for member, heard in self._heard.items()
+            if now - heard[1] < DEMAND_FRESH_SECONDS
+        }
+        current = self._demand()
+        # An increase counts from the next round, once the others have heard it too, so the
+        # fractions never add up past the budget; a decrease counts at once.
+        own = min(current, self._published)
+        self._share_budget(
+            budget_fraction(own, [waiting for waiting, _ in self._heard.values()], live)
+        )
+        await self._session.notify(BUDGET_CHANNEL, f"{self.member_id} {current}")
+        self._published = current
 
     def _release(self, partitions: Iterable[int]) -> None:
         for partition in partitions:

@@ -148,15 +148,18 @@ class LockSession:
         )
         return count
 
-    async def listen(self, channel: str, callback: Callable[[], None]) -> None:
-        """Call `callback` (no arguments) at every NOTIFY on `channel`."""
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Call `callback(payload)` at every NOTIFY on `channel`."""
 
-        def on_notify(*_: object) -> None:
-            callback()
+        def on_notify(_connection: object, _pid: object, _channel: object, payload: str) -> None:
+            callback(payload)
 
         async with self._turn:
             await asyncio.wait_for(self._live().add_listener(channel, on_notify), PING_TIMEOUT)
         self._listeners.append((channel, on_notify))
+
+    async def notify(self, channel: str, payload: str) -> None:
+        await self._value("SELECT pg_notify($1, $2)", channel, payload)
 
     async def unlisten_all(self) -> None:
         connection = self._connection
