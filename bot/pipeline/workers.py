@@ -108,6 +108,8 @@ class WorkerCoordinator:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self.started = False
+        # Counts lock connections: a drain begun on an earlier one must not unlock on this one.
+        self._generation = 0
 
     # -- what the rest of the bot asks ---------------------------------------------------
 
@@ -170,6 +172,11 @@ class WorkerCoordinator:
         await self._session.close()
 
     async def _join(self) -> None:
+        self.owned.clear()
+        self._catching_up.clear()
+        self._releasing.clear()
+        self._leases.clear()
+        self._generation += 1
         await self._session.connect()
         while True:
             self.member_id = random.randint(1, 2**31 - 1)
@@ -201,6 +208,8 @@ class WorkerCoordinator:
             await asyncio.sleep(REBALANCE_SECONDS)
             try:
                 if not self._session.alive:
+                    # Closed under us (a server restart): its locks are gone with it.
+                    self._lose_everything("the connection closed")
                     await self._join()
                     log.info("worker %s reconnected", self.member_id)
                 else:
@@ -283,14 +292,17 @@ class WorkerCoordinator:
     def _release(self, partitions: Iterable[int]) -> None:
         for partition in partitions:
             self.owned.discard(partition)
+            self._catching_up.discard(partition)
             self._releasing.add(partition)
-            task = asyncio.create_task(self._drain_and_unlock(partition), name="workers-release")
+            task = asyncio.create_task(
+                self._drain_and_unlock(partition, self._generation), name="workers-release"
+            )
             self._tasks.append(task)
             task.add_done_callback(
                 lambda done: self._tasks.remove(done) if done in self._tasks else None
             )
 
-    async def _drain_and_unlock(self, partition: int) -> None:
+    async def _drain_and_unlock(self, partition: int, generation: int) -> None:
         for _ in range(int(DRAIN_SECONDS / DRAIN_POLL_SECONDS)):
             if not self._processor.active_in(partition):
                 break
@@ -298,7 +310,7 @@ class WorkerCoordinator:
         # Its handled marks go first, so the next owner does not replay what is done.
         with contextlib.suppress(Exception):
             await self._inbox.flush()
-        if partition in self._releasing:
+        if partition in self._releasing and generation == self._generation:
             try:
                 await self._session.unlock(PARTITION_LOCKS, partition)
             except Exception as error:

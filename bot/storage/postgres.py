@@ -12,6 +12,7 @@ every transaction of any worker naming the same lock, released at commit or roll
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -275,7 +276,10 @@ class PostgresDatabase(Database):
             await self.pool.release(connection)
         except Exception:
             log.debug("dropping a broken connection", exc_info=True)
-            connection.terminate()
+            # Raising here (in a `finally`) would replace the caller's own error, a lost
+            # connection that is retried, by one that is not; the pool may already hold it.
+            with contextlib.suppress(Exception):
+                connection.terminate()
 
     async def _checkout(self) -> asyncpg.Connection:
         try:

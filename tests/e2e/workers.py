@@ -143,3 +143,30 @@ def partitions_owned(url: str) -> int:
 
 def inbox_left(url: str) -> int:
     return int(scalar(url, "SELECT count(*) FROM update_inbox"))
+
+
+def diagnose(url: str) -> str:
+    """What is left: pending inbox rows per partition, and who owns each (for failures)."""
+    pending = query(
+        url,
+        "SELECT partition_no, count(*), min(update_id), bool_or(failed_at IS NOT NULL)"
+        " FROM update_inbox GROUP BY partition_no ORDER BY partition_no",
+    )
+    owners = {
+        int(row[0]): str(row[1])
+        for row in query(
+            url,
+            "SELECT l.objid::bigint, a.application_name FROM pg_locks l"
+            " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory'"
+            " AND l.objsubid = 2 AND l.granted AND l.classid::bigint = $1",
+            PARTITION_LOCKS,
+        )
+    }
+    lines = [
+        f"partition {row[0]}: {row[1]} pending from {row[2]} (failed: {row[3]}),"
+        f" owner {owners.get(int(row[0]))}"
+        for row in pending
+    ]
+    errors = query(url, "SELECT DISTINCT error FROM update_inbox WHERE error IS NOT NULL")
+    lines += [f"error: {row[0][:300]}" for row in errors]
+    return "\n".join(lines) or "inbox empty"
