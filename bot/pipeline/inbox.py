@@ -115,16 +115,23 @@ class UpdateInbox:
         (its mark waits for the next flush) is never taken for a new one.
         """
         async with self._flush_lock:
-            unwritten = {entry.partition for entry in self._received}
+            ids = await self._repository.pending_ids_in(partitions, limit)
+            entries = await self._repository.entries(
+                [update_id for update_id in ids if update_id not in self._in_flight]
+            )
+            # Checked again after the last read: an update being handled here may have
+            # finished meanwhile (no longer in flight, its row not deleted until the next
+            # flush, which waits for this lock).
             settled = set(self._handled) | {update_id for update_id, _ in self._failed}
-            fresh = [
-                update_id
-                for update_id in await self._repository.pending_ids_in(partitions, limit)
-                if update_id not in self._in_flight and update_id not in settled
+            entries = [
+                entry
+                for entry in entries
+                if entry.update_id not in self._in_flight and entry.update_id not in settled
             ]
-            entries = await self._repository.entries(fresh)
             for entry in entries:
                 self._in_flight.add(entry.update_id)
+            # After the reads too: an update received while they ran is not in them.
+            unwritten = {entry.partition for entry in self._received}
         return entries, unwritten
 
     async def pending(self, bot: Bot) -> list[Update]:
