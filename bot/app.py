@@ -126,7 +126,6 @@ def build_application(
         workers = WorkerCoordinator(
             services.storage.db.url,
             inbox,
-            services.storage.inbox,
             processor,
             _queue(application),
             share_budget=(

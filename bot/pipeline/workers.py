@@ -43,7 +43,7 @@ from bot.pipeline.inbox import DurableUpdateQueue, UpdateInbox
 from bot.pipeline.partitions import PARTITIONS, partition_of_chat
 from bot.pipeline.processor import ChatOrderedProcessor
 from bot.storage.coordination import LEASES, MEMBERS, PARTITION_LOCKS, LockSession, lease_key
-from bot.storage.inbox import INBOX_CHANNEL, InboxRepository
+from bot.storage.inbox import INBOX_CHANNEL
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,6 @@ class WorkerCoordinator:
         self,
         url: str,
         inbox: UpdateInbox,
-        repository: InboxRepository,
         processor: ChatOrderedProcessor,
         queue: DurableUpdateQueue,
         *,
@@ -83,7 +82,6 @@ class WorkerCoordinator:
     ) -> None:
         self._session = LockSession(url)
         self._inbox = inbox
-        self._repository = repository
         self._processor = processor
         self._queue = queue
         self._partitions = partitions
@@ -160,12 +158,12 @@ class WorkerCoordinator:
 
     async def stop(self) -> None:
         self._stopping = True
-        for task in self._tasks:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._tasks = []
         self.owned.clear()
         self._leases.clear()
         await self._session.unlisten_all()

@@ -61,6 +61,7 @@ class LockSession:
         return self._connection is not None and not self._connection.is_closed()
 
     async def connect(self) -> None:
+        self._listeners = []  # those of an earlier connection went with it
         self._connection = await asyncpg.connect(
             self._url,
             timeout=CONNECT_TIMEOUT,

@@ -93,9 +93,16 @@ def url_secrets(url: str) -> list[str]:
 def _translate(error: BaseException) -> BaseException:
     if isinstance(error, asyncpg.IntegrityConstraintViolationError):
         return IntegrityError(str(error))
-    if isinstance(error, _CONNECTION_ERRORS):
+    if isinstance(error, _CONNECTION_ERRORS) or _released_on_close(error):
         return DatabaseUnavailableError(f"{type(error).__name__}: {error}")
     return error
+
+
+def _released_on_close(error: BaseException) -> bool:
+    """asyncpg's pool takes back a connection the server closed (a restart, a terminated
+    backend) at once, so the next statement on it fails with this InterfaceError rather than
+    ConnectionDoesNotExistError, depending on which comes first: the same lost connection."""
+    return isinstance(error, asyncpg.InterfaceError) and "released back to the pool" in str(error)
 
 
 def _rowcount(status: str) -> int:

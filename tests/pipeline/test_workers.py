@@ -40,7 +40,7 @@ async def workers(url: str) -> AsyncIterator[Workers]:
         await storage.open()
         inbox = UpdateInbox(storage.inbox, ManualClock(START))
         coordinator = WorkerCoordinator(
-            url, inbox, storage.inbox, ChatOrderedProcessor(inbox), DurableUpdateQueue(inbox)
+            url, inbox, ChatOrderedProcessor(inbox), DurableUpdateQueue(inbox)
         )
         app = type("App", (), {"bot": None})()  # what start() reads of an Application
         await coordinator.start(app)
