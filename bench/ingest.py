@@ -19,13 +19,17 @@
    databases; `make postgres` starts a throwaway one), the same bot run on PostgreSQL
    (1 worker, each run on a new database), beside an asyncpg baseline on the same schema:
    one autocommit INSERT per row. Goals (issue 15): PostgreSQL >= 0.8x the SQLite bot run
-   of the same invocation and >= 1.25x the asyncpg per-row baseline.
+   of the same invocation and >= 1.25x the asyncpg per-row baseline. Then the same with
+   `--workers` (default 3) workers on one database: one polls, each handles the answers of
+   its own partitions. Also the CPU milliseconds per answer spent in the bot processes and
+   in the server's backends (read from /proc: the server must run on this machine), the
+   figures of the scaling model in docs/postgresql.md.
 
 The target (issue "Fast at scale", goal 1) is ≥ 3,000 answers/s at 5,000 members and at
 least 1.25× the one-commit-per-row baseline.
 
 Run: .venv/bin/python bench/ingest.py [--members 5000] [--repeat 1] [--prefill 2000000]
-     [--database-url postgresql://postgres@127.0.0.1:PORT/postgres]
+     [--database-url postgresql://postgres@127.0.0.1:PORT/postgres [--workers 3]]
 """
 
 from __future__ import annotations
@@ -138,7 +142,56 @@ def prefilled(folder: Path, answers: int) -> Path:
     return database
 
 
-def bot_run(folder: Path, members: int, url: str | None = None) -> dict[str, float]:
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds a process has used so far (Linux /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_pids(url: str) -> list[int]:
+    """The server processes serving this database (local server only: read from /proc)."""
+
+    async def run() -> list[int]:
+        connection = await asyncpg.connect(url)
+        try:
+            rows = await connection.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await connection.close()
+        return [row[0] for row in rows]
+
+    return asyncio.run(run())
+
+
+def _settled(url: str, workers: int) -> bool:
+    """Every worker is counted by the others and the partitions are shared out."""
+    from bot.storage.coordination import MEMBERS, PARTITION_LOCKS
+
+    async def run() -> bool:
+        connection = await asyncpg.connect(url)
+        try:
+            rows = await connection.fetch(
+                "SELECT classid::bigint, pid, count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND objsubid = 2 AND granted GROUP BY 1, 2"
+            )
+        finally:
+            await connection.close()
+        members = sum(1 for row in rows if row[0] == MEMBERS)
+        shares = [row[2] for row in rows if row[0] == PARTITION_LOCKS]
+        fair = -(-64 // workers)
+        return members == workers and sum(shares) == 64 and max(shares) <= fair
+
+    return asyncio.run(run())
+
+
+def bot_run(
+    folder: Path, members: int, url: str | None = None, workers: int = 1
+) -> dict[str, float]:
     database: Path | str = url or folder / "bot.sqlite3"
     with FakeTelegramServer(global_rate=None, group_rate_per_minute=None) as server:
         env = {
@@ -150,40 +203,68 @@ def bot_run(folder: Path, members: int, url: str | None = None) -> dict[str, flo
             "CONTENT_DIR": str(ROOT / "content"),
             "LOG_LEVEL": "WARNING",
         }
-        log_path = folder / "bot.log"
-        with log_path.open("w") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log, stderr=log
-            )
-            try:
-                server.wait_for(lambda: server.allowed_updates is not None, timeout=60)
-                users = [server.user(FIRST_MEMBER + n, f"Member {n}") for n in range(members)]
-                server.push_message(
-                    users[0], "/challenge 1 600", chat_id=GROUP, chat_type="supergroup"
-                )
-                message = server.wait_for(lambda: server.find_poll(GROUP), timeout=30)
-                poll = message["poll"]
-                right = poll["correct_option_ids"][0]
-                wrong = (right + 1) % len(poll["options"])
-                started = time.perf_counter()
-                for n, user in enumerate(users):
-                    server.push_poll_answer(user, poll["id"], [right if n % 3 else wrong])
-                queued = time.perf_counter() - started
-                stored = 0
-                while stored < members:
-                    if time.perf_counter() - started > 600:
-                        raise SystemExit(f"only {stored} of {members} answers stored in 600 s")
-                    time.sleep(0.02)
-                    stored = _count(
-                        database, f"SELECT COUNT(*) FROM answers WHERE {_OF_POLL}", (poll["id"],)
+        logs = [folder / f"bot{n}.log" for n in range(workers)]
+        processes = []
+        try:
+            for log_path in logs:
+                with log_path.open("w") as log:
+                    processes.append(
+                        subprocess.Popen(
+                            [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log, stderr=log
+                        )
                     )
-                elapsed = time.perf_counter() - started
-                time.sleep(1.0)  # anything still in flight would show up as a double
-            finally:
+            server.wait_for(
+                lambda: (
+                    server.allowed_updates is not None
+                    and sum(
+                        1
+                        for call in server.requests_for("setMyCommands")
+                        if not call.params.get("language_code")
+                    )
+                    >= workers
+                ),
+                timeout=60,
+            )
+            if url and workers > 1:
+                server.wait_for(lambda: _settled(url, workers), timeout=60)
+            users = [server.user(FIRST_MEMBER + n, f"Member {n}") for n in range(members)]
+            server.push_message(users[0], "/challenge 1 600", chat_id=GROUP, chat_type="supergroup")
+            message = server.wait_for(lambda: server.find_poll(GROUP), timeout=30)
+            poll = message["poll"]
+            right = poll["correct_option_ids"][0]
+            wrong = (right + 1) % len(poll["options"])
+            backends = _backend_pids(url) if url else []
+            cpu_before = {pid: _cpu_seconds(pid) for pid in [p.pid for p in processes] + backends}
+            started = time.perf_counter()
+            for n, user in enumerate(users):
+                server.push_poll_answer(user, poll["id"], [right if n % 3 else wrong])
+            queued = time.perf_counter() - started
+            stored = 0
+            while stored < members:
+                if time.perf_counter() - started > 600:
+                    raise SystemExit(f"only {stored} of {members} answers stored in 600 s")
+                time.sleep(0.02)
+                stored = _count(
+                    database, f"SELECT COUNT(*) FROM answers WHERE {_OF_POLL}", (poll["id"],)
+                )
+            elapsed = time.perf_counter() - started
+            bot_cpu = sum(
+                (_cpu_seconds(p.pid) or 0.0) - (cpu_before.get(p.pid) or 0.0) for p in processes
+            )
+            server_cpu = 0.0
+            for pid in _backend_pids(url) if url else []:
+                now = _cpu_seconds(pid)
+                if now is not None:
+                    server_cpu += now - (cpu_before.get(pid) or 0.0)
+            time.sleep(1.0)  # anything still in flight would show up as a double
+        finally:
+            for process in processes:
                 process.send_signal(signal.SIGTERM)
+            for process in processes:
                 process.wait(timeout=60)
-        if "Traceback" in log_path.read_text():
-            raise SystemExit(f"the bot logged a traceback:\n{log_path.read_text()[-3000:]}")
+        for log_path in logs:
+            if "Traceback" in log_path.read_text():
+                raise SystemExit(f"the bot logged a traceback:\n{log_path.read_text()[-3000:]}")
     answers = _count(database, f"SELECT COUNT(*) FROM answers WHERE {_OF_POLL}", (poll["id"],))
     distinct = _count(
         database, f"SELECT COUNT(DISTINCT user_id) FROM answers WHERE {_OF_POLL}", (poll["id"],)
@@ -202,7 +283,14 @@ def bot_run(folder: Path, members: int, url: str | None = None) -> dict[str, flo
             f"lost or doubled: {answers} answers, {distinct} members, {right_stored} right"
             f" stored, {right_totals} right in totals; expected {members} and {expected_right}"
         )
-    return {"seconds": elapsed, "rate": members / elapsed, "queued_s": queued}
+    return {
+        "seconds": elapsed,
+        "rate": members / elapsed,
+        "queued_s": queued,
+        # CPU milliseconds per answer, in the bot processes and in the server's backends.
+        "bot_ms": 1000 * bot_cpu / members,
+        "server_ms": 1000 * server_cpu / members,
+    }
 
 
 class PgDatabases:
@@ -279,8 +367,15 @@ def main() -> None:
         default=None,
         help="also run on PostgreSQL: a server URL whose user may create databases",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=3,
+        help="with --database-url: also run this many workers on one database",
+    )
     args = parser.parse_args()
     pg_runs: list[dict[str, float]] = []
+    pg_many: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         per_row = asyncio.run(baseline(folder, args.members, one_transaction=False))
@@ -313,6 +408,11 @@ def main() -> None:
                     run_folder.mkdir()
                     url = asyncio.run(databases.fresh())
                     pg_runs.append(bot_run(run_folder, args.members, url))
+                for attempt in range(args.repeat):
+                    run_folder = folder / f"pg{args.workers}w{attempt}"
+                    run_folder.mkdir()
+                    url = asyncio.run(databases.fresh())
+                    pg_many.append(bot_run(run_folder, args.members, url, workers=args.workers))
             finally:
                 asyncio.run(databases.drop_all())
     runs.sort(key=lambda run: run["rate"])
@@ -336,7 +436,8 @@ def main() -> None:
             " the empty-database runs above; none lost or double-counted"
         )
     if pg_runs:
-        pg = sorted(run["rate"] for run in pg_runs)
+        pg_runs.sort(key=lambda run: run["rate"])
+        pg = [run["rate"] for run in pg_runs]
         print(
             f"baselines (asyncpg, {args.members} rows): one autocommit per row"
             f" {pg_per_row:,.0f} rows/s; one transaction {pg_batched:,.0f} rows/s"
@@ -346,6 +447,24 @@ def main() -> None:
             f" {pg[0]:,.0f}); x{pg[-1] / rates[-1]:.2f} the SQLite bot run above (goal >= x0.8),"
             f" x{pg[-1] / pg_per_row:.2f} the asyncpg per-row baseline (goal >= x1.25);"
             " none lost or double-counted"
+        )
+        many = sorted(pg_many, key=lambda run: run["rate"])
+        best = many[-1]
+        print(
+            f"bot on PostgreSQL, {args.workers} workers (one polls, each handles its partitions):"
+            f" {best['rate']:,.0f} answers/s (worst of {len(many)}: {many[0]['rate']:,.0f});"
+            f" x{best['rate'] / pg[-1]:.2f} one worker; none lost or double-counted"
+        )
+        one = pg_runs[-1]
+        print(
+            f"CPU per answer: 1 worker {one['bot_ms']:.2f} ms in the bot +"
+            f" {one['server_ms']:.2f} ms in PostgreSQL; {args.workers} workers"
+            f" {best['bot_ms']:.2f} ms in the bots together + {best['server_ms']:.2f} ms in"
+            f" PostgreSQL (on {os.cpu_count()} cores shared by all of them). Model: one core of"
+            f" worker carries ~{1000 / best['bot_ms']:,.0f} answers/s, one core of PostgreSQL"
+            f" ~{1000 / best['server_ms']:,.0f}: N workers on N machines carry"
+            f" min(N x {1000 / best['bot_ms']:,.0f}, server cores x"
+            f" {1000 / best['server_ms']:,.0f}) answers/s"
         )
 
 

@@ -226,7 +226,7 @@ def _fill_group(
         " SELECT chat_id, item_id, user_id, COUNT(*), SUM(correct) FROM answers"
         " WHERE context = 'challenge' GROUP BY chat_id, item_id, user_id"
     )
-    # The Mini App matrix's column totals, as migration 013 builds them.
+    # The Mini App matrix's column totals, as migration 016 builds them.
     week = "date(answered_at / 1000, 'unixepoch', '-6 days', 'weekday 1')"
     for period in (week, "'all'"):
         db.execute(

@@ -41,7 +41,7 @@ from bot.handlers import (
 from bot.handlers.context import BotData, TutorContext
 from bot.handlers.errors import on_error
 from bot.jobs import refit
-from bot.pacing import paced_rate_limiter
+from bot.pacing import PacedRateLimiter, paced_rate_limiter
 from bot.pipeline import (
     ChatOrderedProcessor,
     DurableUpdateQueue,
@@ -49,7 +49,9 @@ from bot.pipeline import (
     UpdateInbox,
     is_transient,
 )
+from bot.pipeline.workers import WorkerCoordinator, coordinator_of
 from bot.storage import Storage
+from bot.storage.postgres import PostgresDatabase
 from bot.web.runner import MiniAppServer
 
 log = logging.getLogger(__name__)
@@ -108,20 +110,39 @@ def build_application(
     if request is not None:
         builder = builder.request(request)
     polls = services.storage.polls
-    builder = builder.get_updates_request(
-        InboxFirstRequest(
-            request or HTTPXRequest(connection_pool_size=1),
-            inbox,
-            # A `poll` update only matters for a poll whose sendPoll never answered.
-            ignorable=lambda raw: (
-                "poll" in raw and polls.cached(str(raw["poll"].get("id"))) is not None
-            ),
-        )
+    get_updates = InboxFirstRequest(
+        request or HTTPXRequest(connection_pool_size=1),
+        inbox,
+        # A `poll` update only matters for a poll whose sendPoll never answered.
+        ignorable=lambda raw: (
+            "poll" in raw and polls.cached(str(raw["poll"].get("id"))) is not None
+        ),
     )
+    builder = builder.get_updates_request(get_updates)
     application: TutorApplication = builder.build()
     processor.application = application
     application.bot_data.services = services
     application.bot_data.processor = processor
+    if isinstance(services.storage.db, PostgresDatabase):
+        # Every process on this database is a worker: see bot/pipeline/workers.py.
+        limiter = application.bot.rate_limiter
+        workers = WorkerCoordinator(
+            services.storage.db.url,
+            inbox,
+            processor,
+            _queue(application),
+            share_budget=(
+                limiter.pacer.share if isinstance(limiter, PacedRateLimiter) else lambda f: None
+            ),
+            demand=(
+                (lambda: limiter.pacer.demand)
+                if isinstance(limiter, PacedRateLimiter)
+                else (lambda: 0)
+            ),
+            replayed=services.replayed_updates,
+        )
+        setattr(application.bot_data, "workers", workers)  # noqa: B010 (read by coordinator_of)
+        get_updates.may_poll = lambda: workers.hold_lease("polling")
     for module in (
         start,
         decks,
@@ -184,8 +205,10 @@ async def _post_init(application: TutorApplication) -> None:
     services = application.bot_data.services
     await services.storage.open()
     queue = _queue(application)
+    workers = coordinator_of(application)
     # Updates received before a crash or stop and not handled go first, in their order.
-    pending = await queue.inbox.pending(application.bot)
+    # Several workers: each replays its own partitions' as it takes them.
+    pending = [] if workers else await queue.inbox.pending(application.bot)
     for update in pending:
         services.replayed_updates.add(update.update_id)
         queue.put_pending(update)
@@ -196,13 +219,24 @@ async def _post_init(application: TutorApplication) -> None:
     if application.job_queue is not None:
         context = TutorContext(application)
         await reminders.rebuild_daily_jobs(application.job_queue, context)
-        await challenge.resume_rounds(application.job_queue, context)
+        if workers is None:
+            await challenge.resume_rounds(application.job_queue, context)
+        else:
+            job_queue = application.job_queue
+            # A round's timer follows its chat's owner: resumed by whoever takes the chat.
+            workers.on_acquired(
+                lambda taken: challenge.resume_rounds(
+                    job_queue, context, only=lambda chat_id: workers.owns_chat(chat_id)
+                )
+            )
         refit.schedule(
             application.job_queue,
             services.storage.memory_fits,
             lambda: services.bank.decks,
             services.clock,
         )
+    if workers is not None:
+        await workers.start(application)
     if application.bot_data.mini_app is not None:
         await application.bot_data.mini_app.start()
     # Last: registering the command menus is what tells the tests (and operators) we are up.
@@ -224,6 +258,10 @@ async def _post_stop(application: TutorApplication) -> None:
     await application.bot_data.services.daily_queue.close()
     # Every update handled so far is written down, so a clean restart replays nothing.
     await _queue(application).inbox.stop_flusher()
+    # Then this worker's partitions and leases go to the others.
+    workers = coordinator_of(application)
+    if workers is not None:
+        await workers.stop()
 
 
 async def _post_shutdown(application: TutorApplication) -> None:
@@ -232,6 +270,9 @@ async def _post_shutdown(application: TutorApplication) -> None:
         await application.bot_data.mini_app.stop()
     # post_stop does not run when start-up was interrupted (a signal during post_init).
     await _queue(application).inbox.stop_flusher()
+    workers = coordinator_of(application)
+    if workers is not None:
+        await workers.stop()
     await application.bot_data.services.storage.close()
 
 

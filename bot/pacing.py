@@ -18,6 +18,11 @@ to a reply to someone's own action before any bulk send (daily fan-out, round ti
 marked with `bulk_sending()`), so a learner pressing Next never waits behind an hour
 of daily prompts. Calls without a chat (answerCallbackQuery, getUpdates, …) are not
 capped by Telegram and skip pacing altogether.
+
+Several workers (PostgreSQL) share the token's budget: each paces at its fraction of it
+(`PriorityPacer.share`), set every second by bot/pipeline/workers.py from the sends each
+worker has waiting (`budget_fraction`). Each chat has one owner worker, so a group's own
+cap needs no sharing.
 """
 
 from __future__ import annotations
@@ -102,12 +107,26 @@ class PriorityPacer:
     """
 
     def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
         self._interval = 1.0 / per_second
         self._clock = clock
         self._next_slot = 0.0
         self._interactive: deque[asyncio.Future[None]] = deque()
         self._bulk: deque[asyncio.Future[None]] = deque()
         self._dispatcher: asyncio.Task[None] | None = None
+
+    def share(self, fraction: float) -> None:
+        """Several workers send with one token: each keeps to its fraction of the budget."""
+        self._interval = 1.0 / (self.per_second * min(1.0, max(fraction, 0.001)))
+
+    @property
+    def demand(self) -> int:
+        """Sends waiting for a slot: what this worker tells the others it needs."""
+        return len(self._interactive) + len(self._bulk)
+
+    @property
+    def interval(self) -> float:
+        return self._interval
 
     @property
     def waiting(self) -> tuple[int, int]:
@@ -204,3 +223,21 @@ def paced_rate_limiter(
         group_time_period=group.time_period,
         max_retries=max_retries,
     )
+
+
+# Of the token's budget, this part is split evenly among the workers whatever their demand
+# (so a worker with nothing waiting still answers a learner at once); the rest follows the
+# sends each has waiting (so the one sending the daily prompts gets most of it).
+EVEN_PART = 0.3
+
+
+def budget_fraction(own: int, others: list[int], workers: int) -> float:
+    """This worker's fraction of the token's budget, from the sends waiting in each worker.
+
+    `others`: the demands heard from the other live workers (those not heard from count as
+    idle). The fractions of all workers add up to 1 when they all use the same figures.
+    """
+    workers = max(workers, 1 + len(others), 1)
+    weights = [1 + own, *(1 + demand for demand in others)]
+    weights += [1] * (workers - len(weights))
+    return EVEN_PART / workers + (1 - EVEN_PART) * weights[0] / sum(weights)

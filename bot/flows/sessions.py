@@ -154,13 +154,15 @@ async def _summary(storage: Storage, bank: ContentBank, session: Session, now: d
     user = await storage.users.get(session.user_id)
     memories = await storage.reviews.all_for(session.user_id)
     next_prompt = next_prompt_for(user, now)
+    extras = due_cards_and_prompts(bank, memories, now, next_prompt)
+    offerable = _offerable(bank, memories, session, now, next_prompt)
     return DailySummary(
         right=sum(1 for answer in answers if answer.correct),
         answered=len(answers),
         streak=await streak_for(storage, session.user_id, now),
-        extras=due_cards_and_prompts(bank, memories, now, next_prompt),
+        extras=extras,
         left=count_due(memories, bank, next_prompt).questions,
-        offerable=len(_offerable(bank, memories, session, now, next_prompt)),
+        offerable=len(offerable),
         session_id=session.id,
         position=session.position,
     )

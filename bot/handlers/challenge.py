@@ -8,6 +8,7 @@ restart or a duplicate timer can neither skip a question nor post results twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from bot.handlers.delivery import send_quiz_poll
 from bot.handlers.group_settings import may_start_round
 from bot.handlers.language import in_group_language
 from bot.pacing import bulk_sending
+from bot.pipeline.workers import owns_chat
 from bot.storage.challenges import Challenge
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,8 @@ async def advance_round(context: TutorContext, challenge_id: int) -> None:
     round_ = await context.storage.challenges.get(challenge_id)
     if round_ is None or round_.finished_at is not None:
         return
+    if not owns_chat(context.application, round_.chat_id):
+        return  # several workers: the chat's owner runs its rounds
     async with in_group_language(context, round_.chat_id):
         await _advance(context, round_)
 
@@ -256,9 +260,14 @@ async def leaderboard(update: Update, context: TutorContext) -> None:
     await reply(update, render.leaderboard(week, ever, user.id, LEADERBOARD_SIZE))
 
 
-async def resume_rounds(job_queue: JobQueue[Any], context: TutorContext) -> int:
-    """At start-up: every running round goes on (or finishes) from where SQLite says it is."""
+async def resume_rounds(
+    job_queue: JobQueue[Any], context: TutorContext, only: Callable[[int], bool] | None = None
+) -> int:
+    """At start-up: every running round goes on (or finishes) from where SQLite says it is.
+    `only`: the rounds of these chats (several workers: those a worker has just taken)."""
     rounds = await context.storage.challenges.all_running()
+    if only is not None:
+        rounds = [round_ for round_ in rounds if only(round_.chat_id)]
     now = context.clock.now()
     for round_ in rounds:
         if round_.question_sent_at is None:

@@ -42,6 +42,7 @@ from bot.handlers.common import learner, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.language import learner_language
 from bot.handlers.sessions import continue_session
+from bot.pipeline.workers import holds_lease
 from bot.storage.daily import DailyDue
 from bot.storage.records import User
 
@@ -88,6 +89,8 @@ async def rebuild_daily_jobs(job_queue: JobQueue[Any], context: TutorContext) ->
 
 async def daily_tick(context: TutorContext) -> int:
     """The job: hand every learner whose prompt time has come to the prompt workers."""
+    if not await holds_lease(context.application, DAILY_TICK):
+        return 0  # several workers: another one ticks
     queue = context.services.daily_queue
     worker_context = TutorContext(context.application)
 

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, Update
@@ -22,9 +22,15 @@ from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 from bot.domain.clock import Clock
+from bot.pipeline.partitions import partition_of
 from bot.storage.inbox import InboxEntry, InboxRepository
 
 log = logging.getLogger(__name__)
+
+# A worker without the polling lease (PostgreSQL, several workers) answers its own
+# getUpdates with nothing after this long, and asks for the lease again at the next one.
+LEASE_WAIT_SECONDS = 1.0
+_NO_UPDATES = b'{"ok": true, "result": []}'
 
 # Handled marks are written lazily: losing them in a crash only means a replay, which
 # changes nothing (answers are unique, prompts and rounds are claimed in SQLite).
@@ -60,8 +66,12 @@ class UpdateInbox:
         self._in_flight.add(update.update_id)
         if payload is None:  # webhook mode: only PTB's object is at hand
             payload = json.dumps(update.to_dict(), ensure_ascii=False)
-        self._received.append(InboxEntry(update.update_id, payload))
+        self._received.append(InboxEntry(update.update_id, payload, partition_of(update)))
         return True
+
+    def handed_off(self, update_id: int) -> None:
+        """Noted for the inbox, but another worker owns its chat and handles it."""
+        self._in_flight.discard(update_id)
 
     def resume(self, update_id: int) -> None:
         """An update replayed from the inbox at start-up: stored already, in flight again."""
@@ -93,6 +103,36 @@ class UpdateInbox:
                 self._handled = handled + self._handled
                 self._failed = failed + self._failed
                 raise
+
+    async def claim_pending(
+        self, partitions: list[int], limit: int
+    ) -> tuple[list[InboxEntry], set[int]]:
+        """Rows of `partitions` pending in the inbox and not being handled here: now in flight.
+        Also the partitions of updates received here but not written yet (not seen by this
+        read).
+
+        Read under the flush lock, so an update handled here whose row is not deleted yet
+        (its mark waits for the next flush) is never taken for a new one.
+        """
+        async with self._flush_lock:
+            ids = await self._repository.pending_ids_in(partitions, limit)
+            entries = await self._repository.entries(
+                [update_id for update_id in ids if update_id not in self._in_flight]
+            )
+            # Checked again after the last read: an update being handled here may have
+            # finished meanwhile (no longer in flight, its row not deleted until the next
+            # flush, which waits for this lock).
+            settled = set(self._handled) | {update_id for update_id, _ in self._failed}
+            entries = [
+                entry
+                for entry in entries
+                if entry.update_id not in self._in_flight and entry.update_id not in settled
+            ]
+            for entry in entries:
+                self._in_flight.add(entry.update_id)
+            # After the reads too: an update received while they ran is not in them.
+            unwritten = {entry.partition for entry in self._received}
+        return entries, unwritten
 
     async def pending(self, bot: Bot) -> list[Update]:
         updates = []
@@ -134,6 +174,11 @@ class DurableUpdateQueue(asyncio.Queue[object]):
         self.inbox = inbox
         # Webhook mode: PTB answers Telegram's POST with 200 as soon as `put` returns.
         self.flush_on_put = False
+        # Several workers (PostgreSQL): whether this worker handles a partition's updates as
+        # they come. Else (another worker's partition, or one this worker has just taken and
+        # whose earlier rows it is still reading) the update is only stored here, and its
+        # owner reads it from the inbox in order.
+        self.owns: Callable[[int], bool] | None = None
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
@@ -142,6 +187,9 @@ class DurableUpdateQueue(asyncio.Queue[object]):
                 return
             if self.flush_on_put:
                 await self.inbox.flush()
+            if self.owns is not None and not self.owns(partition_of(item)):
+                self.inbox.handed_off(item.update_id)
+                return
         await super().put(item)
 
     def put_pending(self, update: Update) -> None:
@@ -167,6 +215,8 @@ class InboxFirstRequest(BaseRequest):
         self._inner = inner
         self._inbox = inbox
         self._ignorable = ignorable
+        # Several workers: True while this worker holds the polling lease (else it waits).
+        self.may_poll: Callable[[], Awaitable[bool]] | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -206,6 +256,10 @@ class InboxFirstRequest(BaseRequest):
         except Exception as error:
             # Not stored, so not confirmed: PTB's polling loop backs off and calls again.
             raise NetworkError(f"update inbox not writable: {error}") from error
+        if self.may_poll is not None and not await self.may_poll():
+            # Another worker polls: this one only handles its partitions, fed by the inbox.
+            await asyncio.sleep(LEASE_WAIT_SECONDS)
+            return 200, _NO_UPDATES
         status, body = await call()
         if status != 200:
             return status, body

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from telegram.ext import Application, BaseUpdateProcessor
 
 from bot.failures import is_transient
 from bot.pipeline.inbox import UpdateInbox
+from bot.pipeline.partitions import ordering_key, partition_of
 
 log = logging.getLogger(__name__)
 
@@ -35,21 +37,6 @@ MAX_RETRY_SECONDS = 30.0
 # After this long an update still failing for a transient reason is left pending in
 # SQLite (handled again at the next start) so its chat can move on.
 GIVE_UP_AFTER_SECONDS = 600.0
-
-
-def ordering_key(update: object) -> int | None:
-    """Updates with the same key are handled in order: the chat, else the user.
-
-    A private chat's id is its user's id, so a learner's poll answers stay in order with
-    their messages and button presses. Poll updates carry neither and need no order.
-    """
-    if not isinstance(update, Update):
-        return None
-    if update.effective_chat is not None:
-        return update.effective_chat.id
-    if update.effective_user is not None:
-        return update.effective_user.id
-    return None
 
 
 @dataclass
@@ -67,6 +54,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self._failures: dict[int, BaseException] = {}
         self._active = 0
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        # Several workers (PostgreSQL): whether this worker still owns the update's partition.
+        # Asked when the update's turn comes (and before each retry): one whose partition
+        # was lost meanwhile is left pending in the inbox for its new owner.
+        self.gate: Callable[[int], bool] | None = None
+        self._by_partition: Counter[int] = Counter()
 
     async def initialize(self) -> None:
         return None
@@ -84,12 +76,32 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         if isinstance(update, Update):
             self._failures[update.update_id] = error
 
+    def active_in(self, partition: int) -> int:
+        """Updates of `partition` being handled or waiting for their turn."""
+        return self._by_partition[partition]
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         self._active += 1
+        partition = partition_of(update) if isinstance(update, Update) else None
+        if partition is not None:
+            self._by_partition[partition] += 1
         try:
             await self._in_turn(update, coroutine)
         finally:
             self._active -= 1
+            if partition is not None:
+                self._by_partition[partition] -= 1
+                if not self._by_partition[partition]:
+                    del self._by_partition[partition]
+
+    def _admitted(self, update: Update, coroutine: Awaitable[Any]) -> bool:
+        if self.gate is None or self.gate(partition_of(update)):
+            return True
+        log.info("update %s: its partition moved to another worker; left to it", update.update_id)
+        if asyncio.iscoroutine(coroutine):
+            coroutine.close()
+        self._inbox.given_up(update.update_id)
+        return False
 
     async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = ordering_key(update)
@@ -117,6 +129,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         started = loop.time()
         attempt = 0
         while True:
+            if not self._admitted(update, coroutine):
+                return
             async with self._running:
                 await coroutine
             error = self._failures.pop(update.update_id, None)

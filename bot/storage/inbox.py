@@ -13,6 +13,13 @@ from bot.storage.database import Database, to_db_time
 class InboxEntry:
     update_id: int
     payload: str  # the update's JSON
+    # Its chat's (else user's) partition: see bot/pipeline/partitions.py.
+    partition: int = 0
+
+
+# PostgreSQL: the channel every worker LISTENs on; a commit that stored new updates
+# NOTIFYs it, so their partitions' owners read them at once (not at their next poll).
+INBOX_CHANNEL = "quiz_inbox"
 
 
 class InboxRepository:
@@ -38,10 +45,16 @@ class InboxRepository:
         async with self._db.transaction() as db:
             if received:
                 await db.executemany(
-                    "INSERT INTO update_inbox (update_id, payload, received_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (update_id) DO NOTHING",
-                    [(entry.update_id, entry.payload, stamp) for entry in received],
+                    "INSERT INTO update_inbox (update_id, payload, received_at, partition_no)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING",
+                    [
+                        (entry.update_id, entry.payload, stamp, entry.partition)
+                        for entry in received
+                    ],
                 )
+                if db.dialect.name == "postgresql":
+                    # Delivered at commit, to every worker listening (none on SQLite).
+                    await db.execute(f"NOTIFY {INBOX_CHANNEL}")
             if handled:
                 await db.executemany(
                     "DELETE FROM update_inbox WHERE update_id = ? AND failed_at IS NULL",
@@ -56,6 +69,31 @@ class InboxRepository:
     async def pending(self) -> list[InboxEntry]:
         """Updates received but not handled (a crash or a lasting transient failure), in order."""
         rows = await self._db.fetch_all(
-            "SELECT update_id, payload FROM update_inbox WHERE failed_at IS NULL ORDER BY update_id"
+            "SELECT update_id, payload, partition_no FROM update_inbox WHERE failed_at IS NULL"
+            " ORDER BY update_id"
         )
-        return [InboxEntry(row["update_id"], row["payload"]) for row in rows]
+        return [InboxEntry(row[0], row[1], row[2]) for row in rows]
+
+    async def pending_ids_in(self, partitions: Sequence[int], limit: int) -> list[int]:
+        """Ids of the pending updates of these partitions, in update order (an index scan)."""
+        if not partitions:
+            return []
+        condition, params = self._db.dialect.any_of("partition_no", list(partitions))
+        rows = await self._db.fetch_all(
+            f"SELECT update_id FROM update_inbox WHERE failed_at IS NULL AND {condition}"
+            " ORDER BY update_id LIMIT ?",
+            [*params, limit],
+        )
+        return [row[0] for row in rows]
+
+    async def entries(self, update_ids: Sequence[int]) -> list[InboxEntry]:
+        """These updates' rows (those still there), in update order."""
+        if not update_ids:
+            return []
+        condition, params = self._db.dialect.any_of("update_id", list(update_ids))
+        rows = await self._db.fetch_all(
+            f"SELECT update_id, payload, partition_no FROM update_inbox WHERE {condition}"
+            " AND failed_at IS NULL ORDER BY update_id",
+            params,
+        )
+        return [InboxEntry(row[0], row[1], row[2]) for row in rows]

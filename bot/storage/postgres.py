@@ -12,6 +12,7 @@ every transaction of any worker naming the same lock, released at commit or roll
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -92,18 +93,16 @@ def url_secrets(url: str) -> list[str]:
 def _translate(error: BaseException) -> BaseException:
     if isinstance(error, asyncpg.IntegrityConstraintViolationError):
         return IntegrityError(str(error))
-    if isinstance(error, _CONNECTION_ERRORS) or _connection_gone(error):
+    if isinstance(error, _CONNECTION_ERRORS) or _released_on_close(error):
         return DatabaseUnavailableError(f"{type(error).__name__}: {error}")
     return error
 
 
-def _connection_gone(error: BaseException) -> bool:
-    """asyncpg's InterfaceError once the server ended the session under a transaction: the
-    pool may already have taken the dead connection back before the next statement."""
-    if not isinstance(error, asyncpg.InterfaceError):
-        return False
-    message = str(error)
-    return "released back to the pool" in message or "connection is closed" in message
+def _released_on_close(error: BaseException) -> bool:
+    """asyncpg's pool takes back a connection the server closed (a restart, a terminated
+    backend) at once, so the next statement on it fails with this InterfaceError rather than
+    ConnectionDoesNotExistError, depending on which comes first: the same lost connection."""
+    return isinstance(error, asyncpg.InterfaceError) and "released back to the pool" in str(error)
 
 
 def _rowcount(status: str) -> int:
@@ -284,7 +283,10 @@ class PostgresDatabase(Database):
             await self.pool.release(connection)
         except Exception:
             log.debug("dropping a broken connection", exc_info=True)
-            connection.terminate()
+            # Raising here (in a `finally`) would replace the caller's own error, a lost
+            # connection that is retried, by one that is not; the pool may already hold it.
+            with contextlib.suppress(Exception):
+                connection.terminate()
 
     async def _checkout(self) -> asyncpg.Connection:
         try:
