@@ -338,3 +338,17 @@ __all__ = [
     "make_settings",
     "running_harness",
 ]
+
+
+@pytest.fixture
+async def harness_on_both_backends(
+    tmp_path: Path,
+    clock: ManualClock,
+    bank: ContentBank,
+    caplog: pytest.LogCaptureFixture,
+    database_target: Path | str,
+) -> AsyncIterator[Harness]:
+    """The whole path, PTB to SQL, on SQLite and on PostgreSQL."""
+    settings = backend_settings(database_target)
+    async with running_harness(tmp_path, clock, bank, caplog, **settings) as running:
+        yield running

@@ -4,39 +4,26 @@ on both backends."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.app import build_application
-from bot.content.models import ContentBank
-from bot.domain.clock import ManualClock
 from bot.flows.services import Services
 from bot.handlers.challenge import advance_round, job_name, resume_rounds
 from bot.handlers.chat_rules import GROUP_COMMANDS, PRIVATE_COMMANDS
 from bot.handlers.context import TutorContext
 from bot.storage import Storage
-from tests.conftest import Harness, backend_settings, running_harness
+from tests.conftest import Harness
 from tests.fakes.offline import OfflineRequest, fail_next_call
 
 GROUP = {"id": -1001, "type": "supergroup", "title": "Study group"}
 
 
 @pytest.fixture
-async def harness(
-    tmp_path: Path,
-    clock: ManualClock,
-    bank: ContentBank,
-    caplog: pytest.LogCaptureFixture,
-    database_target: Path | str,
-) -> AsyncIterator[Harness]:
-    """The whole path, PTB to SQL, on SQLite and on PostgreSQL."""
-    settings = backend_settings(database_target)
-    async with running_harness(tmp_path, clock, bank, caplog, **settings) as running:
-        yield running
+def harness(harness_on_both_backends: Harness) -> Harness:
+    return harness_on_both_backends
 
 
 def group_texts(harness: Harness) -> list[str]:

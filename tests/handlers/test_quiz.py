@@ -3,29 +3,17 @@ backends."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.content.models import ContentBank, McqItem
-from bot.domain.clock import ManualClock
-from tests.conftest import Harness, backend_settings, running_harness
+from bot.content.models import McqItem
+from tests.conftest import Harness
 
 
 @pytest.fixture
-async def harness(
-    tmp_path: Path,
-    clock: ManualClock,
-    bank: ContentBank,
-    caplog: pytest.LogCaptureFixture,
-    database_target: Path | str,
-) -> AsyncIterator[Harness]:
-    """The whole path, PTB to SQL, on SQLite and on PostgreSQL."""
-    settings = backend_settings(database_target)
-    async with running_harness(tmp_path, clock, bank, caplog, **settings) as running:
-        yield running
+def harness(harness_on_both_backends: Harness) -> Harness:
+    return harness_on_both_backends
 
 
 async def test_start_registers_and_explains(harness: Harness) -> None:
