@@ -1,28 +1,28 @@
 """Group chats: timed challenge rounds, results, leaderboards, and /explain without spoilers.
 
-The bot's own timer (a JobQueue job per round) moves a round on; it never waits
-for Telegram's poll-closed update. Every step is a compare-and-set in SQLite, so a
-restart or a duplicate timer can neither skip a question nor post results twice.
+The bot's own timer (a JobQueue job per round) moves a round on; it never waits for
+Telegram's poll-closed update. What a round does next is decided by bot/flows/challenge.py
+(compare-and-set steps); this module sends it, schedules the timer, and gives a step back
+when Telegram fails it for a moment.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram.constants import ParseMode
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, JobQueue
 
 from bot import render
-from bot.content.models import McqItem
 from bot.domain.inputs import ascii_int
 from bot.domain.purpose import Purpose
-from bot.domain.scoring import rank_tallies, week_start
 from bot.failures import is_transient
+from bot.flows import challenge as flow
 from bot.handlers.chat_rules import group_command
 from bot.handlers.common import is_group_admin, reply
 from bot.handlers.context import TutorContext
@@ -34,17 +34,6 @@ from bot.pipeline.workers import owns_chat
 from bot.storage.challenges import Challenge
 
 log = logging.getLogger(__name__)
-
-DEFAULT_QUESTIONS = 5
-DEFAULT_SECONDS = 20
-QUESTIONS_RANGE = (1, 20)
-SECONDS_RANGE = (5, 600)
-# Slack after a poll's open period before the next question, so answers sent in
-# the last second still arrive before the round moves on.
-CLOSE_GRACE = timedelta(seconds=2)
-# A question or the results that Telegram failed to take (5xx, timeout) go again this much later.
-ROUND_RETRY = timedelta(seconds=5)
-LEADERBOARD_SIZE = 10
 
 
 def job_name(challenge_id: int) -> str:
@@ -61,15 +50,15 @@ def _parse_args(args: list[str]) -> tuple[int, int, str | None] | str:
         return render.challenge_usage()
     if any(word.isdigit() for word in words):
         return render.challenge_usage()  # "/challenge ²": a number in other digits, not a deck
-    questions = numbers[0] if numbers else DEFAULT_QUESTIONS
-    seconds = numbers[1] if len(numbers) > 1 else DEFAULT_SECONDS
+    questions = numbers[0] if numbers else flow.DEFAULT_QUESTIONS
+    seconds = numbers[1] if len(numbers) > 1 else flow.DEFAULT_SECONDS
     problem = None
-    if questions > QUESTIONS_RANGE[1]:
-        problem = render.challenge_too_many_questions(QUESTIONS_RANGE[1])
-    elif questions < QUESTIONS_RANGE[0]:
-        problem = render.challenge_too_few_questions(QUESTIONS_RANGE[0])
-    elif not SECONDS_RANGE[0] <= seconds <= SECONDS_RANGE[1]:
-        problem = render.challenge_seconds_out_of_range(*SECONDS_RANGE)
+    if questions > flow.QUESTIONS_RANGE[1]:
+        problem = render.challenge_too_many_questions(flow.QUESTIONS_RANGE[1])
+    elif questions < flow.QUESTIONS_RANGE[0]:
+        problem = render.challenge_too_few_questions(flow.QUESTIONS_RANGE[0])
+    elif not flow.SECONDS_RANGE[0] <= seconds <= flow.SECONDS_RANGE[1]:
+        problem = render.challenge_seconds_out_of_range(*flow.SECONDS_RANGE)
     if problem is not None:
         return render.bad_value(problem, render.challenge_usage())
     return questions, seconds, " ".join(words) or None
@@ -87,38 +76,36 @@ async def challenge(update: Update, context: TutorContext) -> None:
         await reply(update, parsed)
         return
     questions, seconds, deck_query = parsed
-    if deck_query:
-        deck = context.bank.find_deck(deck_query)
-        if deck is None:
-            await reply(update, render.unknown_deck(deck_query, context.bank.decks))
-            return
-        await context.storage.challenges.set_group_deck(chat.id, deck.id)
-    else:
-        saved = await context.storage.challenges.group_deck(chat.id)
-        deck = (context.bank.deck(saved) if saved else None) or context.bank.default_deck
-    now = context.clock.now()
-    running = await context.storage.challenges.running_in(chat.id)
-    if running is not None:
-        await reply(update, render.challenge_running(estimated_end(running, now) - now))
-        return
-    pool = [item.id for item in deck.mcqs]
-    context.services.rng.shuffle(pool)
-    item_ids = pool[:questions]
-    await context.storage.users.ensure(user.id, user.first_name, user.username, now)
-    round_ = await context.storage.challenges.start(
-        chat.id, user.id, deck.id, item_ids, seconds, now
+    started = await flow.start_round(
+        context.storage,
+        context.bank,
+        context.services.rng,
+        chat_id=chat.id,
+        starter=(user.id, user.first_name, user.username),
+        questions=questions,
+        seconds=seconds,
+        deck_query=deck_query,
+        now=context.clock.now(),
     )
-    if round_ is None:  # another /challenge won the race
-        await reply(update, render.challenge_running(timedelta(seconds=seconds)))
-        return
-    await reply(update, render.challenge_announce(deck, len(item_ids), seconds, user.first_name))
+    if isinstance(started, flow.UnknownDeck):
+        await reply(update, render.unknown_deck(started.query, context.bank.decks))
+    elif isinstance(started, flow.AlreadyRunning):
+        await reply(update, render.challenge_running(started.ends_in))
+    else:
+        await announce_and_begin(context, started, user.first_name)
+
+
+async def announce_and_begin(
+    context: TutorContext, started: flow.RoundStarted, starter_name: str
+) -> None:
+    """Announce a round just started (by /challenge or from the Mini App) and ask question 1."""
+    round_ = started.round
+    await context.bot.send_message(
+        round_.chat_id,
+        render.challenge_announce(started.deck, len(round_.item_ids), round_.seconds, starter_name),
+        parse_mode=ParseMode.HTML,
+    )
     await advance_round(context, round_.id)
-
-
-def estimated_end(round_: Challenge, now: datetime) -> datetime:
-    left = len(round_.item_ids) - round_.position
-    current_ends = (round_.question_sent_at or now) + timedelta(seconds=round_.seconds)
-    return max(current_ends, now) + left * timedelta(seconds=round_.seconds) + CLOSE_GRACE
 
 
 async def advance_round(context: TutorContext, challenge_id: int) -> None:
@@ -133,34 +120,27 @@ async def advance_round(context: TutorContext, challenge_id: int) -> None:
 
 
 async def _advance(context: TutorContext, round_: Challenge) -> None:
-    now = context.clock.now()
-    item = context.bank.item(round_.next_item_id) if round_.next_item_id else None
-    while round_.next_item_id is not None and not isinstance(item, McqItem):
-        # Removed by a reload since the round began: dropped, the rest is still asked.
-        gone = round_.next_item_id
-        log.info("round %s: question %s no longer exists, dropped", round_.id, gone)
-        if not await context.storage.challenges.drop_question(round_.id, round_.position, gone):
-            return  # another timer moved the round on
-        kept = round_.item_ids[: round_.position] + round_.item_ids[round_.position + 1 :]
-        round_ = replace(round_, item_ids=kept)
-        item = context.bank.item(round_.next_item_id) if round_.next_item_id else None
-    if round_.next_item_id is None or not isinstance(item, McqItem):
-        await finish_round(context, round_)
-        return
-    if not await context.storage.challenges.claim_next_question(round_.id, round_.position, now):
-        return
+    step = await flow.next_step(context.storage, context.bank, round_.id, context.clock.now())
+    if isinstance(step, flow.RoundResults):
+        await _post_results(context, step)
+    elif step is not None:
+        await _ask(context, step)
+
+
+async def _ask(context: TutorContext, step: flow.AskQuestion) -> None:
+    round_ = step.round
     try:
         await send_quiz_poll(
             context,
             round_.chat_id,
-            item,
+            step.item,
             purpose=Purpose.CHALLENGE,
             session_id=round_.id,
             open_period=round_.seconds,
         )
     except Forbidden:
         log.info("removed from group %s: closing round %s", round_.chat_id, round_.id)
-        await context.storage.challenges.finish(round_.id, now)
+        await flow.close_round(context.storage, round_, context.clock.now())
         return
     except Exception as error:
         if not is_transient(error):
@@ -168,10 +148,10 @@ async def _advance(context: TutorContext, round_: Challenge) -> None:
         # Not sent (or not known to be): the timer asks this question again shortly,
         # instead of the round waiting forever for a timer nobody set.
         log.warning("round %s: question not sent, retrying: %r", round_.id, error)
-        await context.storage.challenges.step_back(round_.id, round_.position + 1)
-        _schedule(context.job_queue, round_.id, ROUND_RETRY)
+        await flow.undo_question(context.storage, step)
+        _schedule(context.job_queue, round_.id, flow.ROUND_RETRY)
         return
-    _schedule(context.job_queue, round_.id, timedelta(seconds=round_.seconds) + CLOSE_GRACE)
+    _schedule(context.job_queue, round_.id, timedelta(seconds=round_.seconds) + flow.CLOSE_GRACE)
 
 
 def _schedule(job_queue: JobQueue[Any] | None, challenge_id: int, delay: timedelta) -> None:
@@ -198,24 +178,21 @@ async def _round_timer(context: TutorContext) -> None:
         log.exception("challenge %s could not move on", context.job.data)
 
 
-async def finish_round(
-    context: TutorContext, round_: Challenge, *, stopped_by: str | None = None
+async def _post_results(
+    context: TutorContext, results: flow.RoundResults, *, stopped_by: str | None = None
 ) -> None:
-    """Post the results once; `stopped_by`: the member who ended it early (/stopchallenge)."""
-    if not await context.storage.challenges.finish(round_.id, context.clock.now()):
-        return  # someone else already posted the results
+    """Post the results (the round is closed already); `stopped_by`: the member who ended it
+    early (/stopchallenge)."""
+    round_ = results.round
     if context.job_queue is not None:
         for job in context.job_queue.get_jobs_by_name(job_name(round_.id)):
             job.schedule_removal()
-    await context.storage.answers.flush()  # answers still in a group commit count too
-    standings = rank_tallies(await context.storage.challenges.round_tallies(round_.id))
-    deck = context.bank.deck(round_.deck_id) or context.bank.default_deck
     try:
         await context.bot.send_message(
             round_.chat_id,
             render.challenge_results(
-                deck,
-                standings,
+                results.deck,
+                results.standings,
                 questions=round_.position,
                 planned=len(round_.item_ids),
                 stopped_by=stopped_by,
@@ -228,55 +205,46 @@ async def finish_round(
         # The results must still go out once: open the round again and try later. A round
         # run to its end is retried by its timer; one stopped early (/stopchallenge) by
         # the retry of that update, which finds it running and stops it again.
-        await context.storage.challenges.reopen(round_.id)
+        await flow.reopen_results(context.storage, results)
         if round_.next_item_id is not None:
             raise
         log.warning("round %s: results not sent, retrying: %r", round_.id, error)
-        _schedule(context.job_queue, round_.id, ROUND_RETRY)
+        _schedule(context.job_queue, round_.id, flow.ROUND_RETRY)
 
 
 async def stop_challenge(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    round_ = await context.storage.challenges.running_in(chat.id)
+    round_ = await flow.running_round(context.storage, chat.id)
     if round_ is None:
         await reply(update, render.no_running_challenge())
         return
     if user.id != round_.started_by and not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.stop_refused())
         return
-    await finish_round(context, round_, stopped_by=user.first_name)
+    results = await flow.finish_round(context.storage, context.bank, round_, context.clock.now())
+    if results is not None:
+        await _post_results(context, results, stopped_by=user.first_name)
 
 
 async def leaderboard(update: Update, context: TutorContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    now = context.clock.now()
-    challenges = context.storage.challenges
-    week = await challenges.leaderboard(chat.id, week_start(now), user.id, LEADERBOARD_SIZE)
-    ever = await challenges.leaderboard(chat.id, None, user.id, LEADERBOARD_SIZE)
-    await reply(update, render.leaderboard(week, ever, user.id, LEADERBOARD_SIZE))
+    week, ever = await flow.leaderboards(context.storage, chat.id, user.id, context.clock.now())
+    await reply(update, render.leaderboard(week, ever, user.id, flow.LEADERBOARD_SIZE))
 
 
 async def resume_rounds(
     job_queue: JobQueue[Any], context: TutorContext, only: Callable[[int], bool] | None = None
 ) -> int:
-    """At start-up: every running round goes on (or finishes) from where SQLite says it is.
+    """At start-up: every running round goes on (or finishes) from where storage says it is.
     `only`: the rounds of these chats (several workers: those a worker has just taken)."""
-    rounds = await context.storage.challenges.all_running()
-    if only is not None:
-        rounds = [round_ for round_ in rounds if only(round_.chat_id)]
-    now = context.clock.now()
-    for round_ in rounds:
-        if round_.question_sent_at is None:
-            delay = timedelta(0)
-        else:
-            closes = round_.question_sent_at + timedelta(seconds=round_.seconds) + CLOSE_GRACE
-            delay = closes - now
-        _schedule(job_queue, round_.id, delay)
-    return len(rounds)
+    resumed = await flow.rounds_to_resume(context.storage, context.clock.now(), only)
+    for challenge_id, delay in resumed:
+        _schedule(job_queue, challenge_id, delay)
+    return len(resumed)
 
 
 async def bot_added_to_group(context: TutorContext, change: ChatMemberUpdated) -> None:
@@ -291,19 +259,20 @@ async def group_item_to_explain(update: Update, context: TutorContext) -> str | 
     chat = update.effective_chat
     message = update.effective_message
     assert chat is not None and message is not None
-    now = context.clock.now()
     replied = message.reply_to_message
-    if replied is not None and replied.poll is not None:
-        sent = await context.storage.polls.by_message(chat.id, replied.message_id)
-    else:
-        sent = await context.storage.polls.latest_in_chat(chat.id)
-    if sent is None:
+    found = await flow.item_to_explain(
+        context.storage,
+        chat.id,
+        replied.message_id if replied is not None and replied.poll is not None else None,
+        context.clock.now(),
+    )
+    if isinstance(found, flow.NothingToExplain):
         await reply(update, render.group_nothing_to_explain())
         return None
-    if sent.open_period is not None and now < sent.sent_at + timedelta(seconds=sent.open_period):
+    if isinstance(found, flow.StillOpen):
         await reply(update, render.group_explain_while_open())
         return None
-    return sent.item_id
+    return found
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

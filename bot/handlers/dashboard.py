@@ -20,13 +20,13 @@ from telegram import (
     Update,
     WebAppInfo,
 )
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, BaseHandler
 
 from bot import render
 from bot.content.models import McqItem
-from bot.handlers.challenge import DEFAULT_QUESTIONS, DEFAULT_SECONDS, advance_round
+from bot.flows import challenge as challenge_flow
+from bot.handlers.challenge import announce_and_begin
 from bot.handlers.chat_rules import group_command, private_command
 from bot.handlers.common import reply
 from bot.handlers.context import TutorContext
@@ -126,26 +126,21 @@ class TelegramChatActions:
         deck = context.bank.deck(deck_id)
         if deck is None:
             return False
-        now = context.clock.now()
-        if await context.storage.challenges.running_in(chat_id) is not None:
-            return False
-        pool = [item.id for item in deck.mcqs]
-        context.services.rng.shuffle(pool)
-        item_ids = pool[:DEFAULT_QUESTIONS]
-        await context.storage.challenges.set_group_deck(chat_id, deck.id)
-        await context.storage.users.ensure(user_id, first_name, None, now)
-        round_ = await context.storage.challenges.start(
-            chat_id, user_id, deck.id, item_ids, DEFAULT_SECONDS, now
+        started = await challenge_flow.start_round(
+            context.storage,
+            context.bank,
+            context.services.rng,
+            chat_id=chat_id,
+            starter=(user_id, first_name, None),
+            questions=challenge_flow.DEFAULT_QUESTIONS,
+            seconds=challenge_flow.DEFAULT_SECONDS,
+            deck_query=deck.id,
+            now=context.clock.now(),
         )
-        if round_ is None:  # another /challenge won the race
-            return False
+        if not isinstance(started, challenge_flow.RoundStarted):
+            return False  # a round is already running
         async with in_group_language(context, chat_id):
-            await context.bot.send_message(
-                chat_id,
-                render.challenge_announce(deck, len(item_ids), DEFAULT_SECONDS, first_name),
-                parse_mode=ParseMode.HTML,
-            )
-        await advance_round(context, round_.id)
+            await announce_and_begin(context, started, first_name)
         return True
 
 

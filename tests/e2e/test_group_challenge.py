@@ -13,7 +13,7 @@ import signal
 import sqlite3
 from collections.abc import Callable
 
-from bot.handlers.challenge import CLOSE_GRACE
+from bot.flows.challenge import CLOSE_GRACE
 from tests.e2e.conftest import BotProcess
 from tests.fakes.telegram_server import FakeTelegramServer, FakeUser
 
