@@ -40,10 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.sample_learner import build_sample_learner  # noqa: E402
-from bot import charts  # noqa: E402
 from bot.content.loader import load_bank  # noqa: E402
 from bot.domain.progress import ProgressReport  # noqa: E402
 from bot.flows.progress import progress_report  # noqa: E402
+from bot.render import charts  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 
 NOW = datetime(2026, 12, 2, 17, 0, tzinfo=UTC)

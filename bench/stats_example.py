@@ -20,10 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.sample_learner import build_sample_learner  # noqa: E402
-from bot import charts, render  # noqa: E402
+from bot import render  # noqa: E402
 from bot.content.loader import load_bank  # noqa: E402
 from bot.domain.progress import ProgressReport  # noqa: E402
 from bot.flows.progress import progress_report  # noqa: E402
+from bot.render import charts  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 
 # A fixed moment, so the committed picture only changes when the code does.

@@ -6,10 +6,11 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-from bot import charts, i18n
+from bot import i18n
 from bot.domain.group_report import GroupReport, Member, QuestionTally, build_group_report
 from bot.domain.memory import Grade, review
 from bot.domain.progress import AnswerFact, DeckItems, ProgressReport, build_progress
+from bot.render import charts
 from tests.conftest import ROOT
 from tests.fakes.telegram_server import PNG_SIGNATURE, png_dimensions
 
@@ -138,10 +139,10 @@ def test_group_picture_shows_at_most_ten_questions() -> None:
 
 def test_starting_the_bot_does_not_import_matplotlib_and_drawing_skips_pyplot() -> None:
     script = (
-        "import sys, bot.app, bot.charts\n"
+        "import sys, bot.app, bot.render.charts\n"
         "print('matplotlib' in sys.modules)\n"
         "from tests.test_charts import progress\n"
-        "bot.charts.progress_png(progress())\n"
+        "bot.render.charts.progress_png(progress())\n"
         "print('matplotlib' in sys.modules, 'matplotlib.pyplot' in sys.modules)\n"
     )
     result = subprocess.run(

@@ -10,11 +10,12 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
-from bot import charts, render
+from bot import render
 from bot.flows import groups
 from bot.handlers.chat_rules import group_command
 from bot.handlers.common import is_group_admin, reply
 from bot.handlers.context import TutorContext
+from bot.render import charts
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,13 @@ from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import BaseHandler
 
-from bot import charts, render
+from bot import render
 from bot.domain.progress import ProgressReport
 from bot.flows.progress import overview, progress_report
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import learner, reply
 from bot.handlers.context import TutorContext
+from bot.render import charts
 from bot.storage.records import User
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot import charts
 from bot.domain.progress import ProgressReport
+from bot.render import charts
 from tests.conftest import Harness
 from tests.fakes.telegram_server import PNG_SIGNATURE, png_dimensions
 

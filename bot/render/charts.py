@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from bot import i18n
-from bot.domain.group_report import GroupReport
+from bot.domain.group_report import GroupReport, QuestionLine
 from bot.domain.progress import (
     FORECAST_DAYS,
     HEATMAP_WEEKS,
@@ -89,145 +90,27 @@ class _ProgressFigure:
     Building a figure's axes, ticks and artists costs about a third of a picture; from one
     learner to the next only data, labels and limits change, so those are updated in place
     (as matplotlib's own animations do). Every deck has its row, so the layout depends on
-    the number of decks alone.
+    the number of decks alone. Each panel is its own small class: built once on its axes
+    (what never changes), then `show` puts one learner's figures into the artists listed in
+    `changing`.
     """
 
     def __init__(self, decks: int) -> None:
-        import numpy as np
-        from matplotlib import colormaps
-        from matplotlib.colors import BoundaryNorm, ListedColormap
-        from matplotlib.patches import Patch
-        from matplotlib.ticker import MaxNLocator
-
         self.decks = decks
         self.figure = figure = _figure(height=_progress_height(decks))
-        heat, accuracy, forecast, mastery = figure.subplots(
-            4, 1, gridspec_kw={"height_ratios": [1.35, 1, 1, 0.3 * max(decks, 1)]}
-        )
-        figure.subplots_adjust(left=0.12, right=0.96, top=0.925, bottom=0.035, hspace=0.7)
+        heat, accuracy, forecast, mastery = _progress_layout(figure, decks)
         self.title = figure.suptitle("", y=0.985, fontsize=TITLE_SIZE + 2, weight="bold")
-        self.heat, self.accuracy, self.forecast = heat, accuracy, forecast
-
-        shades = [GREY, *colormaps["viridis_r"](np.linspace(0.08, 0.92, len(HEAT_BINS)))]
-        palette = ListedColormap(shades).with_extremes(bad="white")
-        self.mesh = heat.pcolormesh(
-            np.ma.masked_array(np.zeros((7, HEATMAP_WEEKS)), mask=True),
-            cmap=palette,
-            norm=BoundaryNorm([0, *HEAT_BINS, 10**9], palette.N),
-            edgecolors="white",
-            linewidth=2,
+        self.panels: tuple[_Panel, ...] = (
+            _Heatmap(heat),
+            _WeeklyAccuracy(accuracy),
+            _Forecast(forecast),
+            _Mastery(mastery, decks),
         )
-        heat.set_ylim(7, 0)
-        # Only labelled ticks: every tick is several artists, and drawing time grows with them.
-        heat.set_yticks([row + 0.5 for row in range(0, 7, 2)], [_(day) for day in _WEEKDAYS[::2]])
-        heat.tick_params(length=0, labelsize=FONT_SIZE - 2)
-        heat.set_title(
-            ngettext(
-                "Answers per day · last {weeks} week",
-                "Answers per day · last {weeks} weeks",
-                HEATMAP_WEEKS,
-            ).format(weeks=HEATMAP_WEEKS),
-            loc="left",
-            fontsize=TITLE_SIZE,
-        )
-        for side in heat.spines.values():
-            side.set_visible(False)
-        labels = ["0"] + [
-            f"{low}+" if index == len(HEAT_BINS) - 1 else f"{low}–{HEAT_BINS[index + 1] - 1}"
-            for index, low in enumerate(HEAT_BINS)
-        ]
-        heat.legend(
-            handles=[
-                Patch(color=shade, label=label) for shade, label in zip(shades, labels, strict=True)
-            ],
-            ncols=len(labels),
-            loc="upper right",
-            bbox_to_anchor=(1.0, -0.12),
-            frameon=False,
-            fontsize=FONT_SIZE - 4,
-            handlelength=1.0,
-            columnspacing=0.9,
-            handletextpad=0.4,
-        )
-
-        weeks = range(HEATMAP_WEEKS)
-        self.accuracy_bars = accuracy.bar(weeks, [0.0] * HEATMAP_WEEKS, color=BLUE, width=0.7)
-        self.accuracy_labels = [
-            accuracy.text(week, 0, "", ha="center", fontsize=FONT_SIZE - 4) for week in weeks
-        ]
-        accuracy.set_ylim(0, 112)
-        accuracy.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
-        accuracy.set_xlim(-0.6, HEATMAP_WEEKS - 0.4)
-        accuracy.set_title(
-            _("Quiz accuracy per week (weeks from Monday)"), loc="left", fontsize=TITLE_SIZE
-        )
-        _tidy(accuracy)
-
-        days = range(FORECAST_DAYS)
-        self.forecast_bars = forecast.bar(days, [0] * FORECAST_DAYS, color=ORANGE, width=0.7)
-        self.forecast_labels = [
-            forecast.text(day, 0, "", ha="center", fontsize=FONT_SIZE - 4) for day in days
-        ]
-        forecast.set_xlim(-0.6, FORECAST_DAYS - 0.4)
-        forecast.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
-        forecast.set_title(
-            ngettext(
-                "Reviews due · next {days} day", "Reviews due · next {days} days", FORECAST_DAYS
-            ).format(days=FORECAST_DAYS),
-            loc="left",
-            fontsize=TITLE_SIZE,
-        )
-        _tidy(forecast)
-
-        rows = range(decks)
-        mastery.barh(rows, [100] * decks, color=GREY, height=0.45)
-        self.mastery_bars = mastery.barh(rows, [0] * decks, color=GREEN, height=0.45)
-        # Deck titles are content: never mathtext, whatever `$` they hold.
-        self.deck_titles = [
-            mastery.text(0, row - 0.3, "", va="bottom", fontsize=FONT_SIZE - 1, parse_math=False)
-            for row in rows
-        ]
-        self.deck_counts = [
-            mastery.text(
-                100, row - 0.3, "", ha="right", va="bottom", fontsize=FONT_SIZE - 2, color=MUTED
-            )
-            for row in rows
-        ]
-        mastery.set_ylim(decks - 0.6, -0.9)
-        mastery.set_yticks([])
-        mastery.set_xlim(0, 100)
-        mastery.set_xticks([0, 50, 100], ["0%", "50%", "100%"])
-        mastery.set_title(
-            _("Mastered per deck (memory lasts ≥ {days} days)").format(
-                days=f"{MASTERY_STABILITY_DAYS:.0f}"
-            ),
-            loc="left",
-            fontsize=TITLE_SIZE,
-        )
-        _tidy(mastery)
-        mastery.spines["left"].set_visible(False)
-
         # Titles, legend, fixed axes and spines do not change between learners: they are drawn
         # once into a saved background, and each picture draws only what does change over it
         # (blitting, as in matplotlib's animations), in z-order. The baselines of the bar
         # charts are redrawn too, so bars sit under them as in a full draw.
-        changing: list[Artist] = [
-            self.title,
-            self.mesh,
-            heat.xaxis,
-            *self.accuracy_bars,
-            *self.accuracy_labels,
-            accuracy.xaxis,
-            accuracy.spines["bottom"],
-            *self.forecast_bars,
-            *self.forecast_labels,
-            forecast.xaxis,
-            forecast.yaxis,
-            forecast.spines["bottom"],
-            *self.mastery_bars,
-            *self.deck_titles,
-            *self.deck_counts,
-        ]
+        changing = [self.title, *(artist for panel in self.panels for artist in panel.changing)]
         self.changing = sorted(changing, key=lambda artist: artist.get_zorder())
         for artist in self.changing:
             artist.set_animated(True)
@@ -238,27 +121,66 @@ class _ProgressFigure:
 
     def render(self, report: ProgressReport) -> bytes:
         self.title.set_text(_("Your progress · {date}").format(date=_day_month_year(report.today)))
-        self._heatmap(report)
-        self._weekly_accuracy(report)
-        self._forecast(report)
-        for bar, title, count, deck in zip(
-            self.mastery_bars, self.deck_titles, self.deck_counts, report.mastery, strict=True
-        ):
-            bar.set_width(100 * deck.share)
-            title.set_text(_drawable(deck.title, 48))
-            count.set_text(
-                ngettext(
-                    "{mastered}/{total} item · {share}%",
-                    "{mastered}/{total} items · {share}%",
-                    deck.total,
-                ).format(mastered=deck.mastered, total=deck.total, share=f"{100 * deck.share:.0f}")
-            )
+        for panel in self.panels:
+            panel.show(report)
         self.canvas.restore_region(self.background)
         for artist in self.changing:
             self.figure.draw_artist(artist)
         return _encode(self.canvas)
 
-    def _heatmap(self, report: ProgressReport) -> None:
+
+def _progress_layout(figure: Figure, decks: int) -> tuple[Axes, Axes, Axes, Axes]:
+    """The /stats figure's four panels, top to bottom; the mastery panel grows with the decks."""
+    heat, accuracy, forecast, mastery = figure.subplots(
+        4, 1, gridspec_kw={"height_ratios": [1.35, 1, 1, 0.3 * max(decks, 1)]}
+    )
+    figure.subplots_adjust(left=0.12, right=0.96, top=0.925, bottom=0.035, hspace=0.7)
+    return heat, accuracy, forecast, mastery
+
+
+class _Panel(Protocol):
+    changing: list[Artist]
+
+    def show(self, report: ProgressReport) -> None: ...
+
+
+class _Heatmap:
+    """Answers per day over the last HEATMAP_WEEKS weeks, a week per column, Monday on top."""
+
+    def __init__(self, axes: Axes) -> None:
+        import numpy as np
+        from matplotlib import colormaps
+        from matplotlib.colors import BoundaryNorm, ListedColormap
+
+        self.axes = axes
+        shades = [GREY, *colormaps["viridis_r"](np.linspace(0.08, 0.92, len(HEAT_BINS)))]
+        palette = ListedColormap(shades).with_extremes(bad="white")
+        self.mesh = axes.pcolormesh(
+            np.ma.masked_array(np.zeros((7, HEATMAP_WEEKS)), mask=True),
+            cmap=palette,
+            norm=BoundaryNorm([0, *HEAT_BINS, 10**9], palette.N),
+            edgecolors="white",
+            linewidth=2,
+        )
+        axes.set_ylim(7, 0)
+        # Only labelled ticks: every tick is several artists, and drawing time grows with them.
+        axes.set_yticks([row + 0.5 for row in range(0, 7, 2)], [_(day) for day in _WEEKDAYS[::2]])
+        axes.tick_params(length=0, labelsize=FONT_SIZE - 2)
+        axes.set_title(
+            ngettext(
+                "Answers per day · last {weeks} week",
+                "Answers per day · last {weeks} weeks",
+                HEATMAP_WEEKS,
+            ).format(weeks=HEATMAP_WEEKS),
+            loc="left",
+            fontsize=TITLE_SIZE,
+        )
+        for side in axes.spines.values():
+            side.set_visible(False)
+        _heat_legend(axes, shades)
+        self.changing: list[Artist] = [self.mesh, axes.xaxis]
+
+    def show(self, report: ProgressReport) -> None:
         import numpy as np
 
         counts = np.array(report.daily_answers, dtype=float).reshape(HEATMAP_WEEKS, 7).T
@@ -269,20 +191,66 @@ class _ProgressFigure:
         for week in range(HEATMAP_WEEKS):
             start = report.heatmap_start + timedelta(weeks=week)
             month_starts.setdefault((start.year, start.month), week + 0.5)
-        self.heat.set_xticks(
+        self.axes.set_xticks(
             list(month_starts.values()), [_month(month) for _, month in month_starts]
         )
 
-    def _weekly_accuracy(self, report: ProgressReport) -> None:
-        for bar, label, week in zip(
-            self.accuracy_bars, self.accuracy_labels, report.weeks, strict=True
-        ):
+
+def _heat_legend(axes: Axes, shades: list[Any]) -> None:
+    """The heatmap's shades and the answer counts each stands for, in a row under it."""
+    from matplotlib.patches import Patch
+
+    labels = ["0"] + [
+        f"{low}+" if index == len(HEAT_BINS) - 1 else f"{low}–{HEAT_BINS[index + 1] - 1}"
+        for index, low in enumerate(HEAT_BINS)
+    ]
+    axes.legend(
+        handles=[
+            Patch(color=shade, label=label) for shade, label in zip(shades, labels, strict=True)
+        ],
+        ncols=len(labels),
+        loc="upper right",
+        bbox_to_anchor=(1.0, -0.12),
+        frameon=False,
+        fontsize=FONT_SIZE - 4,
+        handlelength=1.0,
+        columnspacing=0.9,
+        handletextpad=0.4,
+    )
+
+
+class _WeeklyAccuracy:
+    """Share of right quiz answers per week, a bar per week with its percentage on top."""
+
+    def __init__(self, axes: Axes) -> None:
+        self.axes = axes
+        weeks = range(HEATMAP_WEEKS)
+        self.bars = axes.bar(weeks, [0.0] * HEATMAP_WEEKS, color=BLUE, width=0.7)
+        self.labels = [
+            axes.text(week, 0, "", ha="center", fontsize=FONT_SIZE - 4) for week in weeks
+        ]
+        axes.set_ylim(0, 112)
+        axes.set_yticks([0, 50, 100], ["0%", "50%", "100%"])
+        axes.set_xlim(-0.6, HEATMAP_WEEKS - 0.4)
+        axes.set_title(
+            _("Quiz accuracy per week (weeks from Monday)"), loc="left", fontsize=TITLE_SIZE
+        )
+        _tidy(axes)
+        self.changing: list[Artist] = [
+            *self.bars,
+            *self.labels,
+            axes.xaxis,
+            axes.spines["bottom"],
+        ]
+
+    def show(self, report: ProgressReport) -> None:
+        for bar, label, week in zip(self.bars, self.labels, report.weeks, strict=True):
             share = 100 * (week.accuracy or 0.0)
             bar.set_height(share)
             label.set_text("" if week.accuracy is None else f"{share:.0f}")
             label.set_y(share + 3)
         labelled = range(0, len(report.weeks), 3)
-        self.accuracy.set_xticks(
+        self.axes.set_xticks(
             list(labelled),
             [
                 f"{report.weeks[week].start.day}\n{_month(report.weeks[week].start.month)}"
@@ -291,22 +259,97 @@ class _ProgressFigure:
             fontsize=FONT_SIZE - 3,
         )
 
-    def _forecast(self, report: ProgressReport) -> None:
+
+class _Forecast:
+    """Reviews falling due on each of the next FORECAST_DAYS days."""
+
+    def __init__(self, axes: Axes) -> None:
+        from matplotlib.ticker import MaxNLocator
+
+        self.axes = axes
+        days = range(FORECAST_DAYS)
+        self.bars = axes.bar(days, [0] * FORECAST_DAYS, color=ORANGE, width=0.7)
+        self.labels = [axes.text(day, 0, "", ha="center", fontsize=FONT_SIZE - 4) for day in days]
+        axes.set_xlim(-0.6, FORECAST_DAYS - 0.4)
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        axes.set_title(
+            ngettext(
+                "Reviews due · next {days} day", "Reviews due · next {days} days", FORECAST_DAYS
+            ).format(days=FORECAST_DAYS),
+            loc="left",
+            fontsize=TITLE_SIZE,
+        )
+        _tidy(axes)
+        self.changing: list[Artist] = [
+            *self.bars,
+            *self.labels,
+            axes.xaxis,
+            axes.yaxis,
+            axes.spines["bottom"],
+        ]
+
+    def show(self, report: ProgressReport) -> None:
         top = max(report.forecast) if any(report.forecast) else 1
-        for bar, label, count in zip(
-            self.forecast_bars, self.forecast_labels, report.forecast, strict=True
-        ):
+        for bar, label, count in zip(self.bars, self.labels, report.forecast, strict=True):
             bar.set_height(count)
             label.set_text(str(count) if count else "")
             label.set_y(count + top * 0.04)
-        self.forecast.set_ylim(0, top * 1.25)
+        self.axes.set_ylim(0, top * 1.25)
         labelled = range(0, FORECAST_DAYS, 2)
         dates = [report.today + timedelta(days=day) for day in labelled]
         labels = [
             _("next\nrevision"),
             *(f"{_(_WEEKDAYS[moment.weekday()])}\n{moment.day}" for moment in dates[1:]),
         ]
-        self.forecast.set_xticks(list(labelled), labels, fontsize=FONT_SIZE - 3)
+        self.axes.set_xticks(list(labelled), labels, fontsize=FONT_SIZE - 3)
+
+
+class _Mastery:
+    """Per deck, the share of items remembered for MASTERY_STABILITY_DAYS days or more."""
+
+    def __init__(self, axes: Axes, decks: int) -> None:
+        rows = range(decks)
+        axes.barh(rows, [100] * decks, color=GREY, height=0.45)
+        self.bars = axes.barh(rows, [0] * decks, color=GREEN, height=0.45)
+        # Deck titles are content: never mathtext, whatever `$` they hold.
+        self.titles = [
+            axes.text(0, row - 0.3, "", va="bottom", fontsize=FONT_SIZE - 1, parse_math=False)
+            for row in rows
+        ]
+        self.counts = [
+            axes.text(
+                100, row - 0.3, "", ha="right", va="bottom", fontsize=FONT_SIZE - 2, color=MUTED
+            )
+            for row in rows
+        ]
+        axes.set_ylim(decks - 0.6, -0.9)
+        axes.set_yticks([])
+        axes.set_xlim(0, 100)
+        axes.set_xticks([0, 50, 100], ["0%", "50%", "100%"])
+        axes.set_title(
+            _("Mastered per deck (memory lasts ≥ {days} days)").format(
+                days=f"{MASTERY_STABILITY_DAYS:.0f}"
+            ),
+            loc="left",
+            fontsize=TITLE_SIZE,
+        )
+        _tidy(axes)
+        axes.spines["left"].set_visible(False)
+        self.changing: list[Artist] = [*self.bars, *self.titles, *self.counts]
+
+    def show(self, report: ProgressReport) -> None:
+        for bar, title, count, deck in zip(
+            self.bars, self.titles, self.counts, report.mastery, strict=True
+        ):
+            bar.set_width(100 * deck.share)
+            title.set_text(_drawable(deck.title, 48))
+            count.set_text(
+                ngettext(
+                    "{mastered}/{total} item · {share}%",
+                    "{mastered}/{total} items · {share}%",
+                    deck.total,
+                ).format(mastered=deck.mastered, total=deck.total, share=f"{100 * deck.share:.0f}")
+            )
 
 
 _progress_figures: dict[str, _ProgressFigure] = {}
@@ -322,13 +365,7 @@ def group_png(report: GroupReport, title: str) -> bytes:
     figure = _figure(height=height)
     axes = figure.subplots()
     figure.subplots_adjust(left=0.47, right=0.83, top=1 - 1.25 / height, bottom=0.85 / height)
-    heading = (
-        _("Hardest questions ({shown} of {total})").format(
-            shown=len(lines), total=len(report.questions)
-        )
-        if len(lines) < len(report.questions)
-        else _("Hardest questions")
-    )
+    heading = _group_heading(len(lines), len(report.questions))
     figure.suptitle(
         f"{heading}\n{_drawable(title, 40)}" if title else heading,
         y=1 - 0.2 / height,
@@ -336,6 +373,18 @@ def group_png(report: GroupReport, title: str) -> bytes:
         weight="bold",
         parse_math=False,
     )
+    _draw_question_accuracy(axes, lines, report.members)
+    return _png(figure)
+
+
+def _group_heading(shown: int, total: int) -> str:
+    if shown < total:
+        return _("Hardest questions ({shown} of {total})").format(shown=shown, total=total)
+    return _("Hardest questions")
+
+
+def _draw_question_accuracy(axes: Axes, lines: Sequence[QuestionLine], members: int) -> None:
+    """A bar per question: the share of right answers, and how many members answered."""
     rows = range(len(lines))
     shares = [100 * line.accuracy for line in lines]
     axes.barh(rows, [100] * len(lines), color=GREY, height=0.6)
@@ -345,7 +394,7 @@ def group_png(report: GroupReport, title: str) -> bytes:
     axes.set_xlim(0, 100)
     axes.set_xticks([0, 50, 100], ["0%", "50%", "100%"])
     axes.set_xlabel(
-        _("right answers · members who answered, of {members}").format(members=report.members),
+        _("right answers · members who answered, of {members}").format(members=members),
         fontsize=FONT_SIZE - 3,
     )
     for row, line, share in zip(rows, lines, shares, strict=True):
@@ -353,7 +402,7 @@ def group_png(report: GroupReport, title: str) -> bytes:
             103,
             row,
             _("{share}%\n{answered} of {members}").format(
-                share=f"{share:.0f}", answered=line.members, members=report.members
+                share=f"{share:.0f}", answered=line.members, members=members
             ),
             va="center",
             fontsize=FONT_SIZE - 2,
@@ -362,7 +411,6 @@ def group_png(report: GroupReport, title: str) -> bytes:
         )
     _tidy(axes)
     axes.tick_params(axis="y", labelsize=FONT_SIZE - 3, length=0)
-    return _png(figure)
 
 
 def blank_png(decks: int = 3) -> bytes:
