@@ -66,7 +66,7 @@ async def build_sample_learner(
                     correct=correct,
                     answered_at=moment,
                     context="quiz",
-                    poll_id=f"sample-{user_id}-{written}",
+                    poll_id=None,  # no sent poll row: the answer stands on its own
                     chosen_option=item.correct_index if correct else (item.correct_index + 1) % 2,
                     seconds=round(seconds, 1),
                 ),
