@@ -18,6 +18,8 @@
 
 Run: .venv/bin/python bench/scale.py [--learners 100000] [--answers 10000000] [--members 5000]
 Small check: .venv/bin/python bench/scale.py --learners 2000 --answers 200000 --members 500
+On PostgreSQL too (beside SQLite, same invocation): add --database-url postgresql://…/postgres
+(`make postgres` prints one); bench/scale_pg.py fills a fresh database from the built file.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import scale_pg  # noqa: E402
 from bot.content.loader import load_bank  # noqa: E402
 from bot.domain.daily import missed_prompt_today, next_prompt_at, scheduled_on  # noqa: E402
 from bot.domain.timezones import parse_timezone  # noqa: E402
@@ -330,8 +333,11 @@ def _latencies(server: FakeTelegramServer, chat_id: int, send: object, repeat: i
     return times
 
 
-def run_bot(path: Path, shape: Shape | None, repeat: int) -> dict[str, float]:
-    """Start `python -m bot` on the file; measure start-up, RSS and (with a shape) latencies."""
+def run_bot(
+    path: Path, shape: Shape | None, repeat: int, url: str | None = None
+) -> dict[str, float]:
+    """Start `python -m bot` on the file (or, with `url`, on that PostgreSQL database; the
+    log then goes beside `path`); measure start-up, RSS and (with a shape) latencies."""
     figures: dict[str, float] = {}
     with FakeTelegramServer(global_rate=None, group_rate_per_minute=None) as server:
         env = {
@@ -339,6 +345,7 @@ def run_bot(path: Path, shape: Shape | None, repeat: int) -> dict[str, float]:
             "TELEGRAM_BOT_TOKEN": "123456:SCALE",
             "TELEGRAM_BASE_URL": server.base_url,
             "DATABASE_PATH": str(path),
+            **({"DATABASE_URL": url} if url else {}),
             "CONTENT_DIR": str(ROOT / "content"),
             "LOG_LEVEL": "WARNING",
             # Latency of the bot itself: Telegram's send caps (the bot paces a group to one
@@ -346,7 +353,7 @@ def run_bot(path: Path, shape: Shape | None, repeat: int) -> dict[str, float]:
             "OVERALL_MAX_RATE": "100000",
             "GROUP_MAX_RATE_PER_MINUTE": "100000",
         }
-        log_path = path.with_suffix(".log")
+        log_path = path.with_suffix(".pg.log" if url else ".log")
         with log_path.open("w") as log:
             started = time.perf_counter()
             process = subprocess.Popen(
@@ -401,6 +408,12 @@ def main() -> None:
     parser.add_argument("--database", type=Path, default=None, help="keep/reuse the built file")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument(
+        "--database-url",
+        default=None,
+        help="also run on PostgreSQL: fresh databases on this server (e.g. `make postgres`),"
+        " filled from the built file by COPY, dropped at the end",
+    )
+    parser.add_argument(
         "--down-hours",
         type=float,
         default=0.0,
@@ -437,6 +450,9 @@ def main() -> None:
         work = folder / "work.sqlite3"
         shutil.copyfile(path, work)
         owed = reschedule(work, datetime.now(UTC) - timedelta(hours=args.down_hours))
+        pg: dict[str, float] | None = None
+        if args.database_url:
+            pg = _run_postgres(args.database_url, folder, work, shape, args.repeat)
         big = run_bot(work, shape, args.repeat)
     print(
         f"down for {args.down_hours:g} h before the start: {owed} learners owed a catch-up prompt"
@@ -459,6 +475,8 @@ def main() -> None:
         f"/leaderboard ({shape.members} members, {shape.group_answers} challenge answers):"
         f" p50 {big['board_p50_ms']:.1f} ms, p95 {big['board_p95_ms']:.1f} ms; target p95 < 30 ms"
     )
+    if pg is not None:
+        _print_postgres(pg, big, shape)
     breakdown = ", ".join(
         f"{name} {part / answers:.0f}" for name, part in tables.items() if part / answers >= 0.5
     )
@@ -466,6 +484,57 @@ def main() -> None:
         f"size: {size / 2**20:.0f} MiB for {answers} answers = {size / answers:.0f} bytes/answer"
         f" (target <= 250); bytes per answer by table/index: {breakdown}"
     )
+
+
+def _run_postgres(
+    url: str, folder: Path, work: Path, shape: Shape, repeat: int
+) -> dict[str, float]:
+    """Empty and filled PostgreSQL databases (filled from `work` before the SQLite run
+    writes to it): the bot's figures on both, and the load's."""
+    empty_url = asyncio.run(scale_pg.fresh_database(url, "empty"))
+    big_url = asyncio.run(scale_pg.fresh_database(url, "big"))
+    try:
+        seconds, rows, steps = asyncio.run(scale_pg.load(work, big_url))
+        print(
+            f"PostgreSQL load: {rows} rows in {seconds:.1f} s ({rows / seconds:,.0f} rows/s; "
+            + ", ".join(f"{step} {took:.1f} s" for step, took in steps.items())
+            + ")"
+        )
+        run_bot(folder / "empty.sqlite3", None, repeat, url=empty_url)  # warm-up
+        base = run_bot(folder / "empty.sqlite3", None, repeat, url=empty_url)
+        figures = run_bot(work, shape, repeat, url=big_url)
+        figures["base_startup_s"] = base["startup_s"]
+        figures["base_rss_mib"] = base["rss_mib"]
+        figures["load_s"] = seconds
+        figures["load_rows"] = rows
+        figures["bytes"] = asyncio.run(scale_pg.total_bytes(big_url))
+        return figures
+    finally:
+        for target in (empty_url, big_url):
+            asyncio.run(scale_pg.drop_database(url, target))
+
+
+def _print_postgres(pg: dict[str, float], lite: dict[str, float], shape: Shape) -> None:
+    print(
+        f"PostgreSQL start-up to first getUpdates: {pg['startup_s']:.2f} s with"
+        f" {shape.learners} learners (empty database {pg['base_startup_s']:.2f} s,"
+        f" x{pg['startup_s'] / pg['base_startup_s']:.2f}; SQLite {lite['startup_s']:.2f} s,"
+        f" x{pg['startup_s'] / lite['startup_s']:.2f}); target < 3 s"
+    )
+    print(
+        f"PostgreSQL RSS after start-up: {pg['rss_mib']:.1f} MiB (empty"
+        f" {pg['base_rss_mib']:.1f} MiB); after the latency runs {pg['rss_after_mib']:.1f} MiB"
+    )
+    print(
+        f"PostgreSQL /stats: p50 {pg['stats_p50_ms']:.1f} ms, p95 {pg['stats_p95_ms']:.1f} ms"
+        f" (SQLite p50 x{pg['stats_p50_ms'] / lite['stats_p50_ms']:.2f})"
+    )
+    print(
+        f"PostgreSQL /leaderboard: p50 {pg['board_p50_ms']:.1f} ms, p95"
+        f" {pg['board_p95_ms']:.1f} ms"
+        f" (SQLite p95 x{pg['board_p95_ms'] / lite['board_p95_ms']:.2f}); target p95 < 30 ms"
+    )
+    print(f"PostgreSQL database size: {pg['bytes'] / 2**20:.0f} MiB")
 
 
 async def _migrate_only(path: Path) -> None:
