@@ -111,7 +111,10 @@ def build_application(
         builder = builder.request(request)
     polls = services.storage.polls
     get_updates = InboxFirstRequest(
-        request or HTTPXRequest(connection_pool_size=1),
+        # Two connections: on shutdown PTB calls getUpdates once more to confirm the offset,
+        # and a long poll being cancelled may still hold the first one (with one, that final
+        # call failed with "Pool timeout" and an ERROR in the log).
+        request or HTTPXRequest(connection_pool_size=2),
         inbox,
         # A `poll` update only matters for a poll whose sendPoll never answered.
         ignorable=lambda raw: (
