@@ -80,12 +80,25 @@ def check_logs(workers: list[Worker], database_restarted: bool = False) -> None:
             assert "Traceback" not in log, log[-3000:]
 
 
+def killed(workers: list[Worker]) -> bool:
+    return any(
+        worker.process is not None and worker.process.returncode == -signal.SIGKILL
+        for worker in workers
+    )
+
+
 @pytest.fixture
 def cluster(fast_server: FakeTelegramServer, database: str, tmp_path: Path) -> Iterator[Cluster]:
     started: list[Worker] = []
     yield start_cluster(fast_server, database, tmp_path, started)
     check_logs(started)
-    unexpected = [e for e in fast_server.errors if e.response["error_code"] not in (403, 429)]
+    # A request the SIGKILL cut off before its body was sent arrives with no parameters:
+    # Telegram would drop the connection, the fake server answers 400. Not the bot's doing.
+    unexpected = [
+        e
+        for e in fast_server.errors
+        if e.response["error_code"] not in (403, 429) and not (e.params == {} and killed(started))
+    ]
     assert not unexpected, unexpected
     assert not fast_server.internal_errors
 
