@@ -24,7 +24,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bot.storage.move import ORDER, _converter
+from bot.storage.move import ORDER, _converter, move_identity
 from bot.storage.postgres import PostgresDatabase
 
 BATCH = 50_000
@@ -94,7 +94,7 @@ async def load(source: Path, target: str) -> tuple[float, int, dict[str, float]]
             await connection.execute(definition)
         steps["indexes"] = time.perf_counter() - began
         for table in tables:
-            await _move_identity(connection, table)
+            await move_identity(connection, table)
         began = time.perf_counter()
         await connection.execute("ANALYZE")
         steps["analyze"] = time.perf_counter() - began
@@ -148,20 +148,6 @@ async def _copy_table(lite: sqlite3.Connection, connection: asyncpg.Connection, 
         await connection.copy_records_to_table(table, records=records, columns=columns)
         copied += len(rows)
     return copied
-
-
-async def _move_identity(connection: asyncpg.Connection, table: str) -> None:
-    sequence = await connection.fetchval(
-        "SELECT pg_get_serial_sequence($1, 'id')"
-        " WHERE EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = $1"
-        " AND column_name = 'id' AND table_schema = current_schema())",
-        table,
-    )
-    if sequence:
-        await connection.execute(
-            f'SELECT setval($1, COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)',
-            sequence,
-        )
 
 
 async def total_bytes(target: str) -> int:

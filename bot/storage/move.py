@@ -85,7 +85,7 @@ async def move_to_postgres(
                     await _refuse_non_empty(connection, tables, target.description)
                 for table in tables:
                     await _copy_table(sqlite, connection, table, progress)
-                    await _move_identity(connection, table)
+                    await move_identity(connection, table)
                 return [
                     TableCount(
                         table, await _count_sqlite(sqlite, table), await _count(connection, table)
@@ -191,7 +191,7 @@ async def _copy_table(
                 progress(table, done, total)
 
 
-async def _move_identity(connection: asyncpg.Connection, table: str) -> None:
+async def move_identity(connection: asyncpg.Connection, table: str) -> None:
     """The next id a new row gets is past every id copied."""
     sequence = await connection.fetchval(
         "SELECT pg_get_serial_sequence($1, 'id')"
