@@ -41,6 +41,7 @@ from bot.handlers import (
 from bot.handlers.context import BotData, TutorContext
 from bot.handlers.errors import on_error
 from bot.jobs import refit
+from bot.jobs.queue import DrainingJobQueue
 from bot.pacing import PacedRateLimiter, paced_rate_limiter
 from bot.pipeline import (
     ChatOrderedProcessor,
@@ -101,6 +102,8 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .context_types(ContextTypes(context=TutorContext, bot_data=BotData))
         .rate_limiter(rate_limiter(settings))
+        # Jobs still running at stop finish before the HTTP client closes: bot/jobs/queue.py.
+        .job_queue(DrainingJobQueue())
         .update_queue(DurableUpdateQueue(inbox))
         .concurrent_updates(processor)
         .post_init(_post_init)

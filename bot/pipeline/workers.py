@@ -100,6 +100,7 @@ class WorkerCoordinator:
         self._leases: set[str] = set()
         self.live_workers = 1
         self._bot: Any = None
+        self._application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._on_acquired: list[Acquired] = []
         self._wake = asyncio.Event()
         self._replay_next_scan = False
@@ -146,6 +147,7 @@ class WorkerCoordinator:
     async def start(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Connect, join, take a first share; raises if the database cannot be reached."""
         self._bot = application.bot
+        self._application = application
         self._processor.gate = self.owns
         self._queue.owns = self.takes_directly
         await self._join()
@@ -334,6 +336,13 @@ class WorkerCoordinator:
             except Exception as error:
                 log.warning("could not read the inbox: %r", error)
                 self._replay_next_scan = self._replay_next_scan or replay
+                continue
+            if self._application is not None and not self._application.running:
+                # Stopping: PTB has queued its stop signal and waits for the queue to empty;
+                # an update put after it would never be taken, and the wait never ends.
+                # The rows stay pending for whoever owns these partitions next.
+                for entry in entries:
+                    self._inbox.given_up(entry.update_id)
                 continue
             for entry in entries:
                 update = Update.de_json(json.loads(entry.payload), self._bot)
