@@ -244,12 +244,28 @@ async def _graded_messages(db: Connection, keys: set[tuple[int, int]]) -> set[tu
 
 
 async def _stored_poll_answers(db: Connection, keys: set[tuple[str, int]]) -> set[tuple[str, int]]:
-    """Which of these (poll, user) answers are stored already."""
+    """Which of these (poll, user) answers are stored already.
+
+    The polls' keys are looked up first, so that both columns of the (poll_ref, user_id)
+    index come from the key list. Joined through sent_polls in one statement, PostgreSQL's
+    cached generic plan (made while the table was small) searched the index by poll_ref
+    alone and filtered on the user: every member's answer to a group poll read every other
+    member's, 0.5 s per batch at 3,000 members, growing with the square of the group.
+    """
+    if not keys:
+        return set()
+    condition, params = db.dialect.any_of("poll_id", sorted({poll_id for poll_id, _ in keys}))
+    poll_of = {
+        int(row[0]): str(row[1])
+        for row in await db.fetch_all(
+            f"SELECT id, poll_id FROM sent_polls WHERE {condition}", params
+        )
+    }
+    ref_of = {poll_id: ref for ref, poll_id in poll_of.items()}
     rows = await rows_for_pairs(
         db,
         "SELECT v.column1, v.column2 FROM {pairs}"
-        " {join} sent_polls s ON s.poll_id = v.column1"
-        " {join} answers a ON a.poll_ref = s.id AND a.user_id = v.column2",
-        keys,
+        " {join} answers a ON a.poll_ref = v.column1 AND a.user_id = v.column2",
+        {(ref_of[poll_id], user_id) for poll_id, user_id in keys if poll_id in ref_of},
     )
-    return {(str(row[0]), int(row[1])) for row in rows}
+    return {(poll_of[int(row[0])], int(row[1])) for row in rows}

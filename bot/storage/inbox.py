@@ -20,6 +20,8 @@ class InboxEntry:
 # PostgreSQL: the channel every worker LISTENs on; a commit that stored new updates
 # NOTIFYs it, so their partitions' owners read them at once (not at their next poll).
 INBOX_CHANNEL = "quiz_inbox"
+# Handled updates forgotten per DELETE: under SQLite's limit of parameters per statement.
+DELETE_CHUNK = 500
 
 
 class InboxRepository:
@@ -55,10 +57,13 @@ class InboxRepository:
                 if db.dialect.name == "postgresql":
                     # Delivered at commit, to every worker listening (none on SQLite).
                     await db.execute(f"NOTIFY {INBOX_CHANNEL}")
-            if handled:
-                await db.executemany(
-                    "DELETE FROM update_inbox WHERE update_id = ? AND failed_at IS NULL",
-                    [(update_id,) for update_id in handled],
+            # One statement per chunk, not one per update: on PostgreSQL each row of an
+            # executemany is a statement of its own for the server.
+            for start in range(0, len(handled), DELETE_CHUNK):
+                chunk = handled[start : start + DELETE_CHUNK]
+                condition, params = db.dialect.any_of("update_id", chunk)
+                await db.execute(
+                    f"DELETE FROM update_inbox WHERE {condition} AND failed_at IS NULL", params
                 )
             if failed:
                 await db.executemany(
