@@ -28,7 +28,7 @@ from datetime import datetime
 
 from bot.domain.memory import DEFAULT_RETENTION, MemoryState
 from bot.storage.challenge_totals import add_challenge_answers
-from bot.storage.database import Connection, Database, rows_for_pairs, to_db_time
+from bot.storage.database import Connection, Database, rows_for_pairs, to_db_time, write_rows
 from bot.storage.records import NewAnswer
 from bot.storage.reviews import memories_of, upsert_memories
 from bot.storage.users import ensure_users, retentions_of
@@ -196,14 +196,28 @@ async def _register_learners(db: Connection, items: Sequence[AnswerWrite]) -> No
 # The sent poll's key, by Telegram's poll id. A poll id we never stored gives 0, which no
 # sent poll has: the foreign key then refuses the answer loudly instead of storing it
 # without the (poll, user) uniqueness that keeps a redelivered answer from counting twice.
-_POLL_REF = (
-    "CASE WHEN CAST(? AS TEXT) IS NULL THEN NULL"
-    " ELSE COALESCE((SELECT id FROM sent_polls WHERE poll_id = ?), 0) END"
-)
 _INSERT = (
     "INSERT INTO answers (user_id, item_id, chat_id, poll_ref, chosen_option, grade,"
     " correct, answered_at, seconds, context, session_id, points, message_id)"
-    f" VALUES (?, ?, ?, {_POLL_REF}, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " SELECT v.column1, v.column2, v.column3, CASE WHEN v.column4 IS NULL THEN NULL"
+    " ELSE COALESCE((SELECT s.id FROM sent_polls s WHERE s.poll_id = v.column4), 0) END,"
+    " v.column5, v.column6, v.column7, v.column8, v.column9, v.column10, v.column11,"
+    " v.column12, v.column13 FROM {rows} WHERE true"
+)
+_TYPES = (
+    "BIGINT",  # user_id
+    "TEXT",  # item_id
+    "BIGINT",  # chat_id
+    "TEXT",  # poll_id, looked up as poll_ref
+    "INTEGER",  # chosen_option
+    "TEXT",  # grade
+    "INTEGER",  # correct
+    "BIGINT",  # answered_at
+    "DOUBLE PRECISION",  # seconds
+    "TEXT",  # context
+    "BIGINT",  # session_id
+    "INTEGER",  # points
+    "BIGINT",  # message_id
 )
 
 
@@ -212,7 +226,6 @@ def _params(answer: NewAnswer) -> tuple[object, ...]:
         answer.user_id,
         answer.item_id,
         answer.chat_id,
-        answer.poll_id,  # twice: the poll key's lookup tests it, then reads it
         answer.poll_id,
         answer.chosen_option,
         answer.grade,
@@ -228,8 +241,7 @@ def _params(answer: NewAnswer) -> tuple[object, ...]:
 
 async def _insert_answers(db: Connection, answers: Sequence[NewAnswer]) -> None:
     """answers: every new answer, one statement for the batch."""
-    if answers:
-        await db.executemany(_INSERT, [_params(answer) for answer in answers])
+    await write_rows(db, _INSERT, _TYPES, [_params(answer) for answer in answers])
 
 
 async def _graded_messages(db: Connection, keys: set[tuple[int, int]]) -> set[tuple[int, int]]:

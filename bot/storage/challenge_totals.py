@@ -14,27 +14,30 @@ from datetime import datetime
 
 from bot.domain.purpose import Purpose
 from bot.domain.scoring import Standing, week_start
-from bot.storage.database import Connection, Database, Row
+from bot.storage.database import Connection, Database, Row, write_rows
 from bot.storage.records import NewAnswer
 
 ALL_TIME = "all"
 
 _ADD = (
     'INSERT INTO challenge_totals (chat_id, period, user_id, "right", points, seconds)'
-    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, period, user_id) DO UPDATE SET"
+    " SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6"
+    " FROM {rows} WHERE true ON CONFLICT (chat_id, period, user_id) DO UPDATE SET"
     ' "right" = challenge_totals."right" + excluded."right",'
     " points = challenge_totals.points + excluded.points,"
     " seconds = challenge_totals.seconds + excluded.seconds"
 )
 _ADD_ITEM = (
     'INSERT INTO challenge_item_totals (chat_id, item_id, user_id, answers, "right")'
-    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, item_id, user_id) DO UPDATE SET"
+    " SELECT v.column1, v.column2, v.column3, v.column4, v.column5"
+    " FROM {rows} WHERE true ON CONFLICT (chat_id, item_id, user_id) DO UPDATE SET"
     " answers = challenge_item_totals.answers + excluded.answers,"
     ' "right" = challenge_item_totals."right" + excluded."right"'
 )
 _ADD_QUESTION = (
     'INSERT INTO challenge_question_totals (chat_id, period, item_id, answers, "right")'
-    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, period, item_id) DO UPDATE SET"
+    " SELECT v.column1, v.column2, v.column3, v.column4, v.column5"
+    " FROM {rows} WHERE true ON CONFLICT (chat_id, period, item_id) DO UPDATE SET"
     " answers = challenge_question_totals.answers + excluded.answers,"
     ' "right" = challenge_question_totals."right" + excluded."right"'
 )
@@ -74,9 +77,24 @@ async def add_challenge_answers(db: Connection, answers: Iterable[NewAnswer]) ->
         item[0] += 1
         item[1] += right
     if totals:
-        await db.executemany(_ADD, [(*key, *sums) for key, sums in totals.items()])
-        await db.executemany(_ADD_ITEM, [(*key, *sums) for key, sums in items.items()])
-        await db.executemany(_ADD_QUESTION, [(*key, *sums) for key, sums in questions.items()])
+        await write_rows(
+            db,
+            _ADD,
+            ("BIGINT", "TEXT", "BIGINT", "INTEGER", "INTEGER", "DOUBLE PRECISION"),
+            [(*key, *sums) for key, sums in totals.items()],
+        )
+        await write_rows(
+            db,
+            _ADD_ITEM,
+            ("BIGINT", "TEXT", "BIGINT", "INTEGER", "INTEGER"),
+            [(*key, *sums) for key, sums in items.items()],
+        )
+        await write_rows(
+            db,
+            _ADD_QUESTION,
+            ("BIGINT", "TEXT", "TEXT", "INTEGER", "INTEGER"),
+            [(*key, *sums) for key, sums in questions.items()],
+        )
 
 
 async def board(

@@ -232,6 +232,21 @@ async def rows_for_pairs(
     return rows
 
 
+async def write_rows(
+    db: Connection, sql: str, types: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
+    """Write many rows at once, inside the caller's transaction.
+
+    `sql` is an `INSERT … SELECT … FROM {rows} WHERE true …` whose `v.column1`, `v.column2`,
+    … are each row's values, of SQL `types` (`BIGINT`, `TEXT`, …). PostgreSQL runs it once
+    for all rows (an array per column); SQLite once per row. (`WHERE true`: SQLite's
+    grammar needs it before an upsert's `ON CONFLICT`.)
+    """
+    if rows:
+        source, params = db.dialect.rows(types, rows)
+        await db.executemany(sql.format(rows=source), params)
+
+
 def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
 

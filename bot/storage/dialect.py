@@ -12,6 +12,8 @@ difference, with the SQLite form and the PostgreSQL form next to each other:
 | many two-part keys (`pairs`)  | `(VALUES (?, ?), …) AS v`      | `unnest(?::T[], ?::T[])` |
 | joining from those keys       | `CROSS JOIN` (keeps key order) | `JOIN`                   |
 | `column IN` a list (`any_of`) | `IN (?, ?, …)`                 | `= ANY(?)`, one array    |
+| many rows to write (`rows`)   | `(VALUES (?, …)) AS v`, a run  | `unnest(?::T[], …)`: one |
+|                               | of the statement per row       | statement, array per col |
 | drop a JSON list's element    | `json_remove(col, '$[i]')`     | `(col::jsonb - i)::text` |
 | a JSON list's element as text | `json_extract(col, '$[i]')`    | `col::jsonb ->> i`       |
 
@@ -45,6 +47,13 @@ class Dialect:
         """A condition true when `column` is one of `values`, and its parameters."""
         raise NotImplementedError
 
+    def rows(
+        self, types: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> tuple[str, list[Sequence[object]]]:
+        """A FROM-clause source `v` of `rows` (columns `column1`, `column2`, … of SQL `types`),
+        and the parameter sets to run the statement with, one run each."""
+        raise NotImplementedError
+
     def json_list_without(self, column: str) -> str:
         """The JSON list in `column` without the element at the index given by one `?`."""
         raise NotImplementedError
@@ -73,6 +82,12 @@ class SQLiteDialect(Dialect):
     def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
         return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
 
+    def rows(
+        self, types: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> tuple[str, list[Sequence[object]]]:
+        # In-process: a statement per row costs no round trip, and executemany reuses it.
+        return f"(VALUES ({', '.join('?' for _ in types)})) AS v", list(rows)
+
     def json_list_without(self, column: str) -> str:
         return f"json_remove({column}, '$[' || ? || ']')"
 
@@ -99,6 +114,16 @@ class PostgresDialect(Dialect):
 
     def any_of(self, column: str, values: Sequence[object]) -> tuple[str, list[object]]:
         return f"{column} = ANY(CAST(? AS {_array_type(values)}))", [list(values)]
+
+    def rows(
+        self, types: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> tuple[str, list[Sequence[object]]]:
+        # One statement for all: each row of an executemany is a statement of its own for
+        # the server (executor start-up, a plan lookup), most of a batch's time.
+        arrays = ", ".join(f"CAST(? AS {sql_type}[])" for sql_type in types)
+        names = ", ".join(f"column{n}" for n in range(1, len(types) + 1))
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        return f"unnest({arrays}) AS v ({names})", [columns]
 
     def json_list_without(self, column: str) -> str:
         return f"(CAST({column} AS jsonb) - CAST(? AS INTEGER))::text"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.database import Database, to_db_time
+from bot.storage.database import Database, to_db_time, write_rows
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,12 @@ class InboxRepository:
         stamp = to_db_time(now)
         async with self._db.transaction() as db:
             if received:
-                await db.executemany(
+                await write_rows(
+                    db,
                     "INSERT INTO update_inbox (update_id, payload, received_at, partition_no)"
-                    " VALUES (?, ?, ?, ?) ON CONFLICT (update_id) DO NOTHING",
+                    " SELECT v.column1, v.column2, v.column3, v.column4 FROM {rows} WHERE true"
+                    " ON CONFLICT (update_id) DO NOTHING",
+                    ("BIGINT", "TEXT", "BIGINT", "INTEGER"),
                     [
                         (entry.update_id, entry.payload, stamp, entry.partition)
                         for entry in received

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from bot.domain.memory import MemoryState
-from bot.storage.database import Connection, Database, Row, from_db_time, rows_for_pairs, to_db_time
+from bot.storage.database import (
+    Connection,
+    Database,
+    Row,
+    from_db_time,
+    rows_for_pairs,
+    to_db_time,
+    write_rows,
+)
 
 _COLUMNS = (
     "item_id, state, step, stability, difficulty, due, last_review, reps, lapses, recall_predicted"
@@ -29,12 +37,28 @@ def _memory(row: Row) -> MemoryState:
 
 
 _UPSERT = (
-    f"INSERT INTO review_state (user_id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO review_state (user_id, {_COLUMNS})"
+    f" SELECT {', '.join(f'v.column{n}' for n in range(1, 12))} FROM {{rows}} WHERE true"
     " ON CONFLICT (user_id, item_id) DO UPDATE SET state = excluded.state,"
     " step = excluded.step, stability = excluded.stability,"
     " difficulty = excluded.difficulty, due = excluded.due,"
     " last_review = excluded.last_review, reps = excluded.reps, lapses = excluded.lapses,"
     " recall_predicted = excluded.recall_predicted"
+)
+
+
+_TYPES = (
+    "BIGINT",  # user_id
+    "TEXT",  # item_id
+    "INTEGER",  # state
+    "INTEGER",  # step
+    "DOUBLE PRECISION",  # stability
+    "DOUBLE PRECISION",  # difficulty
+    "BIGINT",  # due
+    "BIGINT",  # last_review
+    "INTEGER",  # reps
+    "INTEGER",  # lapses
+    "DOUBLE PRECISION",  # recall_predicted
 )
 
 
@@ -56,7 +80,9 @@ def _memory_params(user_id: int, memory: MemoryState) -> tuple[object, ...]:
 
 async def upsert_memories(db: Connection, memories: Iterable[tuple[int, MemoryState]]) -> None:
     """Many learners' states in one statement, inside the caller's transaction."""
-    await db.executemany(_UPSERT, [_memory_params(user_id, memory) for user_id, memory in memories])
+    await write_rows(
+        db, _UPSERT, _TYPES, [_memory_params(user_id, memory) for user_id, memory in memories]
+    )
 
 
 async def memories_of(

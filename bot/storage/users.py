@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.storage.database import Connection, Database, Row, to_db_time
+from bot.storage.database import Connection, Database, Row, to_db_time, write_rows
 from bot.storage.records import User
 
 _COLUMNS = (
@@ -37,10 +37,13 @@ async def ensure_users(
     """(id, first name, username) rows exist and carry these names; inside the caller's
     transaction. Nothing else about an existing learner changes."""
     stamp = to_db_time(now)
-    await db.executemany(
+    await write_rows(
+        db,
         "INSERT INTO users (user_id, first_name, username, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET"
+        " SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM {rows} WHERE true"
+        " ON CONFLICT (user_id) DO UPDATE SET"
         " first_name = excluded.first_name, username = excluded.username",
+        ("BIGINT", "TEXT", "TEXT", "BIGINT", "BIGINT"),
         [(user_id, first, username, stamp, stamp) for user_id, first, username in learners],
     )
 

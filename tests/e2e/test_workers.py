@@ -243,7 +243,14 @@ def test_when_the_polling_worker_dies_another_polls_within_ten_seconds(
 ) -> None:
     server = fast_server
     workers = cluster(3)
-    poller = lease_holder(database, "polling")
+    # Partitions are all owned by now; the polling lease may come a moment later.
+    pids = {worker.pid for worker in workers}
+
+    def polling_worker() -> int | None:
+        holder = lease_holder(database, "polling")
+        return holder if holder in pids else None
+
+    poller = server.wait_for(polling_worker, description="a worker holding the polling lease")
     victim = next(w for w in workers if w.pid == poller)
     ada = server.user(42, "Ada")
     server.push_message(ada, "/start")

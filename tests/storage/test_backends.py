@@ -22,6 +22,7 @@ from bot.storage.database import (
     is_lock_error,
     migrations,
     rows_for_pairs,
+    write_rows,
 )
 from bot.storage.dialect import POSTGRES
 from bot.storage.postgres import MIGRATIONS, PostgresDatabase, redact_url, url_secrets
@@ -67,6 +68,41 @@ async def test_many_pair_lookups_cross_chunks(storage: Storage) -> None:
             [(user_id, f"u{user_id}" if user_id % 2 else "other") for user_id in range(count)],
         )
     assert sorted(int(row[0]) for row in rows) == list(range(1, count, 2))
+
+
+async def test_many_rows_written_at_once_keep_nulls_floats_and_upserts(storage: Storage) -> None:
+    """write_rows: one statement on PostgreSQL (arrays per column), one per row on SQLite."""
+    upsert = (
+        "INSERT INTO users (user_id, first_name, username, created_at, updated_at)"
+        " SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM {rows} WHERE true"
+        " ON CONFLICT (user_id) DO UPDATE SET first_name = excluded.first_name"
+    )
+    types = ("BIGINT", "TEXT", "TEXT", "BIGINT", "BIGINT")
+    async with storage.db.transaction() as db:
+        await write_rows(db, upsert, types, [(1, "Ada", None, 5, 5), (2, "Bo", "bo", 6, 6)])
+        await write_rows(db, upsert, types, [(2, "Bob", None, 7, 7), (3, "Cy", None, 8, 8)])
+        await write_rows(db, upsert, types, [])  # nothing to write: no statement
+        await write_rows(
+            db,
+            'INSERT INTO challenge_totals (chat_id, period, user_id, "right", points, seconds)'
+            " SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6"
+            " FROM {rows} WHERE true",
+            ("BIGINT", "TEXT", "BIGINT", "INTEGER", "INTEGER", "DOUBLE PRECISION"),
+            [(-5, "all", 1, 2, 30, 1.25), (-5, "all", 3, 0, 0, 0.5)],
+        )
+    users = await storage.db.fetch_all(
+        "SELECT user_id, first_name, username, created_at FROM users ORDER BY user_id"
+    )
+    # (created_at: TEXT in SQLite's old schema, so compared as numbers)
+    assert [(*row[:3], int(row[3])) for row in users] == [
+        (1, "Ada", None, 5),
+        (2, "Bob", "bo", 6),  # updated name, kept username and creation time
+        (3, "Cy", None, 8),
+    ]
+    totals = await storage.db.fetch_all(
+        'SELECT user_id, "right", points, seconds FROM challenge_totals ORDER BY user_id'
+    )
+    assert [tuple(row) for row in totals] == [(1, 2, 30, 1.25), (3, 0, 0, 0.5)]
 
 
 def answer(user_id: int, n: int) -> NewAnswer:
