@@ -90,7 +90,7 @@ async def answer_poll(
     vote: Vote,
     now: datetime,
     *,
-    payload: str | None,
+    payload: Callable[[], str] | None,
     follow_up_owed: Callable[[SentPoll], bool],
 ) -> CreditedVote | None:
     """Credit one vote: grade, score and store it, and plan what follows. None when nothing
@@ -98,7 +98,7 @@ async def answer_poll(
     question the decks no longer have (its answer is kept ungraded), or a redelivered update
     whose follow-up was already given (`follow_up_owed` says whether it was not).
 
-    A vote on a poll we do not know yet is kept aside (`payload`, the update's JSON) until
+    A vote on a poll we do not know yet is kept aside (`payload()`, the update's JSON) until
     Telegram's `poll` update says which send it was (`adopt_poll`): perhaps its sendPoll timed
     out after Telegram delivered it.
     """
@@ -113,7 +113,7 @@ async def answer_poll(
             vote.poll_id,
             vote.user_id,
         )
-        await storage.poll_intents.park_answer(vote.poll_id, vote.user_id, payload, now)
+        await storage.poll_intents.park_answer(vote.poll_id, vote.user_id, payload(), now)
         # The poll update may have matched the poll, and looked for parked answers, while
         # this one was being parked: then nobody else will credit it.
         sent = await storage.polls.get(vote.poll_id)

@@ -141,6 +141,18 @@ class PostgresConnection(Connection):
         return rows
 
 
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Nothing to reset when a pooled connection comes back.
+
+    asyncpg's default sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL` at every release: a round trip per read, a tenth of the bot's socket writes
+    in a burst of answers. Pooled connections keep no session state here: locks are
+    transaction-scoped (`pg_advisory_xact_lock`), nothing LISTENs or SETs on them (the
+    workers' session locks and LISTEN have a connection of their own, see
+    coordination.py), and asyncpg still rolls back a transaction left open before this runs.
+    """
+
+
 class PostgresDatabase(Database):
     dialect = POSTGRES
 
@@ -171,6 +183,7 @@ class PostgresDatabase(Database):
                 max_size=self.pool_size,
                 timeout=CONNECT_TIMEOUT,
                 server_settings=SERVER_SETTINGS,
+                reset=_keep_session,
             )
             await self.migrate()
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:

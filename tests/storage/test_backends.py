@@ -215,6 +215,32 @@ async def test_waiting_for_a_pooled_connection_times_out_as_busy(pg_url: str) ->
         await database.close()
 
 
+async def test_a_pooled_connection_comes_back_with_no_lock_or_transaction(pg_url: str) -> None:
+    """The pool skips asyncpg's reset query (a round trip per release): what it would undo
+    must never be left on a pooled connection. One connection, so the next use is the same."""
+    database = PostgresDatabase(pg_url, pool_size=1)
+    await database.open()
+    try:
+        async with database.transaction(lock="answers") as db:
+            await db.execute("SELECT 1")
+        with pytest.raises(RuntimeError):
+            async with database.transaction(lock="answers") as db:
+                await db.execute("INSERT INTO group_decks (chat_id, deck_id) VALUES (-1, 'd')")
+                raise RuntimeError("a bug mid-transaction")
+        held = await database.fetch_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        )
+        assert held is not None and held[0] == 0  # the xact lock went with its transaction
+        in_transaction = await database.fetch_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+            " AND backend_xid IS NOT NULL"
+        )
+        assert in_transaction is not None and in_transaction[0] == 0
+        assert await database.fetch_one("SELECT deck_id FROM group_decks") is None
+    finally:
+        await database.close()
+
+
 async def test_a_dropped_connection_is_transient_and_the_pool_recovers(pg_url: str) -> None:
     storage = Storage(pg_url)
     await storage.open()
