@@ -47,6 +47,9 @@ class UpdateInbox:
         self._handled: list[int] = []
         self._failed: list[tuple[int, str]] = []
         self._in_flight: set[int] = set()
+        # Whether a row received since the last flush is for another worker (or for this
+        # one's dispatcher): only then is the commit announced to the workers listening.
+        self._announce = False
         self._raw: dict[int, str] = {}
         self._flush_lock = asyncio.Lock()
         self._flusher: asyncio.Task[None] | None = None
@@ -58,12 +61,14 @@ class UpdateInbox:
         for raw in raw_updates:
             self._raw[raw["update_id"]] = json.dumps(raw, ensure_ascii=False)
 
-    def receive(self, update: Update) -> bool:
-        """Note a new update for the next flush; False when it is already being handled."""
+    def receive(self, update: Update, *, handled_here: bool = True) -> bool:
+        """Note a new update for the next flush; False when it is already being handled.
+        `handled_here`: False when its owner reads it from the inbox (see `handed_off`)."""
         payload = self._raw.pop(update.update_id, None)
         if update.update_id in self._in_flight:
             return False
         self._in_flight.add(update.update_id)
+        self._announce = self._announce or not handled_here
         if payload is None:  # webhook mode: only PTB's object is at hand
             payload = json.dumps(update.to_dict(), ensure_ascii=False)
         self._received.append(InboxEntry(update.update_id, payload, partition_of(update)))
@@ -95,9 +100,13 @@ class UpdateInbox:
             received, self._received = self._received, []
             handled, self._handled = self._handled, []
             failed, self._failed = self._failed, []
+            announce, self._announce = self._announce, False
             try:
-                await self._repository.apply(received, handled, failed, self._clock.now())
+                await self._repository.apply(
+                    received, handled, failed, self._clock.now(), announce=announce
+                )
             except BaseException:
+                self._announce = self._announce or announce
                 # Not written: keep them for the next flush, in their order.
                 self._received = received + self._received
                 self._handled = handled + self._handled
@@ -182,12 +191,13 @@ class DurableUpdateQueue(asyncio.Queue[object]):
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
-            if not self.inbox.receive(item):
+            here = self.owns is None or self.owns(partition_of(item))
+            if not self.inbox.receive(item, handled_here=here):
                 log.info("update %s is already being handled; duplicate ignored", item.update_id)
                 return
             if self.flush_on_put:
                 await self.inbox.flush()
-            if self.owns is not None and not self.owns(partition_of(item)):
+            if not here:
                 self.inbox.handed_off(item.update_id)
                 return
         await super().put(item)

@@ -34,8 +34,12 @@ class InboxRepository:
         handled: Sequence[int],
         failed: Sequence[tuple[int, str]],
         now: datetime,
+        *,
+        announce: bool = True,
     ) -> None:
         """Store new updates, forget handled ones and keep failed ones, in one transaction.
+        `announce`: tell the workers listening that new rows are there for them (PostgreSQL);
+        needless when the worker writing them handles every one itself.
 
         New rows go first, so an update handled before its row was written (its handler
         finished within one flush interval) is still forgotten, not left pending.
@@ -57,7 +61,7 @@ class InboxRepository:
                         for entry in received
                     ],
                 )
-                if db.dialect.name == "postgresql":
+                if announce and db.dialect.name == "postgresql":
                     # Delivered at commit, to every worker listening (none on SQLite).
                     await db.execute(f"NOTIFY {INBOX_CHANNEL}")
             # One statement per chunk, not one per update: on PostgreSQL each row of an

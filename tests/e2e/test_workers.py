@@ -81,10 +81,7 @@ def check_logs(workers: list[Worker], database_restarted: bool = False) -> None:
 
 
 def killed(workers: list[Worker]) -> bool:
-    return any(
-        worker.process is not None and worker.process.returncode == -signal.SIGKILL
-        for worker in workers
-    )
+    return any(worker.exit_code == -signal.SIGKILL for worker in workers)
 
 
 @pytest.fixture

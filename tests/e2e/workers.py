@@ -33,6 +33,8 @@ class Worker:
         self.log_path = log
         self.extra_env = env
         self.process: subprocess.Popen[str] | None = None
+        # How the last run ended (e.g. -9 after a SIGKILL); None while it runs.
+        self.exit_code: int | None = None
         self._log_file: IO[str] | None = None
 
     @property
@@ -40,9 +42,12 @@ class Worker:
         assert self.process is not None
         return self.process.pid
 
-    def _menus(self) -> int:
-        calls = self.server.requests_for("setMyCommands")
-        return sum(1 for call in calls if not call.params.get("language_code"))
+    def _readies(self) -> int:
+        """Start-ups finished so far: the bot logs "ready:" as post_init's last step, after
+        its command menus (several setMyCommands calls) are registered."""
+        if not self.log_path.exists():
+            return 0
+        return self.log.count(" ready: ")
 
     def start(self, wait: bool = True) -> Worker:
         env = {
@@ -54,7 +59,7 @@ class Worker:
             "LOG_LEVEL": "INFO",
             **self.extra_env,
         }
-        before = self._menus()
+        before = self._readies()
         self._log_file = self.log_path.open("a", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot"],
@@ -66,7 +71,7 @@ class Worker:
         )
         if wait:
             self.server.wait_for(
-                lambda: self._menus() > before, timeout=40, description="a worker to start"
+                lambda: self._readies() > before, timeout=40, description="a worker to start"
             )
         return self
 
@@ -78,6 +83,7 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.exit_code = self.process.returncode
         self.process = None
         if self._log_file is not None:
             self._log_file.close()

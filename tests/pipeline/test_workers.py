@@ -42,7 +42,7 @@ async def workers(url: str) -> AsyncIterator[Workers]:
         coordinator = WorkerCoordinator(
             url, inbox, ChatOrderedProcessor(inbox), DurableUpdateQueue(inbox)
         )
-        app = type("App", (), {"bot": None})()  # what start() reads of an Application
+        app = type("App", (), {"bot": None, "running": True})()  # what start() reads of one
         await coordinator.start(app)
         made.append((coordinator, storage))
         return coordinator
@@ -181,3 +181,47 @@ def test_a_pacer_keeps_to_its_share() -> None:
     assert pacer.interval == pytest.approx(1 / 7.5)
     pacer.share(1.0)
     assert pacer.interval == pytest.approx(1 / 30)
+
+
+async def test_workers_hear_of_new_rows_only_when_some_are_for_another(url: str) -> None:
+    """A worker that handles every update it receives commits them without waking the
+    others (in a burst on one worker, each NOTIFY had every dispatcher scan the inbox)."""
+    storage = Storage(url, pool_size=2)
+    await storage.open()
+    listener = await asyncpg.connect(url)
+    heard: list[str] = []
+    await listener.add_listener("quiz_inbox", lambda *args: heard.append(args[-1]))
+    try:
+        inbox = UpdateInbox(storage.inbox, ManualClock(START))
+        queue = DurableUpdateQueue(inbox)
+
+        def message(update_id: int, chat_id: int) -> Update:
+            return Update.de_json(
+                {
+                    "update_id": update_id,
+                    "message": {
+                        "message_id": 1,
+                        "date": 0,
+                        "chat": {"id": chat_id, "type": "private"},
+                        "text": "/start",
+                    },
+                },
+                None,
+            )
+
+        mine = partition_of_chat(42)
+        queue.owns = lambda partition: partition == mine
+        await queue.put(message(1, 42))
+        await inbox.flush()
+        await asyncio.sleep(0.3)
+        assert heard == []  # stored, handled here: nobody else to tell
+        assert await storage.inbox.pending_ids_in([mine], limit=10) == [1]
+
+        other = next(chat for chat in range(43, 200) if partition_of_chat(chat) != mine)
+        await queue.put(message(2, other))
+        await inbox.flush()
+        await settle(lambda: len(heard) == 1, seconds=5)
+        assert len(heard) == 1
+    finally:
+        await listener.close()
+        await storage.close()
