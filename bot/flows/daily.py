@@ -230,3 +230,11 @@ async def release_today(
     if open_session is not None and open_session.started_at >= started:
         await storage.sessions.finish(open_session.id, now)
     await storage.users.release_daily(user_id, claim.local_day, claim.user.last_daily_date)
+
+
+async def due_learners(
+    storage: Storage, after: tuple[datetime, int] | None, until: datetime, limit: int
+) -> list[DailyDue]:
+    """One page of the learners whose prompt time has come by `until`, after `after`
+    ((prompt time, user id), the previous page's last): the minute tick's read."""
+    return await storage.daily.due(after, until, limit)

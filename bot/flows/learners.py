@@ -62,3 +62,9 @@ async def forget(services: Services, user_id: int) -> None:
     """
     await services.storage.users.delete(user_id)
     services.languages.pop(user_id, None)  # the language went too
+
+
+async def blocked_bot(storage: Storage, user_id: int) -> None:
+    """Telegram refused a send because the learner blocked the bot: inactive until they
+    write again (no daily prompts meanwhile)."""
+    await storage.users.set_active(user_id, False)

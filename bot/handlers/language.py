@@ -18,6 +18,7 @@ from telegram.ext import BaseHandler, CommandHandler, TypeHandler
 
 from bot import i18n, render
 from bot.flows import settings as settings_flow
+from bot.flows.quiz import cached_poll
 from bot.handlers import menus
 from bot.handlers.common import is_group_admin, is_private, learner, reply
 from bot.handlers.context import TutorContext
@@ -50,7 +51,7 @@ async def language_for_update(update: Update, context: TutorContext) -> str:
     if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
         return i18n.DEFAULT_LANGUAGE
     if update.poll_answer is not None:
-        poll = context.storage.polls.cached(update.poll_answer.poll_id)
+        poll = cached_poll(context.services, update.poll_answer.poll_id)
         if poll is not None and poll.chat_id != user.id:
             return await group_language(context, poll.chat_id)  # a vote in a group round
     # Telegram's language is remembered, but not from a vote: a group round's thousands of

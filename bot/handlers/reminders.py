@@ -20,6 +20,7 @@ from telegram.ext import BaseHandler, JobQueue
 from bot import i18n, render
 from bot.failures import is_transient
 from bot.flows import daily as daily_flow
+from bot.flows import learners
 from bot.flows import settings as settings_flow
 from bot.flows.daily import prompt_owed
 from bot.handlers.chat_rules import private_command
@@ -81,7 +82,9 @@ async def daily_tick(context: TutorContext) -> int:
     async with queue.tick_lock:
         now = context.clock.now()
         while len(queue) < queue.enough_waiting:
-            page = await context.storage.daily.due(queue.cursor, now, queue.page_size)
+            page = await daily_flow.due_learners(
+                context.storage, queue.cursor, now, queue.page_size
+            )
             handed += queue.submit(page, now, handle)
             if len(page) < queue.page_size:
                 # Everyone due up to now is handed over; the next tick starts after `now`.
@@ -117,7 +120,7 @@ async def prompt_learner(context: TutorContext, user_id: int) -> bool:
             await start_daily_session(context, user_id)
     except Forbidden:
         log.info("learner %s blocked the bot: marking inactive", user_id)
-        await context.storage.users.set_active(user_id, False)
+        await learners.blocked_bot(context.storage, user_id)
     except Exception as error:
         if is_transient(error):
             log.warning("daily prompt for learner %s failed, will retry: %r", user_id, error)
