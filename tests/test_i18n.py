@@ -335,7 +335,9 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "due_extras_button": lambda: (
             render.due_extras_button(3, 1) + render.due_extras_button(1, 0)
         ),
-        "review_done": lambda: render.review_done(3) + render.review_done(1),
+        "review_done": lambda: (
+            render.review_done(3) + render.review_done(1, 1) + render.review_done(2, 5)
+        ),
         "nothing_to_review": render.nothing_to_review,
         "leech_notice": lambda: render.leech_notice(mcq, 4),
         "stats_leeches": lambda: render.stats_leeches([mcq] * 12),

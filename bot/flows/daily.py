@@ -56,9 +56,15 @@ def decks_of(bank: ContentBank, item_ids: Sequence[str]) -> list[Deck]:
 
 
 def due_cards_and_prompts(
-    bank: ContentBank, memories: Mapping[str, MemoryState], now: datetime, next_prompt: datetime
+    bank: ContentBank,
+    memories: Mapping[str, MemoryState],
+    now: datetime,
+    next_prompt: datetime,
+    *,
+    limit: int | None = MAX_SESSION_SIZE,
 ) -> list[CardItem | PromptItem]:
-    """Seen cards and prompts (any deck) due before the next prompt, most forgotten first.
+    """Seen cards and prompts (any deck) due before the next prompt, most forgotten first;
+    at most `limit` of them (None: all).
 
     Daily revision is quiz polls only; these are counted at the summary and offered with one
     button, which opens a review session of them."""
@@ -68,7 +74,7 @@ def due_cards_and_prompts(
         if isinstance(item, CardItem | PromptItem) and is_due_by(memory, next_prompt):
             due.append(item)
     due.sort(key=lambda item: recall_probability(memories[item.id], now))
-    return due[:MAX_SESSION_SIZE]
+    return due if limit is None else due[:limit]
 
 
 def new_to_private_chat(user: User | None) -> bool:

@@ -78,7 +78,8 @@ class ReviewDue(CallbackData):
 
 @dataclass(frozen=True)
 class MoreQuestions(CallbackData):
-    """Continue a finished daily session with more of the questions due (under its summary).
+    """Continue a finished daily session with more of the questions due, or a finished review
+    with more of the flashcards and prompts due (under its summary).
     Carries where the session ended, so an older summary's button, or a second press, is
     refused rather than adding questions twice."""
 
