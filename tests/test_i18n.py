@@ -39,7 +39,9 @@ def catalog(language: str) -> Catalog:
 def ids_in_code() -> set[str | tuple[str, ...]]:
     found: set[str | tuple[str, ...]] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT / "bot"), method_map=[("**.py", "python")]
+        str(ROOT / "bot"),
+        # The Mini App page's texts share the catalogues (bot/web/messages.py).
+        method_map=[("**.py", "python"), ("web/static/app.js", "javascript")],
     ):
         found.add(message if isinstance(message, str) else tuple(message))
     return found

@@ -279,3 +279,11 @@ async def choose_group_language(services: Services, chat_id: int, wanted: str | 
     await services.storage.languages.choose_for_group(chat_id, wanted)
     services.group_languages[chat_id] = wanted
     return i18n.pick_language(wanted, None)
+
+
+async def page_language(storage: Storage, user_id: int, telegram_code: str | None) -> str:
+    """The Mini App's language for this user: their /language choice, else the language_code
+    Telegram signed into initData, else the last one the bot saw, else the default. Read
+    each time (a page load is rare), never written: the page is no place to learn it."""
+    prefs = await storage.languages.get(user_id) or LanguagePrefs()
+    return i18n.pick_language(prefs.chosen, i18n.supported(telegram_code) or prefs.telegram)
