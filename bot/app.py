@@ -87,14 +87,59 @@ def build_application(
 ) -> TutorApplication:
     """Build the Application; content is loaded (and refused if invalid) right here."""
     if services is None:
-        services = Services(
-            settings=settings,
-            storage=Storage(settings.database_target, pool_size=settings.database_pool_size),
-            bank=load_bank(settings.content_dir),
-            clock=clock or SystemClock(),
-        )
+        services = build_services(settings, clock or SystemClock())
     inbox = UpdateInbox(services.storage.inbox, services.clock)
     processor = ChatOrderedProcessor(inbox)
+    get_updates = inbox_first_get_updates(services, inbox, request)
+    application = build_pipeline(settings, inbox, processor, request, get_updates)
+    processor.application = application
+    application.bot_data.services = services
+    application.bot_data.processor = processor
+    if isinstance(services.storage.db, PostgresDatabase):
+        join_workers(application, services.storage.db, inbox, processor, get_updates)
+    register_handlers(application)
+    if settings.miniapp_url:
+        attach_mini_app(application, settings, services)
+    return application
+
+
+def build_services(settings: Settings, clock: Clock) -> Services:
+    """Storage (not opened yet: that is post_init's), the content bank, the clock."""
+    return Services(
+        settings=settings,
+        storage=Storage(settings.database_target, pool_size=settings.database_pool_size),
+        bank=load_bank(settings.content_dir),
+        clock=clock,
+    )
+
+
+def inbox_first_get_updates(
+    services: Services, inbox: UpdateInbox, request: BaseRequest | None
+) -> InboxFirstRequest:
+    """getUpdates through the inbox: each update is stored before Telegram hears the offset."""
+    polls = services.storage.polls
+    return InboxFirstRequest(
+        # Two connections: on shutdown PTB calls getUpdates once more to confirm the offset,
+        # and a long poll being cancelled may still hold the first one (with one, that final
+        # call failed with "Pool timeout" and an ERROR in the log).
+        request or HTTPXRequest(connection_pool_size=2),
+        inbox,
+        # A `poll` update only matters for a poll whose sendPoll never answered.
+        ignorable=lambda raw: (
+            "poll" in raw and polls.cached(str(raw["poll"].get("id"))) is not None
+        ),
+    )
+
+
+def build_pipeline(
+    settings: Settings,
+    inbox: UpdateInbox,
+    processor: ChatOrderedProcessor,
+    request: BaseRequest | None,
+    get_updates: InboxFirstRequest,
+) -> TutorApplication:
+    """The Application with the request/update pipeline: the durable inbox as its update
+    queue, per-chat ordered processing, paced sends, a job queue that drains at stop."""
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -112,64 +157,65 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
-    polls = services.storage.polls
-    get_updates = InboxFirstRequest(
-        # Two connections: on shutdown PTB calls getUpdates once more to confirm the offset,
-        # and a long poll being cancelled may still hold the first one (with one, that final
-        # call failed with "Pool timeout" and an ERROR in the log).
-        request or HTTPXRequest(connection_pool_size=2),
+    application: TutorApplication = builder.get_updates_request(get_updates).build()
+    return application
+
+
+def join_workers(
+    application: TutorApplication,
+    database: PostgresDatabase,
+    inbox: UpdateInbox,
+    processor: ChatOrderedProcessor,
+    get_updates: InboxFirstRequest,
+) -> None:
+    """On PostgreSQL every process on the database is a worker (bot/pipeline/workers.py):
+    partitions, leases (polling among them) and the send budget are shared."""
+    limiter = application.bot.rate_limiter
+    workers = WorkerCoordinator(
+        database.url,
         inbox,
-        # A `poll` update only matters for a poll whose sendPoll never answered.
-        ignorable=lambda raw: (
-            "poll" in raw and polls.cached(str(raw["poll"].get("id"))) is not None
+        processor,
+        _queue(application),
+        share_budget=(
+            limiter.pacer.share if isinstance(limiter, PacedRateLimiter) else lambda f: None
         ),
+        demand=(
+            (lambda: limiter.pacer.demand) if isinstance(limiter, PacedRateLimiter) else (lambda: 0)
+        ),
+        replayed=application.bot_data.services.replayed_updates,
     )
-    builder = builder.get_updates_request(get_updates)
-    application: TutorApplication = builder.build()
-    processor.application = application
-    application.bot_data.services = services
-    application.bot_data.processor = processor
-    if isinstance(services.storage.db, PostgresDatabase):
-        # Every process on this database is a worker: see bot/pipeline/workers.py.
-        limiter = application.bot.rate_limiter
-        workers = WorkerCoordinator(
-            services.storage.db.url,
-            inbox,
-            processor,
-            _queue(application),
-            share_budget=(
-                limiter.pacer.share if isinstance(limiter, PacedRateLimiter) else lambda f: None
-            ),
-            demand=(
-                (lambda: limiter.pacer.demand)
-                if isinstance(limiter, PacedRateLimiter)
-                else (lambda: 0)
-            ),
-            replayed=services.replayed_updates,
-        )
-        setattr(application.bot_data, "workers", workers)  # noqa: B010 (read by coordinator_of)
-        get_updates.may_poll = lambda: workers.hold_lease("polling")
-    for module in (
-        start,
-        decks,
-        quiz,
-        reminders,
-        cards,
-        prompts,
-        explain,
-        exam,
-        stats,
-        forget,
-        membership,
-        challenge,
-        groupstats,
-        group_settings,
-        export,
-        review,
-        reload,
-        language,
-        dashboard,
-    ):
+    setattr(application.bot_data, "workers", workers)  # noqa: B010 (read by coordinator_of)
+    get_updates.may_poll = lambda: workers.hold_lease("polling")
+
+
+# Each feature's handlers, in the order PTB tries them (group 0).
+FEATURES = (
+    start,
+    decks,
+    quiz,
+    reminders,
+    cards,
+    prompts,
+    explain,
+    exam,
+    stats,
+    forget,
+    membership,
+    challenge,
+    groupstats,
+    group_settings,
+    export,
+    review,
+    reload,
+    language,
+    dashboard,
+)
+
+
+def register_handlers(application: TutorApplication) -> None:
+    """Every feature's handlers, then "wrong chat" replies and the fallbacks; the language
+    handlers around them all; the error handler."""
+    for module in FEATURES:
         application.add_handlers(module.handlers())
     application.add_handlers(chat_rules.wrong_chat_handlers())
     # Before every other handler: the language this update is answered in.
@@ -177,17 +223,19 @@ def build_application(
     application.add_handler(language.remember_language_handler(), group=language.AFTER_ALL_HANDLERS)
     application.add_handlers(start.fallback_handlers())
     application.add_error_handler(_on_error)
-    if settings.miniapp_url:
-        application.bot_data.mini_app = MiniAppServer(
-            host=settings.miniapp_listen,
-            port=settings.dashboard_port,
-            storage=services.storage,
-            bank=lambda: application.bot_data.services.bank,
-            clock=services.clock,
-            bot_token=settings.telegram_bot_token.get_secret_value(),
-            actions=dashboard.TelegramChatActions(application),
-        )
-    return application
+
+
+def attach_mini_app(application: TutorApplication, settings: Settings, services: Services) -> None:
+    """The Mini App's web server (bot/web), started in post_init beside the bot."""
+    application.bot_data.mini_app = MiniAppServer(
+        host=settings.miniapp_listen,
+        port=settings.dashboard_port,
+        storage=services.storage,
+        bank=lambda: application.bot_data.services.bank,
+        clock=services.clock,
+        bot_token=settings.telegram_bot_token.get_secret_value(),
+        actions=dashboard.TelegramChatActions(application),
+    )
 
 
 async def _on_error(update: object, context: TutorContext) -> None:

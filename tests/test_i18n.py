@@ -39,7 +39,9 @@ def catalog(language: str) -> Catalog:
 def ids_in_code() -> set[str | tuple[str, ...]]:
     found: set[str | tuple[str, ...]] = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT / "bot"), method_map=[("**.py", "python")]
+        str(ROOT / "bot"),
+        # The Mini App page's texts share the catalogues (bot/web/messages.py).
+        method_map=[("**.py", "python"), ("web/static/app.js", "javascript")],
     ):
         found.add(message if isinstance(message, str) else tuple(message))
     return found
@@ -335,7 +337,9 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "due_extras_button": lambda: (
             render.due_extras_button(3, 1) + render.due_extras_button(1, 0)
         ),
-        "review_done": lambda: render.review_done(3) + render.review_done(1),
+        "review_done": lambda: (
+            render.review_done(3) + render.review_done(1, 1) + render.review_done(2, 5)
+        ),
         "nothing_to_review": render.nothing_to_review,
         "leech_notice": lambda: render.leech_notice(mcq, 4),
         "stats_leeches": lambda: render.stats_leeches([mcq] * 12),

@@ -154,6 +154,14 @@ MESSAGES: dict[str, tuple[Callable[[ContentBank, int], str], Forms]] = {
             "es": ("elemento", "elementos"),
         },
     ),
+    "review left": (
+        lambda bank, n: render.review_done(1, n),
+        {
+            "en": ("more flashcard or prompt is", "more flashcards and prompts are"),
+            "ru": ("карточку или задание.", "карточки или задания.", "карточек и заданий."),
+            "es": ("tarjeta o ejercicio", "tarjetas y ejercicios"),
+        },
+    ),
     "more button": (
         lambda bank, n: render.more_button(n),
         {"en": ("more", "more"), "ru": ("", "", ""), "es": ("más", "más")},
@@ -180,7 +188,11 @@ def test_each_counted_message_agrees_with_its_number(
             text = draw(bank, n)
             if n == 0 and message in ("members who played", "hardest question line"):
                 continue  # a group always has a member: the one asking
-            if n == 0 and message in ("daily summary, what is left", "reload refused"):
+            if n == 0 and message in (
+                "daily summary, what is left",
+                "review left",
+                "reload refused",
+            ):
                 continue  # nothing left is said in words; a refusal names a problem
             word = forms[language][min(category(language, n), len(forms[language]) - 1)]
             assert re.search(rf"(?<![\d,]){n:,}\s*{re.escape(word)}(?![\w])", text) or (

@@ -66,3 +66,9 @@ async def record_answer(
         message_id=message_id,
     )
     return await storage.answers.write(AnswerWrite(answer, decide, learner))
+
+
+async def message_graded(storage: Storage, chat_id: int, message_id: int) -> bool:
+    """Whether the flashcard or prompt in this message has been graded (a second tap on a
+    grade is answered "Already recorded")."""
+    return await storage.answers.message_graded(chat_id, message_id)

@@ -161,6 +161,12 @@ async def close_round(storage: Storage, round_: Challenge, now: datetime) -> Non
     await storage.challenges.finish(round_.id, now)
 
 
+async def round_to_advance(storage: Storage, challenge_id: int) -> Challenge | None:
+    """The round if it is still running (a timer may fire after it was stopped)."""
+    round_ = await storage.challenges.get(challenge_id)
+    return None if round_ is None or round_.finished_at is not None else round_
+
+
 async def running_round(storage: Storage, chat_id: int) -> Challenge | None:
     return await storage.challenges.running_in(chat_id)
 

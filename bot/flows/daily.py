@@ -56,9 +56,15 @@ def decks_of(bank: ContentBank, item_ids: Sequence[str]) -> list[Deck]:
 
 
 def due_cards_and_prompts(
-    bank: ContentBank, memories: Mapping[str, MemoryState], now: datetime, next_prompt: datetime
+    bank: ContentBank,
+    memories: Mapping[str, MemoryState],
+    now: datetime,
+    next_prompt: datetime,
+    *,
+    limit: int | None = MAX_SESSION_SIZE,
 ) -> list[CardItem | PromptItem]:
-    """Seen cards and prompts (any deck) due before the next prompt, most forgotten first.
+    """Seen cards and prompts (any deck) due before the next prompt, most forgotten first;
+    at most `limit` of them (None: all).
 
     Daily revision is quiz polls only; these are counted at the summary and offered with one
     button, which opens a review session of them."""
@@ -68,7 +74,7 @@ def due_cards_and_prompts(
         if isinstance(item, CardItem | PromptItem) and is_due_by(memory, next_prompt):
             due.append(item)
     due.sort(key=lambda item: recall_probability(memories[item.id], now))
-    return due[:MAX_SESSION_SIZE]
+    return due if limit is None else due[:limit]
 
 
 def new_to_private_chat(user: User | None) -> bool:
@@ -230,3 +236,11 @@ async def release_today(
     if open_session is not None and open_session.started_at >= started:
         await storage.sessions.finish(open_session.id, now)
     await storage.users.release_daily(user_id, claim.local_day, claim.user.last_daily_date)
+
+
+async def due_learners(
+    storage: Storage, after: tuple[datetime, int] | None, until: datetime, limit: int
+) -> list[DailyDue]:
+    """One page of the learners whose prompt time has come by `until`, after `after`
+    ((prompt time, user id), the previous page's last): the minute tick's read."""
+    return await storage.daily.due(after, until, limit)

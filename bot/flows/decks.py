@@ -37,3 +37,14 @@ async def deck_for_command(
     if deck.id != user.active_deck:
         await storage.users.set_active_deck(user.user_id, deck.id)
     return DeckChoice(deck, switched=deck.id != current.id)
+
+
+async def deck_progress(storage: Storage, bank: ContentBank, user_id: int) -> dict[str, int]:
+    """/decks: how many items of each deck the learner has answered at least once."""
+    seen = await storage.answers.totals_by_item(user_id)
+    return {deck.id: sum(1 for item in deck.items if item.id in seen) for deck in bank.decks}
+
+
+async def choose_deck(storage: Storage, user: User, deck: Deck) -> None:
+    """The learner picked `deck` from /decks: it becomes their active deck."""
+    await storage.users.set_active_deck(user.user_id, deck.id)

@@ -81,3 +81,13 @@ async def group_report(
         group_size=size.members if size else None,
         departed=await storage.groups.departed(chat_id),
     )
+
+
+async def challenge_admins_only(storage: Storage, chat_id: int) -> bool:
+    """Whether only the group's admins may start /challenge rounds there (off by default)."""
+    return (await storage.group_settings.get(chat_id)).challenge_admins_only
+
+
+async def restrict_challenges(storage: Storage, chat_id: int, admins_only: bool) -> None:
+    """/challengers admins|everyone, sent by one of the group's admins."""
+    await storage.group_settings.set_challenge_admins_only(chat_id, admins_only)

@@ -74,6 +74,11 @@ class CreditedVote:
     step: SendItem | Finished | None
 
 
+def cached_poll(services: Services, poll_id: str) -> SentPoll | None:
+    """The poll if it is in memory (no query): None says nothing about whether we sent it."""
+    return services.storage.polls.cached(poll_id)
+
+
 async def known_poll(services: Services, poll_id: str) -> SentPoll | None:
     """The poll we sent with this id; one whose sendPoll is answering right now is waited for
     (at most a few seconds) rather than taken for unknown."""

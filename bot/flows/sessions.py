@@ -29,7 +29,7 @@ from bot.storage.records import Session, User
 
 log = logging.getLogger(__name__)
 
-# What the "more" button under a daily summary adds to the session at most.
+# What the "more" button under a daily or review summary adds to the session at most.
 MORE_QUESTIONS = 5
 
 
@@ -52,6 +52,19 @@ class TestSummary:
 @dataclass(frozen=True)
 class ReviewSummary:
     answered: int
+    # Flashcards and prompts still due by the next daily prompt (the rule /stats counts by).
+    left: int = 0
+    # Of those, the ones a "more" button may add: not reviewed in this session yet, or due
+    # already (a card graded Again comes back within minutes, not at once).
+    offerable: int = 0
+    # Where the session ended: what a "more" button continues from.
+    session_id: int = 0
+    position: int = 0
+
+    @property
+    def more(self) -> int:
+        """How many items the "more" button offers (none when nothing is due)."""
+        return min(MORE_QUESTIONS, self.offerable)
 
 
 @dataclass(frozen=True)
@@ -146,14 +159,20 @@ async def _summary(storage: Storage, bank: ContentBank, session: Session, now: d
         result = score_exam(questions, {answer.item_id: answer.correct for answer in answers})
         numbers = {item_id: number for number, item_id in enumerate(session.item_ids, start=1)}
         return TestSummary(deck, result, session.id, numbers)
-    if session.kind == Purpose.REVIEW:
-        return ReviewSummary(len(answers))
     if session.kind == Purpose.CARDS:
         deck = bank.deck(session.deck_id) or bank.default_deck
         return await cards_summary(storage, bank, session.user_id, deck, len(answers))
     user = await storage.users.get(session.user_id)
     memories = await storage.reviews.all_for(session.user_id)
     next_prompt = next_prompt_for(user, now)
+    if session.kind == Purpose.REVIEW:
+        return ReviewSummary(
+            len(answers),
+            left=count_due(memories, bank, next_prompt).self_graded,
+            offerable=len(_offerable_extras(bank, memories, session, now, next_prompt)),
+            session_id=session.id,
+            position=session.position,
+        )
     extras = due_cards_and_prompts(bank, memories, now, next_prompt)
     offerable = _offerable(bank, memories, session, now, next_prompt)
     return DailySummary(
@@ -186,6 +205,23 @@ def _offerable(
     }
 
 
+def _offerable_extras(
+    bank: ContentBank,
+    memories: Mapping[str, MemoryState],
+    session: Session,
+    now: datetime,
+    next_prompt: datetime,
+) -> list[str]:
+    """Flashcards and prompts due by the next prompt that "more" may add to a review session,
+    most forgotten first: not reviewed in `session` yet, or due already now."""
+    asked = set(session.item_ids)
+    return [
+        item.id
+        for item in due_cards_and_prompts(bank, memories, now, next_prompt, limit=None)
+        if item.id not in asked or memories[item.id].due <= now
+    ]
+
+
 async def more_questions(
     storage: Storage,
     bank: ContentBank,
@@ -197,16 +233,40 @@ async def more_questions(
     leech_lapses: int,
 ) -> Session | None:
     """Continue a finished daily session with up to MORE_QUESTIONS of the questions still
-    due and not asked in it yet (or due already now), chosen as the daily planner chooses.
+    due and not asked in it yet (or due already now), chosen as the daily planner chooses;
+    a finished review session with up to MORE_QUESTIONS of the flashcards and prompts due,
+    by the same rule, most forgotten first.
 
     None when nothing is due any more, or the session is not this learner's latest finished
     one at `position` (a second press, an old summary's button)."""
     session = await storage.sessions.get(session_id)
-    if session is None or session.user_id != user_id or session.kind != Purpose.DAILY:
+    if (
+        session is None
+        or session.user_id != user_id
+        or session.kind not in (Purpose.DAILY, Purpose.REVIEW)
+    ):
         return None
     user = await storage.users.get(user_id)
     memories = await storage.reviews.all_for(user_id)
     next_prompt = next_prompt_for(user, now)
+    if session.kind == Purpose.REVIEW:
+        due = _offerable_extras(bank, memories, session, now, next_prompt)[:MORE_QUESTIONS]
+    else:
+        due = _more_questions(bank, memories, session, now, next_prompt, leech_lapses)
+    if not due or not await storage.sessions.extend(session_id, position, due):
+        return None
+    return await storage.sessions.get(session_id)
+
+
+def _more_questions(
+    bank: ContentBank,
+    memories: Mapping[str, MemoryState],
+    session: Session,
+    now: datetime,
+    next_prompt: datetime,
+    leech_lapses: int,
+) -> list[str]:
+    """Up to MORE_QUESTIONS quiz questions due for a daily session, as the planner chooses."""
     offerable = _offerable(bank, memories, session, now, next_prompt)
     plan = plan_daily(
         [item_id for item_id in studied_questions(bank, memories) if item_id in offerable],
@@ -218,10 +278,7 @@ async def more_questions(
         new_allowance=0,
         leech_lapses=leech_lapses,
     )
-    due = [item_id for item_id in plan.item_ids if item_id in offerable]
-    if not due or not await storage.sessions.extend(session_id, position, due):
-        return None
-    return await storage.sessions.get(session_id)
+    return [item_id for item_id in plan.item_ids if item_id in offerable]
 
 
 async def session_awaiting(storage: Storage, user_id: int, item_id: str) -> Session | None:

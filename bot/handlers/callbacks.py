@@ -23,6 +23,7 @@ from bot import render
 from bot.content.models import CardItem, ContentBank, Deck, McqItem, PromptItem
 from bot.domain.inputs import ascii_int
 from bot.domain.memory import Grade
+from bot.flows.answers import message_graded
 from bot.handlers.buttons import acknowledge
 from bot.handlers.context import TutorContext
 
@@ -77,7 +78,8 @@ class ReviewDue(CallbackData):
 
 @dataclass(frozen=True)
 class MoreQuestions(CallbackData):
-    """Continue a finished daily session with more of the questions due (under its summary).
+    """Continue a finished daily session with more of the questions due, or a finished review
+    with more of the flashcards and prompts due (under its summary).
     Carries where the session ended, so an older summary's button, or a second press, is
     refused rather than adding questions twice."""
 
@@ -306,9 +308,7 @@ async def _graded_already(update: Update, context: TutorContext) -> bool:
     query = update.callback_query
     if query is None or not isinstance(query.message, Message):
         return False
-    return await context.storage.answers.message_graded(
-        query.message.chat.id, query.message.message_id
-    )
+    return await message_graded(context.storage, query.message.chat.id, query.message.message_id)
 
 
 async def expired(update: Update, context: TutorContext) -> None:

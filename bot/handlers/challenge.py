@@ -110,8 +110,8 @@ async def announce_and_begin(
 
 async def advance_round(context: TutorContext, challenge_id: int) -> None:
     """Ask the round's next question, or post its results when all have been asked."""
-    round_ = await context.storage.challenges.get(challenge_id)
-    if round_ is None or round_.finished_at is not None:
+    round_ = await flow.round_to_advance(context.storage, challenge_id)
+    if round_ is None:
         return
     if not owns_chat(context.application, round_.chat_id):
         return  # several workers: the chat's owner runs its rounds

@@ -7,7 +7,7 @@ from telegram.constants import ChatType
 
 from bot import render
 from bot.content.models import Deck
-from bot.flows import decks
+from bot.flows import decks, learners
 from bot.flows.decks import deck_for_command
 from bot.handlers.context import TutorContext
 from bot.storage.records import User
@@ -18,12 +18,9 @@ async def learner(update: Update, context: TutorContext) -> User:
     tg_user = update.effective_user
     if tg_user is None:
         raise ValueError("update without a user")
-    user = await context.storage.users.get(tg_user.id)
-    if user is None or not user.active or user.first_name != tg_user.first_name:
-        user, _ = await context.storage.users.upsert(
-            tg_user.id, tg_user.first_name, tg_user.username, context.clock.now()
-        )
-    return user
+    return await learners.learner(
+        context.storage, tg_user.id, tg_user.first_name, tg_user.username, context.clock.now()
+    )
 
 
 async def reply(update: Update, text: str) -> None:

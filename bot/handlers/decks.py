@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
+from bot.flows import decks as deck_flows
 from bot.handlers.buttons import edit_once
 from bot.handlers.callbacks import ChooseDeck, press_of
 from bot.handlers.chat_rules import private_command
@@ -15,10 +16,7 @@ from bot.handlers.context import TutorContext
 
 async def decks(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
-    seen = await context.storage.answers.totals_by_item(user.user_id)
-    progress = {
-        deck.id: sum(1 for item in deck.items if item.id in seen) for deck in context.bank.decks
-    }
+    progress = await deck_flows.deck_progress(context.storage, context.bank, user.user_id)
     keyboard = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(render.deck_button(deck), callback_data=ChooseDeck(deck).pack())]
@@ -36,7 +34,7 @@ async def choose_deck(update: Update, context: TutorContext) -> None:
         return
     query, deck = press.query, press.data.deck
     user = await learner(update, context)
-    await context.storage.users.set_active_deck(user.user_id, deck.id)
+    await deck_flows.choose_deck(context.storage, user, deck)
     await edit_once(
         context, update, query, render.deck_chosen(deck), answer=render.deck_chosen_note(deck)
     )

@@ -16,6 +16,7 @@ from telegram.error import BadRequest, Forbidden
 from bot import render
 from bot.content.models import CardItem, McqItem, PromptItem
 from bot.domain.memory import Grade
+from bot.flows import delivery
 from bot.handlers.callbacks import (
     ExplainItem,
     FinishPrompt,
@@ -43,13 +44,17 @@ async def send_quiz_poll(
     An intent is stored first: if sendPoll times out after Telegram delivered the poll,
     the `poll` update that follows the first vote is matched to it, so answers count.
     """
-    order = list(range(len(item.options)))
-    context.services.rng.shuffle(order)
-    correct_position = order.index(item.correct_index)
-    now = context.clock.now()
-    intent = await context.storage.poll_intents.add(
-        chat_id, item.id, order, now, purpose, session_id, open_period
+    intent = await delivery.poll_intent(
+        context.services,
+        chat_id,
+        item,
+        context.clock.now(),
+        purpose=purpose,
+        session_id=session_id,
+        open_period=open_period,
     )
+    order = intent.option_order
+    correct_position = order.index(item.correct_index)
     async with context.services.polls_in_flight.sending():
         try:
             message = await context.bot.send_poll(
@@ -65,15 +70,13 @@ async def send_quiz_poll(
                 hide_results_until_closes=True if open_period else None,
             )
         except (BadRequest, Forbidden):
-            await context.storage.poll_intents.discard(intent)
+            await delivery.poll_refused(context.storage, intent)
             raise
         if message.poll is None:
             raise RuntimeError("Telegram returned a message without a poll for sendPoll")
-        sent = intent.sent_poll(message.poll.id, message.message_id, context.clock.now())
-        await context.storage.poll_intents.confirm(intent, sent)
-    if chat_id > 0:
-        await context.storage.users.set_last_item(chat_id, item.id)
-    return sent
+        return await delivery.poll_sent(
+            context.storage, intent, message.poll.id, message.message_id, context.clock.now()
+        )
 
 
 async def send_card(
@@ -98,7 +101,7 @@ async def send_card(
             ]
         ),
     )
-    await context.storage.users.set_last_item(chat_id, card.id)
+    await delivery.item_sent(context.storage, chat_id, card.id)
     return message
 
 
@@ -129,7 +132,7 @@ async def send_prompt(context: TutorContext, chat_id: int, prompt: PromptItem) -
         parse_mode=ParseMode.HTML,
         reply_markup=prompt_keyboard(prompt, ticked),
     )
-    await context.storage.users.set_last_item(chat_id, prompt.id)
+    await delivery.item_sent(context.storage, chat_id, prompt.id)
     return message
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Update
 from telegram.constants import FileSizeLimit
 from telegram.ext import BaseHandler
 
 from bot import render
-from bot.export import CsvDocuments
+from bot.flows.export import learner_answers
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import learner, reply
 from bot.handlers.context import TutorContext
@@ -23,11 +21,8 @@ async def export(update: Update, context: TutorContext) -> None:
     if message is None:
         return
     user = await learner(update, context)
-    # Batch by batch: a long history is held as CSV bytes, not as answer objects (several
-    # times larger), and split into documents Telegram accepts.
-    csv = CsvDocuments(context.bank, DOCUMENT_LIMIT)
-    async for batch in context.storage.progress.export(user.user_id):
-        await asyncio.to_thread(csv.add, batch)
+    # Split into documents Telegram accepts.
+    csv = await learner_answers(context.storage, context.bank, user.user_id, DOCUMENT_LIMIT)
     documents = csv.documents()
     if not documents:
         await reply(update, render.export_nothing_yet())

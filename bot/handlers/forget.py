@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import render
+from bot.flows import learners
 from bot.handlers.buttons import edit_once
 from bot.handlers.callbacks import ConfirmForget, press_of
 from bot.handlers.chat_rules import private_command
@@ -40,9 +41,7 @@ async def confirm(update: Update, context: TutorContext) -> None:
     if press.data.confirmed:
         if await edit_once(context, update, query, render.forget_done()) is None:
             return
-        await context.storage.users.delete(query.from_user.id)
-        # The learner's row, and with it their daily prompt time, is gone: nothing to unschedule.
-        context.services.languages.pop(query.from_user.id, None)  # the language went too
+        await learners.forget(context.services, query.from_user.id)
     else:
         await edit_once(context, update, query, render.forget_cancelled())
 

@@ -7,6 +7,7 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot import render
+from bot.flows import groups
 from bot.handlers.chat_rules import group_command
 from bot.handlers.common import is_group_admin, reply
 from bot.handlers.context import TutorContext
@@ -20,8 +21,8 @@ async def challengers(update: Update, context: TutorContext) -> None:
         return
     args = context.args or []
     if not args:
-        settings = await context.storage.group_settings.get(chat.id)
-        await reply(update, render.challengers_current(settings.challenge_admins_only))
+        admins_only = await groups.challenge_admins_only(context.storage, chat.id)
+        await reply(update, render.challengers_current(admins_only))
         return
     wanted = args[0].strip().lower()
     if len(args) > 1 or wanted not in _CHOICES:
@@ -30,15 +31,15 @@ async def challengers(update: Update, context: TutorContext) -> None:
     if not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.challengers_refused())
         return
-    await context.storage.group_settings.set_challenge_admins_only(chat.id, _CHOICES[wanted])
+    await groups.restrict_challenges(context.storage, chat.id, _CHOICES[wanted])
     await reply(update, render.challengers_set(_CHOICES[wanted]))
 
 
 async def may_start_round(context: TutorContext, chat_id: int, user_id: int) -> bool:
     """Whether this member may start a round in this group (asks Telegram only when the
     group's admins restricted rounds to themselves)."""
-    settings = await context.storage.group_settings.get(chat_id)
-    return not settings.challenge_admins_only or await is_group_admin(context, chat_id, user_id)
+    admins_only = await groups.challenge_admins_only(context.storage, chat_id)
+    return not admins_only or await is_group_admin(context, chat_id, user_id)
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

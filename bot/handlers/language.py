@@ -17,12 +17,12 @@ from telegram.constants import ChatType
 from telegram.ext import BaseHandler, CommandHandler, TypeHandler
 
 from bot import i18n, render
+from bot.flows import settings as settings_flow
+from bot.flows.quiz import cached_poll
 from bot.handlers import menus
 from bot.handlers.common import is_group_admin, is_private, learner, reply
 from bot.handlers.context import TutorContext
-from bot.storage.languages import LanguagePrefs
 
-AUTO = "auto"
 BEFORE_ALL_HANDLERS = -1
 AFTER_ALL_HANDLERS = 100
 
@@ -51,38 +51,24 @@ async def language_for_update(update: Update, context: TutorContext) -> str:
     if user is None or user.is_bot or (chat is not None and chat.type != ChatType.PRIVATE):
         return i18n.DEFAULT_LANGUAGE
     if update.poll_answer is not None:
-        poll = context.storage.polls.cached(update.poll_answer.poll_id)
+        poll = cached_poll(context.services, update.poll_answer.poll_id)
         if poll is not None and poll.chat_id != user.id:
             return await group_language(context, poll.chat_id)  # a vote in a group round
-    stored = await _stored_prefs(context, user.id)
-    telegram = i18n.supported(user.language_code)
-    # Written for registered learners only, and only when it changed: most updates write nothing.
-    # Not on a vote: a group round's thousands of votes would each be a write; the learner's
-    # next message or button press records it.
-    if (
-        stored is not None
-        and telegram is not None
-        and telegram != stored.telegram
-        and update.poll_answer is None
-    ):
-        await context.storage.languages.seen_on_telegram(user.id, telegram)
-        context.services.languages[user.id] = LanguagePrefs(stored.chosen, telegram)
-    prefs = stored or LanguagePrefs()
-    return i18n.pick_language(prefs.chosen, telegram or prefs.telegram)
+    # Telegram's language is remembered, but not from a vote: a group round's thousands of
+    # votes would each be a write; the learner's next message or button press records it.
+    return await settings_flow.learner_language(
+        context.services, user.id, user.language_code, remember=update.poll_answer is None
+    )
 
 
 async def learner_language(context: TutorContext, user_id: int) -> str:
     """For jobs: the learner's language without an update to read Telegram's from."""
-    prefs = await _stored_prefs(context, user_id) or LanguagePrefs()
-    return i18n.pick_language(prefs.chosen, prefs.telegram)
+    return await settings_flow.learner_language(context.services, user_id)
 
 
 async def group_language(context: TutorContext, chat_id: int) -> str:
     """The group's chosen language, else the default (read once per process per group)."""
-    cache = context.services.group_languages
-    if chat_id not in cache:
-        cache[chat_id] = await context.storage.languages.for_group(chat_id)
-    return i18n.pick_language(cache[chat_id], None)
+    return (await settings_flow.group_language(context.services, chat_id)).language
 
 
 @contextlib.asynccontextmanager
@@ -92,17 +78,6 @@ async def in_group_language(context: TutorContext, chat_id: int) -> AsyncIterato
         yield
 
 
-async def _stored_prefs(context: TutorContext, user_id: int) -> LanguagePrefs | None:
-    """What SQLite knows (read once per process); None for someone not registered."""
-    cached = context.services.languages.get(user_id)
-    if cached is not None:
-        return cached
-    stored = await context.storage.languages.get(user_id)
-    if stored is not None:
-        context.services.languages[user_id] = stored
-    return stored
-
-
 async def language_command(update: Update, context: TutorContext) -> None:
     if not is_private(update):
         await group_language_command(update, context)
@@ -110,27 +85,24 @@ async def language_command(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
     args = context.args or []
     if not args:
-        prefs = await _stored_prefs(context, user.user_id) or LanguagePrefs()
-        await reply(
-            update,
-            render.language_current(i18n.current_language(), chosen=prefs.chosen is not None),
+        now = await settings_flow.language_now(
+            context.services, user.user_id, i18n.current_language()
         )
+        await reply(update, render.language_current(now.language, chosen=now.chosen))
         return
-    wanted = args[0].strip().lower()
     if len(args) > 1:
         await reply(update, render.usage("language"))
         return
-    if wanted != AUTO and wanted not in i18n.LANGUAGES:
-        await reply(
-            update, render.bad_value(render.unknown_language(args[0]), render.usage("language"))
-        )
+    telegram = update.effective_user.language_code if update.effective_user else None
+    result = await settings_flow.choose_language(
+        context.services, user.user_id, args[0], context.clock.now(), telegram
+    )
+    if isinstance(result, settings_flow.UnknownLanguage):
+        await _unknown_language(update, result)
         return
-    chosen = None if wanted == AUTO else wanted
-    await context.storage.languages.choose(user.user_id, chosen, context.clock.now())
-    context.services.languages.pop(user.user_id, None)
     # Answer in the language just chosen.
-    i18n.set_language(await language_for_update(update, context))
-    await reply(update, render.language_set(i18n.current_language(), chosen=chosen is not None))
+    i18n.set_language(result.language)
+    await reply(update, render.language_set(result.language, chosen=result.chosen))
 
 
 async def group_language_command(update: Update, context: TutorContext) -> None:
@@ -140,35 +112,32 @@ async def group_language_command(update: Update, context: TutorContext) -> None:
         return
     args = context.args or []
     if not args:
-        chosen = await group_language(context, chat.id)
-        stored = context.services.group_languages.get(chat.id)
-        await reply(update, render.group_language_current(chosen, chosen=stored is not None))
+        now = await settings_flow.group_language(context.services, chat.id)
+        await reply(update, render.group_language_current(now.language, chosen=now.chosen))
         return
-    wanted = args[0].strip().lower()
     if len(args) > 1:
         await reply(update, render.usage("language"))
         return
-    if wanted != AUTO and wanted not in i18n.LANGUAGES:
-        await reply(
-            update, render.bad_value(render.unknown_language(args[0]), render.usage("language"))
-        )
+    wanted = settings_flow.wanted_language(args[0])
+    if isinstance(wanted, settings_flow.UnknownLanguage):
+        await _unknown_language(update, wanted)
         return
     if not await is_group_admin(context, chat.id, user.id):
         await reply(update, render.group_language_refused())
         return
-    chosen_language = None if wanted == AUTO else wanted
-    await context.storage.languages.choose_for_group(chat.id, chosen_language)
-    context.services.group_languages[chat.id] = chosen_language
-    i18n.set_language(await group_language(context, chat.id))
+    language = await settings_flow.choose_group_language(context.services, chat.id, wanted)
+    i18n.set_language(language)
     # The group's command menus too: a chat's own menus come before each member's app language.
-    if chosen_language is None:
+    if wanted is None:
         await menus.delete_group_menus(context.bot, chat.id)
     else:
         await menus.set_group_menus(context.bot, chat.id)
-    await reply(
-        update,
-        render.group_language_set(i18n.current_language(), chosen=chosen_language is not None),
-    )
+    await reply(update, render.group_language_set(language, chosen=wanted is not None))
+
+
+async def _unknown_language(update: Update, refused: settings_flow.UnknownLanguage) -> None:
+    problem = render.unknown_language(refused.typed)
+    await reply(update, render.bad_value(problem, render.usage("language")))
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -7,7 +7,7 @@ from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ChatType
 from telegram.ext import BaseHandler, ChatMemberHandler, MessageHandler, filters
 
-from bot.flows import groups
+from bot.flows import groups, learners
 from bot.handlers.challenge import bot_added_to_group
 from bot.handlers.context import TutorContext
 
@@ -27,13 +27,9 @@ async def my_chat_member(update: Update, context: TutorContext) -> None:
 async def private_status_changed(context: TutorContext, change: ChatMemberUpdated) -> None:
     user = change.from_user
     blocked = change.new_chat_member.status in _GONE
-    if await context.storage.users.get(user.id) is None:
-        if blocked:
-            return
-        await context.storage.users.ensure(
-            user.id, user.first_name, user.username, context.clock.now()
-        )
-    await context.storage.users.set_active(user.id, not blocked)
+    await learners.private_chat_blocked(
+        context.storage, user.id, user.first_name, user.username, blocked, context.clock.now()
+    )
 
 
 async def members_changed(update: Update, context: TutorContext) -> None:

@@ -17,6 +17,7 @@ from telegram.ext import (
 from bot import render
 from bot.content.models import McqItem
 from bot.domain.purpose import Purpose
+from bot.flows import delivery
 from bot.flows.quiz import Vote, answer_poll, choose_for, known_poll, match_poll
 from bot.flows.sessions import test_in_progress
 from bot.handlers.buttons import acknowledge
@@ -109,11 +110,11 @@ async def poll_state(update: Update, context: TutorContext) -> None:
         log.info("poll %s matched to a send that timed out (item %s)", poll.id, sent.item_id)
     elif not _follow_up_owed(context, sent.chat_id, poll.id):
         return  # known and settled: most poll updates end here, with one read
-    for parked in await services.storage.poll_intents.parked_for(poll.id):
+    for parked in await delivery.parked_answers(services.storage, poll.id):
         parked_update = Update.de_json(json.loads(parked.payload), context.bot)
         if parked_update.poll_answer is not None:
             await credit_answer(context, parked_update.poll_answer, payload=None)
-        await services.storage.poll_intents.unpark(parked.poll_id, parked.user_id)
+        await delivery.unpark(services.storage, parked)
 
 
 async def credit_answer(

@@ -18,24 +18,10 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import BaseHandler, JobQueue
 
 from bot import i18n, render
-from bot.domain.daily import (
-    DEFAULT_DAILY_TIME,
-    InvalidDailyTimeError,
-    next_prompt_at,
-    parse_daily_time,
-    parse_session_size,
-)
-from bot.domain.inputs import ascii_decimal
-from bot.domain.memory import MAX_RETENTION, MIN_RETENTION, validate_retention
-from bot.domain.timezones import (
-    InvalidUtcOffsetError,
-    UnknownTimezoneError,
-    canonical_name,
-    parse_timezone,
-    suggest_zones,
-)
 from bot.failures import is_transient
 from bot.flows import daily as daily_flow
+from bot.flows import learners
+from bot.flows import settings as settings_flow
 from bot.flows.daily import prompt_owed
 from bot.handlers.chat_rules import private_command
 from bot.handlers.common import learner, reply
@@ -44,7 +30,6 @@ from bot.handlers.language import learner_language
 from bot.handlers.sessions import continue_session
 from bot.pipeline.workers import holds_lease
 from bot.storage.daily import DailyDue
-from bot.storage.records import User
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +38,6 @@ DAILY_TICK = "daily-tick"
 # Above every Telegram user id: a cursor at (t, this) is past everyone due at t.
 END_OF_MINUTE_USER = 2**62
 TICK_SECONDS = 60
-
-
-async def schedule_daily(context: TutorContext, user: User) -> None:
-    await daily_flow.schedule(context.storage, user, context.clock.now())
 
 
 async def rebuild_daily_jobs(job_queue: JobQueue[Any], context: TutorContext) -> int:
@@ -101,7 +82,9 @@ async def daily_tick(context: TutorContext) -> int:
     async with queue.tick_lock:
         now = context.clock.now()
         while len(queue) < queue.enough_waiting:
-            page = await context.storage.daily.due(queue.cursor, now, queue.page_size)
+            page = await daily_flow.due_learners(
+                context.storage, queue.cursor, now, queue.page_size
+            )
             handed += queue.submit(page, now, handle)
             if len(page) < queue.page_size:
                 # Everyone due up to now is handed over; the next tick starts after `now`.
@@ -137,7 +120,7 @@ async def prompt_learner(context: TutorContext, user_id: int) -> bool:
             await start_daily_session(context, user_id)
     except Forbidden:
         log.info("learner %s blocked the bot: marking inactive", user_id)
-        await context.storage.users.set_active(user_id, False)
+        await learners.blocked_bot(context.storage, user_id)
     except Exception as error:
         if is_transient(error):
             log.warning("daily prompt for learner %s failed, will retry: %r", user_id, error)
@@ -185,45 +168,31 @@ async def start_daily_session(context: TutorContext, user_id: int) -> bool:
     return True
 
 
-def _describe(user: User, now: datetime) -> str:
-    zone = parse_timezone(user.timezone)
-    if user.daily_time is None:
+def _describe(setting: settings_flow.DailySetting) -> str:
+    if isinstance(setting, settings_flow.DailyOff):
         return render.daily_off()
     return render.daily_setting(
-        user.daily_time,
-        user.timezone or "UTC",
-        next_prompt_at(user.daily_time, zone, now).astimezone(zone),
-        user.daily_size,
-        timezone_never_set=user.timezone is None,
+        setting.daily_time,
+        setting.zone,
+        setting.next_prompt,
+        setting.size,
+        timezone_never_set=setting.timezone_never_set,
     )
 
 
 async def daily(update: Update, context: TutorContext) -> None:
     user = await learner(update, context)
     args = context.args or []
-    storage = context.storage
-    try:
-        if not args:
-            pass
-        elif len(args) == 1 and args[0].lower() == "off":
-            await storage.users.set_daily_time(user.user_id, None)
-        elif len(args) == 2 and args[0].lower() == "size":
-            await storage.users.set_daily_size(user.user_id, parse_session_size(args[1]))
-        elif len(args) == 1:
-            await storage.users.set_daily_time(user.user_id, parse_daily_time(args[0]))
-        else:
+    result = await settings_flow.change_daily(context.storage, user, args, context.clock.now())
+    match result:
+        case settings_flow.DailyUsage():
             await reply(update, render.usage("daily"))
-            return
-    except InvalidDailyTimeError:
-        await reply(update, render.bad_value(render.not_a_time(args[0]), render.usage("daily")))
-        return
-    except ValueError:
-        await reply(update, render.bad_value(render.bad_session_size(), render.usage("daily")))
-        return
-    user = await storage.users.get(user.user_id) or user
-    if args:
-        await schedule_daily(context, user)
-    await reply(update, _describe(user, context.clock.now()))
+        case settings_flow.BadDailyTime(typed=typed):
+            await reply(update, render.bad_value(render.not_a_time(typed), render.usage("daily")))
+        case settings_flow.BadSessionSize():
+            await reply(update, render.bad_value(render.bad_session_size(), render.usage("daily")))
+        case _:
+            await reply(update, _describe(result))
 
 
 async def timezone_command(update: Update, context: TutorContext) -> None:
@@ -232,21 +201,15 @@ async def timezone_command(update: Update, context: TutorContext) -> None:
         await reply(update, render.timezone_current(user.timezone))
         return
     typed = " ".join(context.args)  # "New York" is a place to suggest a zone for
-    try:
-        name = canonical_name(typed)
-    except UnknownTimezoneError as error:
-        offset = isinstance(error, InvalidUtcOffsetError)
-        close = [] if offset else suggest_zones(typed)
-        if close:
-            problem = render.not_a_timezone_but_close(typed, close)
+    result = await settings_flow.change_timezone(context.storage, user, typed, context.clock.now())
+    if isinstance(result, settings_flow.BadTimezone):
+        if result.close:
+            problem = render.not_a_timezone_but_close(typed, result.close)
         else:
-            problem = render.not_a_timezone(typed, offset=offset)
+            problem = render.not_a_timezone(typed, offset=result.offset)
         await reply(update, render.bad_value(problem, render.usage("timezone")))
         return
-    await context.storage.users.set_timezone(user.user_id, name)
-    user = await context.storage.users.get(user.user_id) or user
-    await schedule_daily(context, user)
-    await reply(update, render.timezone_set(name) + "\n" + _describe(user, context.clock.now()))
+    await reply(update, render.timezone_set(result.zone) + "\n" + _describe(result.daily))
 
 
 async def retention(update: Update, context: TutorContext) -> None:
@@ -257,27 +220,16 @@ async def retention(update: Update, context: TutorContext) -> None:
     if len(context.args) != 1:
         await reply(update, render.usage("retention"))
         return
-    typed = ascii_decimal(context.args[0])
-    if typed is None:
-        problem = render.not_a_retention(context.args[0])
-        await reply(update, render.bad_value(problem, render.usage("retention")))
-        return
-    try:
-        value = validate_retention(typed)
-    except ValueError:
-        problem = render.retention_out_of_range(context.args[0], MIN_RETENTION, MAX_RETENTION)
-        await reply(update, render.bad_value(problem, render.usage("retention")))
-        return
-    await context.storage.users.set_retention(user.user_id, value)
-    await reply(update, render.retention_current(value))
-
-
-async def enable_default_daily(context: TutorContext, user: User) -> User:
-    """New learners get daily revision at 09:00 (UTC until they set a zone)."""
-    await context.storage.users.set_daily_time(user.user_id, DEFAULT_DAILY_TIME)
-    user = await context.storage.users.get(user.user_id) or user
-    await schedule_daily(context, user)
-    return user
+    result = await settings_flow.change_retention(context.storage, user, context.args[0])
+    match result:
+        case settings_flow.NotARetention(typed=typed):
+            problem = render.not_a_retention(typed)
+        case settings_flow.RetentionOutOfRange(typed=typed, low=low, high=high):
+            problem = render.retention_out_of_range(typed, low, high)
+        case settings_flow.RetentionSet(value=value):
+            await reply(update, render.retention_current(value))
+            return
+    await reply(update, render.bad_value(problem, render.usage("retention")))
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

@@ -1,5 +1,6 @@
 """The buttons under the daily summary: more of the questions due (continuing the session),
-and a session of the flashcards and prompts that are due."""
+and a session of the flashcards and prompts that are due; under a review's summary, more of
+those (continuing the review)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ async def review_due(update: Update, context: TutorContext) -> None:
 
 
 async def more_due(update: Update, context: TutorContext) -> None:
-    """ "5 more": the finished daily session goes on with more of the questions due."""
+    """ "5 more": the finished daily session (or review) goes on with more of what is due."""
     press = await press_of(update, context, MoreQuestions)
     if press is None:
         return

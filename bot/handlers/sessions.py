@@ -80,7 +80,12 @@ async def _send_summary(context: TutorContext, chat_id: int, summary: Summary) -
             ),
         )
     elif isinstance(summary, ReviewSummary):
-        await reply_html(context, chat_id, render.review_done(summary.answered))
+        await reply_html(
+            context,
+            chat_id,
+            render.review_done(summary.answered, summary.left),
+            reply_markup=more_keyboard(summary),
+        )
     else:
         await reply_html(
             context,
@@ -107,6 +112,17 @@ def missed_keyboard(summary: TestSummary, missed: list[McqItem]) -> InlineKeyboa
         [InlineKeyboardButton(retake, callback_data=RetakeMissed(summary.session_id).pack())]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def more_keyboard(summary: ReviewSummary) -> InlineKeyboardMarkup | None:
+    """Under a review's summary: "5 more" (continues the review) while flashcards or prompts
+    are due that it may add."""
+    if not summary.more:
+        return None
+    more = MoreQuestions(summary.session_id, summary.position)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(render.more_button(summary.more), callback_data=more.pack())]]
+    )
 
 
 def extras_keyboard(summary: DailySummary) -> InlineKeyboardMarkup | None:

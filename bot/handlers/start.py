@@ -6,22 +6,21 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import render
-from bot.flows.daily import new_to_private_chat
+from bot.flows import learners
 from bot.handlers.callbacks import expired
 from bot.handlers.chat_rules import GROUP_COMMANDS, PRIVATE_COMMANDS, private_chat_keyboard
-from bot.handlers.common import active_deck, is_private, learner, reply
+from bot.handlers.common import active_deck, is_private, reply
 from bot.handlers.context import TutorContext
 from bot.handlers.menus import Menu, commands_in
-from bot.handlers.reminders import enable_default_daily
 
 
 async def start(update: Update, context: TutorContext) -> None:
-    if update.effective_user is None:
+    tg_user = update.effective_user
+    if tg_user is None:
         return
-    known = await context.storage.users.get(update.effective_user.id)
-    user = await learner(update, context)
-    if new_to_private_chat(known):
-        user = await enable_default_daily(context, user)
+    user = await learners.start(
+        context.storage, tg_user.id, tg_user.first_name, tg_user.username, context.clock.now()
+    )
     text = render.welcome(
         user.first_name, active_deck(context, user), user.daily_time, user.timezone
     )

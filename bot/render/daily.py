@@ -43,7 +43,7 @@ def daily_summary(right: int, total: int, streak: int, left: int = 0) -> str:
 
 
 def more_button(count: int) -> str:
-    """Under the daily summary: continue the session with `count` more questions due."""
+    """Under a daily or review summary: continue the session with `count` more items due."""
     return ngettext("{count} more", "{count} more", count).format(count=count)
 
 
@@ -95,12 +95,22 @@ def due_extras_button(cards: int, prompts: int) -> str:
     return _("Review: {what}").format(what=" · ".join(parts))
 
 
-def review_done(count: int) -> str:
-    return ngettext(
+def review_done(count: int, left: int = 0) -> str:
+    """The end of a review of flashcards and prompts: how many, and how many are still due."""
+    if left:
+        still = ngettext(
+            "{count} more flashcard or prompt is due before your next revision.",
+            "{count} more flashcards and prompts are due before your next revision.",
+            left,
+        ).format(count=left)
+    else:
+        still = _("Nothing else is due before your next revision.")
+    done = ngettext(
         "🏁 <b>Review done</b>: {count} item reviewed.",
         "🏁 <b>Review done</b>: {count} items reviewed.",
         count,
     ).format(count=count)
+    return done + "\n" + still
 
 
 def nothing_more_due() -> str:

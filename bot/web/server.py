@@ -24,11 +24,14 @@ from typing import Any, cast
 
 from aiohttp import web
 
+from bot import i18n
 from bot.content.models import ContentBank
 from bot.domain.clock import Clock
 from bot.flows import dashboard as flows
+from bot.flows.settings import page_language
 from bot.storage import Storage
 from bot.web.auth import InitDataError, WebAppUser, check_init_data
+from bot.web.messages import all_page_texts
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +99,13 @@ class DashboardApp:
         self.admins = flows.AdminCache(actions.is_admin, clock)
         self._export_key = hmac.new(b"QuizTutorExport", bot_token.encode(), "sha256").digest()
         self.static = load_static()
+        self.texts = all_page_texts()
 
     def build(self) -> web.Application:
         app = web.Application(middlewares=[self._headers, self._authenticate])
         app.router.add_get("/", self.page)
         app.router.add_get("/static/{name}", self.static_file)
+        app.router.add_get("/i18n/{code}.json", self.page_texts)
         app.router.add_get("/api/me", self.me)
         app.router.add_post("/api/me/quiz", self.me_quiz)
         app.router.add_get("/api/group/{chat_id}/summary", self.group_summary)
@@ -161,6 +166,17 @@ class DashboardApp:
             raise web.HTTPNotFound()
         return self._serve(request, name)
 
+    async def page_texts(self, request: web.Request) -> web.StreamResponse:
+        """The page's texts in a language (any language tag: English unless the bot speaks it).
+        Public, as the page's own files are: they are the same for everyone."""
+        code = request.match_info["code"]
+        language = i18n.supported(code[:16]) or i18n.DEFAULT_LANGUAGE
+        return web.Response(
+            body=self.texts[language],
+            content_type="application/json",
+            headers={"Cache-Control": "no-cache"},
+        )
+
     def _serve(self, request: web.Request, name: str) -> web.StreamResponse:
         file = self.static[name]
         headers = {"ETag": file.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
@@ -185,6 +201,7 @@ class DashboardApp:
         report = result.report
         return _json(
             {
+                "language": await self._language(user),
                 "name": result.first_name,
                 "today": report.today,
                 "headline": report.headline,
@@ -223,7 +240,11 @@ class DashboardApp:
         summary = await flows.group_summary(
             self.storage, self.bank(), self.actions, chat_id, self.clock.now()
         )
-        return _json(summary)
+        return _json({**_plain(summary), "language": await self._language(request[_USER])})
+
+    async def _language(self, user: WebAppUser) -> str:
+        """The language the page is shown in to this user (their own, in a group's view too)."""
+        return await page_language(self.storage, user.user_id, user.language_code)
 
     async def group_matrix(self, request: web.Request) -> web.StreamResponse:
         chat_id = await self._admin_of(request)

@@ -190,11 +190,12 @@ def open_app(browser: Browser, world: World) -> Iterator[Any]:
         token: str = TOKEN,
         auth_date: datetime | None = None,
         init_data: str | None = None,
+        language_code: str = "en",
     ) -> Opened:
         if init_data is None:
             init_data = build_init_data(
                 token,
-                {"id": user_id, "first_name": name, "language_code": "en"},
+                {"id": user_id, "first_name": name, "language_code": language_code},
                 auth_date or datetime.now(UTC),
                 start_param=start_param,
             )
@@ -228,6 +229,8 @@ def test_learner_sees_own_numbers_light(open_app: Any, world: World) -> None:
     assert text(page, "#stat-answers b") == "2"
     assert text(page, "#stat-accuracy b") == "50%"
     assert text(page, "#stat-missed b") == "1"
+    # Both questions, new a minute ago, are due again before the next daily prompt.
+    assert text(page, "#stat-due b") == "2"
     assert page.locator("#forecast rect").count() == 14
     assert page.locator("#heatmap rect").count() == 84
     assert page.locator("#mastery .deck").count() >= 1
@@ -253,6 +256,41 @@ def test_learner_dark_theme_follows_telegram(open_app: Any) -> None:
     assert page.evaluate("document.documentElement.dataset.scheme") == "dark"
     opened.screenshot("learner-dark")
     assert opened.console_errors == []
+
+
+def test_learner_view_in_russian(open_app: Any) -> None:
+    """Telegram's language_code picks the page's language: Russian labels, Russian plurals,
+    weekday initials as Russian writes them."""
+    opened = open_app(LEARNER, "Ada", language_code="ru")
+    page = opened.page
+    page.wait_for_selector("#headline")
+    assert page.evaluate("document.documentElement.lang") == "ru"
+    assert text(page, "h1") == "Привет, Ada"
+    assert text(page, "#stat-answers span") == "ответа"  # 2 answers
+    assert text(page, "#stat-missed span") == "повторить"
+    assert page.locator("h2").all_inner_texts()[:3] == [
+        "К повторению в ближайшие 14 дней",
+        "Активность за последние 12 недель",
+        "Усвоено по колодам",
+    ]
+    assert page.locator("#heatmap > text").all_text_contents() == ["П", "С", "П"]
+    assert page.locator("#missed button").inner_text() == "Спросить в чате"
+    opened.screenshot("learner-ru")
+    assert opened.console_errors == []
+
+
+def test_teacher_view_in_spanish_and_refusal_in_russian(open_app: Any) -> None:
+    opened = open_app(ADMIN, "Tom", start_param=f"g{GROUP}", language_code="es")
+    page = opened.page
+    page.wait_for_selector("#matrix-table")
+    assert text(page, "h1") == "Resultados del grupo"
+    assert text(page, "#matrix-count") == "2 estudiantes"
+    assert "Nunca han jugado: Eve." in text(page, "#never-played")
+    assert opened.console_errors == []
+    # Refused before the server says which language: Telegram's, as the page sees it.
+    refused = open_app(BOB, "Bob", start_param=f"g{GROUP}", language_code="ru")
+    refused.page.wait_for_selector("#error")
+    assert text(refused.page, "#error") == "Панель этой группы доступна только её администраторам."
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

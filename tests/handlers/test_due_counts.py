@@ -4,7 +4,7 @@ a daily session, which says what is left and offers "5 more" to continue it."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import Harness
 from tests.handlers.test_reminders import tick
@@ -112,3 +112,60 @@ async def test_the_session_end_says_what_is_left_and_five_more_continues_it(
     # minutes; it is not asked again before then.
     assert await left_in_summary(harness, last["text"]) == 1
     assert answered == 9  # the 8 due, and the new one once
+
+
+def left_in_review(text: str) -> int:
+    found = re.search(r"(\d+) more flashcards? (?:or|and) prompts? (?:is|are) due before", text)
+    if not found:
+        assert "Nothing else is due before your next revision." in text
+    return int(found.group(1)) if found else 0
+
+
+async def grade(harness: Harness, ada: dict[str, object], label: str) -> None:
+    """Turn the card just sent over and grade it `label`."""
+    front = harness.last_message_with_buttons()
+    await harness.press(ada, front, harness.button(front, "Show answer"))
+    back = harness.last_message_with_buttons()
+    await harness.press(ada, back, harness.button(back, label))
+
+
+async def test_a_reviews_end_says_what_is_left_and_five_more_continues_it(
+    harness: Harness,
+) -> None:
+    ada = await seven_questions_and_two_cards_due(harness)
+    await tick(harness)
+    await answer_right(harness, ada, 2)
+    summary = harness.last_message_with_buttons()
+    await harness.press(ada, summary, harness.button(summary, "Review: 🃏 2"))
+    # The first card is forgotten (back in minutes, at a relearning step); the learner takes
+    # a quarter of an hour over the second.
+    await grade(harness, ada, "Again")
+    harness.clock.advance(timedelta(minutes=15))
+    await grade(harness, ada, "Good")
+    end = harness.api.of("sendMessage")[-1].result
+    assert "Review done: 2 items reviewed" in end["text"]
+    # What is left is what /stats counts as due, and the forgotten card is due already.
+    assert left_in_review(end["text"]) == 1
+    await harness.command(ada, "/stats text")
+    assert "· 1 flashcard or prompt" in harness.api.texts(11)[-1]
+    assert list(harness.buttons(end)) == ["1 more"]
+    review = await harness.services.storage.sessions.get(
+        int(harness.button(end, "1 more").split(":")[1])
+    )
+    assert review is not None and review.kind == "review" and review.finished_at is not None
+
+    await harness.press(ada, end, harness.button(end, "1 more"))
+    # The same review goes on with the card that came due.
+    front = harness.last_message_with_buttons()
+    assert "Show answer" in harness.buttons(front)
+    after = await harness.services.storage.sessions.get(review.id)
+    assert after is not None and after.finished_at is None
+    assert after.item_ids == (*review.item_ids, review.item_ids[0])
+    await grade(harness, ada, "Good")
+    last = harness.api.of("sendMessage")[-1].result
+    assert "3 items reviewed" in last["text"]
+    assert left_in_review(last["text"]) == 0 and "reply_markup" not in last
+    # The spent button adds nothing.
+    sent = len(harness.api.of("sendMessage"))
+    await harness.press(ada, end, harness.button(end, "1 more"))
+    assert len(harness.api.of("sendMessage")) == sent

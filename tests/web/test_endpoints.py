@@ -52,10 +52,17 @@ async def client(harness: Harness) -> AsyncIterator[TestClient[Any, Any]]:
         yield test_client
 
 
-def auth(harness: Harness, user_id: int, name: str = "Ada", token: str = TOKEN) -> dict[str, str]:
-    init_data = build_init_data(
-        token, {"id": user_id, "first_name": name}, harness.clock.now() - timedelta(minutes=1)
-    )
+def auth(
+    harness: Harness,
+    user_id: int,
+    name: str = "Ada",
+    token: str = TOKEN,
+    language_code: str | None = None,
+) -> dict[str, str]:
+    user: dict[str, object] = {"id": user_id, "first_name": name}
+    if language_code is not None:
+        user["language_code"] = language_code
+    init_data = build_init_data(token, user, harness.clock.now() - timedelta(minutes=1))
     return {"Authorization": "tma " + init_data}
 
 
@@ -276,3 +283,43 @@ async def test_page_headers_forbid_framing_and_foreign_scripts(
     raw = await client.get("/static/app.js", auto_decompress=False)
     assert raw.headers.get("Content-Encoding") == "gzip"
     assert b"initData" in gzip.decompress(await raw.read())
+
+
+async def test_the_page_speaks_the_learners_language(
+    harness: Harness, client: TestClient[Any, Any]
+) -> None:
+    """Telegram's language_code (signed in initData) unless the learner chose one with
+    /language; the texts come from the bot's catalogues, with each language's plural forms."""
+    await learner_misses_one(harness)
+
+    async def language(code: str | None) -> str:
+        me = await client.get("/api/me", headers=auth(harness, LEARNER, language_code=code))
+        return str((await me.json())["language"])
+
+    assert [await language(code) for code in ("ru", "es-MX", "fr", None)] == [
+        "ru",
+        "es",
+        "en",
+        "en",
+    ]
+    await harness.command(harness.user(LEARNER, "Ada"), "/language es")
+    assert await language("ru") == "es"
+
+    russian = await client.get("/i18n/ru.json")
+    assert russian.status == 200
+    texts = await russian.json()
+    assert texts["language"] == "ru" and texts["plural"] == ["one", "few", "many"]
+    assert texts["messages"]["Questions to revisit"] == "Вопросы для повторения"
+    assert texts["messages"]["{count} student"] == [
+        "{count} ученик",
+        "{count} ученика",
+        "{count} учеников",
+    ]
+    spanish = await (await client.get("/i18n/es-MX.json")).json()
+    assert spanish["language"] == "es" and spanish["plural"] == ["one", "many", "other"]
+    assert spanish["messages"]["Mastery per deck"] == "Dominio por mazo"
+    # Any other tag gets the English the page is written in; no initData is needed.
+    other = await (await client.get("/i18n/fr.json")).json()
+    assert other["language"] == "en" and other["plural"] == ["one", "other"]
+    assert other["messages"]["Questions to revisit"] == "Questions to revisit"
+    assert set(other["messages"]) == set(texts["messages"]) == set(spanish["messages"])
