@@ -27,6 +27,8 @@ MAX_RETENTION = 0.97
 # fits them to this bot's own answers (bot/storage/memory_fits.py keeps the fits).
 Parameters = tuple[float, ...]
 DEFAULT_PARAMETERS: Parameters = tuple(float(value) for value in Scheduler().parameters)
+# The learning and relearning steps every scheduler here uses (fsrs's defaults).
+_STEPS = Scheduler()
 
 
 class Grade(StrEnum):
@@ -96,14 +98,30 @@ def grade_quiz_answer(
 
 
 def may_be_a_guess(previous: MemoryState | None) -> bool:
-    """True when the learner had not shown they know the item: first sight or last answer missed.
-
-    fsrs puts a card answered Again into (Re)learning at step 0, and nothing else
-    leaves a card there with a stability set.
-    """
+    """True when the learner had not shown they know the item: first sight or last answer missed."""
     if previous is None or previous.stability is None:
         return True
-    return previous.state in (State.Learning, State.Relearning) and previous.step == 0
+    return left_by_a_miss(previous)
+
+
+def left_by_a_miss(memory: MemoryState) -> bool:
+    """Whether the last answer that shaped `memory` was a miss (Again).
+
+    fsrs puts a card answered Again into (Re)learning at step 0, due after that step's
+    interval. A Hard answer at step 0 leaves it at step 0 too, but waits longer (half way
+    to the next step, or 1.5 steps): the interval tells the two apart. Without that, a
+    guess-graded Hard looked like a miss, so the next right answer was graded Hard again,
+    and a question answered right day after day never left learning.
+    """
+    if memory.step != 0 or memory.last_review is None:
+        return False
+    if memory.state == State.Learning:
+        first_step = _STEPS.learning_steps[0]
+    elif memory.state == State.Relearning:
+        first_step = _STEPS.relearning_steps[0]
+    else:
+        return False
+    return memory.due - memory.last_review <= first_step
 
 
 def is_leech(memory: MemoryState, leech_lapses: int) -> bool:

@@ -100,6 +100,7 @@ from bot.domain.memory import (
     Parameters,
     forgetting_curve,
     is_leech,
+    left_by_a_miss,
     may_be_a_guess,
 )
 
@@ -131,8 +132,6 @@ LEECH_REST = timedelta(days=2)
 # Leeches take at most this share of a session (at least one place).
 LEECH_SHARE = 0.5
 _SECONDS_PER_DAY = 86_400.0
-# fsrs leaves a card answered Again in Learning (1) or Relearning (3) at step 0.
-_AFTER_A_MISS = (1, 3)
 
 
 @dataclass(frozen=True)
@@ -243,9 +242,7 @@ class ValueModel:
             (now_seconds - np.array([m.last_review.timestamp() for m in memories]))  # type: ignore[union-attr]
             / _SECONDS_PER_DAY,
         )
-        guess = np.array(
-            [memory.step == 0 and memory.state in _AFTER_A_MISS for memory in memories]
-        )
+        guess = np.array([left_by_a_miss(memory) for memory in memories])
         factor, horizon = self.factor, self.horizon
         base = 1 + factor * elapsed / stability
         recall = base**self.decay

@@ -251,14 +251,6 @@ def test_closed_form_curve_matches_recall_probability_and_fsrs_updates() -> None
     assert curve.recall(memory.stability, 30.0) < mean < 1.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug, left to the planner's owners: `may_be_a_guess` takes a card left at "
-    "step 0 by a guess-graded Hard for one left there by a miss, so every right answer is "
-    "graded Hard and a quiz question never leaves learning. The fix (tell the two apart by "
-    "the interval fsrs set: Again waits the step, Hard longer) must land in "
-    "bot/domain/planner.py's array valuation (`_AFTER_A_MISS`) at the same time.",
-)
 def test_a_question_answered_right_day_after_day_leaves_learning_and_is_mastered() -> None:
     """Only the first right answer may be a guess: the next one is Good, so the question
     graduates, its intervals grow, and after weeks of right answers its memory lasts."""
