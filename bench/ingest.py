@@ -456,6 +456,14 @@ def main() -> None:
             f" x{best['rate'] / pg[-1]:.2f} one worker; none lost or double-counted"
         )
         one = pg_runs[-1]
+        sqlite_ms = runs[-1]["bot_ms"]
+        pg_ms = one["bot_ms"] + one["server_ms"]
+        print(
+            f"CPU per answer: SQLite {sqlite_ms:.2f} ms in the bot (database included);"
+            f" PostgreSQL 1 worker {one['bot_ms']:.2f} + {one['server_ms']:.2f} ="
+            f" {pg_ms:.2f} ms: x{sqlite_ms / pg_ms:.2f} SQLite's answers per CPU second"
+            " (less noisy than answers/s on a shared machine)"
+        )
         print(
             f"CPU per answer: 1 worker {one['bot_ms']:.2f} ms in the bot +"
             f" {one['server_ms']:.2f} ms in PostgreSQL; {args.workers} workers"
