@@ -41,7 +41,10 @@ def _free_port() -> int:
 
 
 class PostgresServer:
-    def __init__(self) -> None:
+    """`durable`: fsync on, as in production (the tests' and `make postgres`'s is off)."""
+
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         self.folder: Path | None = None
         self.port = 0
         self._as_user: list[str] = []
@@ -64,7 +67,8 @@ class PostgresServer:
         self._run([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8"])
         for _ in range(3):  # a port taken between the probe and the start: try another
             self.port = _free_port()
-            options = f"-h 127.0.0.1 -p {self.port} -k {self.folder} -F -c max_connections=200"
+            fsync = "" if self.durable else " -F"
+            options = f"-h 127.0.0.1 -p {self.port} -k {self.folder}{fsync} -c max_connections=200"
             try:
                 log = str(self.folder / "server.log")
                 self._run([pg_ctl, "-D", str(data), "-o", options, "-w", "-l", log, "start"])
