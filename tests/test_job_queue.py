@@ -18,25 +18,25 @@ async def test_a_job_that_fires_during_stop_sends_before_stop_returns(harness: H
     app = harness.app
     job_queue = app.job_queue
     assert isinstance(job_queue, DrainingJobQueue)
-    first_started = asyncio.Event()
+    first_started, second_started = asyncio.Event(), asyncio.Event()
     second_sent: list[int] = []
 
-    async def slow_first(context: Any) -> None:
+    async def first(context: Any) -> None:
         first_started.set()
-        await asyncio.sleep(0.5)
+        # Ends only once the second has fired: PTB's own stop waits for this one alone.
+        await second_started.wait()
 
     async def second(context: Any) -> None:
-        await asyncio.sleep(0.6)
+        second_started.set()
+        await asyncio.sleep(0.3)  # still running when PTB's stop returns
         message = await context.bot.send_message(42, "round results")
         second_sent.append(message.message_id)
 
     await app.start()
-    job_queue.run_once(slow_first, when=0)
-    job_queue.run_once(second, when=0.2)
+    job_queue.run_once(first, when=0)
     await first_started.wait()
-    # Stop while the first runs; the second fires during the wait and sends 0.6 s later,
-    # after the first has finished (when PTB's own stop returns).
-    await app.stop()
+    job_queue.run_once(second, when=0.1)
+    await app.stop()  # called while the first runs; the second fires during its wait
 
     assert second_sent, "the job that fired during stop was not waited for"
     assert job_queue.running_jobs == 0
@@ -48,20 +48,20 @@ async def test_stop_gives_up_on_a_job_past_its_grace(harness: Harness) -> None:
     assert isinstance(job_queue, DrainingJobQueue)
     job_queue.stop_grace = 0.1
     release = asyncio.Event()
-    first_started = asyncio.Event()
+    first_started, stuck_started = asyncio.Event(), asyncio.Event()
 
-    async def slow_first(context: Any) -> None:
+    async def first(context: Any) -> None:
         first_started.set()
-        await asyncio.sleep(0.3)
+        await stuck_started.wait()
 
     async def stuck(context: Any) -> None:
+        stuck_started.set()
         await release.wait()
 
     await harness.app.start()
-    job_queue.run_once(slow_first, when=0)
-    job_queue.run_once(stuck, when=0.1)
+    job_queue.run_once(first, when=0)
     await first_started.wait()
-    # PTB's own stop waits for the first; the stuck one fired during that wait.
+    job_queue.run_once(stuck, when=0.1)
     await asyncio.wait_for(harness.app.stop(), timeout=5)
 
     assert job_queue.running_jobs == 1  # returned without it, after its grace
