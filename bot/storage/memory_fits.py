@@ -159,6 +159,15 @@ class MemoryFitRepository:
         )
         return _fit(row) if row else None  # type: ignore[arg-type]
 
+    async def learner_fit(self, user_id: int) -> StoredFit | None:
+        """The newest accepted fit of one learner's own, if any (what /stats text reports)."""
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM memory_fits WHERE scope = ? AND scope_key = ?"
+            " AND accepted = 1 ORDER BY version DESC LIMIT 1",
+            (LEARNER, str(user_id)),
+        )
+        return _fit(row) if row else None  # type: ignore[arg-type]
+
     async def in_force(self) -> FitsInForce:
         """The newest accepted fit of every scope and key."""
         rows = await self._db.fetch_all(
