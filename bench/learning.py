@@ -73,6 +73,7 @@ from bot.domain.chooser import plan_session  # noqa: E402
 from bot.domain.daily import next_prompt_at  # noqa: E402
 from bot.domain.fitting import (  # noqa: E402
     FIT_GUESS,
+    HLR,
     Answer,
     Histories,
     evaluate,
@@ -80,7 +81,8 @@ from bot.domain.fitting import (  # noqa: E402
     refit_due,
     replay,
 )
-from bot.domain.memory import (  # noqa: E402  # noqa: E402
+from bot.domain.hlr import HlrModel, HlrWeights, recall_counts  # noqa: E402
+from bot.domain.memory import (  # noqa: E402
     DEFAULT_LEECH_LAPSES,
     DEFAULT_PARAMETERS,
     MemoryState,
@@ -437,6 +439,8 @@ class BotPolicy:
     guess: float = 0.0  # luck in the right answers the weights predict (plan_daily)
     horizon: float = HORIZON_DAYS
     calibrate: bool = False  # calibrate the curve to the learner even under their own fit
+    hlr: HlrModel | None = None  # the HLR model in force (family chosen by log loss)
+    history: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
     memories: dict[str, MemoryState] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -458,11 +462,22 @@ class BotPolicy:
             own_fit=self.own_fit,
             guess=self.guess,
             horizon_days=self.horizon,
+            hlr=self.hlr,
+            recalls=self._recalls(),
         )
         return [int(item[1:]) for item in plan.item_ids]
 
+    def _recalls(self) -> dict[str, tuple[float, float]] | None:
+        if self.hlr is None:
+            return None
+        return {
+            item_id: recall_counts(history, item_id, self.hlr, GUESS_CHANCE)
+            for item_id, history in self.history.items()
+        }
+
     def observe(self, item: int, now: datetime, day: int, correct: bool) -> None:
         item_id = f"q{item}"
+        self.history.setdefault(item_id, []).append((now, 3 if correct else 1))
         previous = self.memories.get(item_id)
         grade = grade_quiz_answer(
             correct, ANSWER_SECONDS, self.difficulty[item], previous, guess_aware=self.guess_aware
@@ -600,6 +615,8 @@ def make_policy(
 ) -> Policy:
     if name == "bot":  # the live bot: FSRS's defaults, calibrated to each learner's answers
         return BotPolicy(difficulty)
+    if name == "bot-model":  # the family chosen by held-out log loss (FSRS or HLR)
+        return BotPolicy(difficulty, user=user, population=population)
     if name in ("bot-fit", "bot-pop", "bot-raw"):
         return BotPolicy(difficulty, user=user, population=population)
     if name.startswith("bot-h"):  # bot-fit with another horizon for the value, e.g. bot-h7
@@ -652,6 +669,7 @@ VARIANTS = (
 # bot-raw       plain fits read as memory (the first fitted bot);
 # bot-pop       guess-aware fit of the population only.
 POPULATION_POLICIES = {
+    "bot-model": FIT_GUESS,
     "bot-fit": FIT_GUESS,
     "bot-fit-cal": FIT_GUESS,
     "bot-pop": FIT_GUESS,
@@ -677,6 +695,13 @@ class Population:
     refits: int = 0
     fit_seconds: float = 0.0
     policies: list[BotPolicy] = field(default_factory=list)
+    # Choose the family (FSRS or HLR) by held-out log loss and plan with it; FSRS means
+    # the live planner as before (defaults, calibrated per learner): the fits of FSRS
+    # weights plan worse than the defaults (docs/learning.md).
+    families: bool = False
+    family: str = "fsrs"
+    hlr: HlrWeights | None = None
+    choices: list[str] = field(default_factory=list)
 
     def parameters_of(self, user: int) -> Parameters:
         return self.learners.get(user, self.population)
@@ -690,10 +715,27 @@ class Population:
         reviews = len(self.answers) - len(self.cards)  # Histories.reviews(), kept as it grows
         if not refit_due(reviews, self.fitted_at_reviews):
             return
-        result = refit(self.answers, self.population, learners=per_learner, guess=self.fit_guess)
+        result = refit(
+            self.answers,
+            self.population,
+            learners=per_learner,
+            guess=self.fit_guess,
+            families=self.families,
+        )
         self.refits += 1
         self.fit_seconds += result.seconds
         self.fitted_at_reviews = reviews
+        if self.families:
+            self.family = result.family
+            self.choices.append(self.family)
+            self.hlr = result.hlr.weights if result.hlr is not None else None
+            for policy in self.policies:
+                policy.hlr = (
+                    self.hlr.for_learner(policy.user)
+                    if self.family == HLR and self.hlr is not None
+                    else None
+                )
+            return
         if result.population.accepted:
             self.population = result.population.parameters
         self.learners = {
@@ -791,7 +833,9 @@ def simulate_cell(task: Task) -> tuple[dict[str, list[tuple[float, float, float]
     for name in task.policies:
         population = None
         if name in POPULATION_POLICIES or name.startswith("bot-h"):
-            population = Population(fit_guess=POPULATION_POLICIES.get(name, FIT_GUESS))
+            population = Population(
+                fit_guess=POPULATION_POLICIES.get(name, FIT_GUESS), families=name == "bot-model"
+            )
         if population is not None:
             extras.populations[name] = population
         for learner in task.learners:
@@ -807,7 +851,7 @@ def simulate_cell(task: Task) -> tuple[dict[str, list[tuple[float, float, float]
         if day == task.days:
             break
         for name, population in extras.populations.items():
-            population.refit(per_learner=name != "bot-pop")
+            population.refit(per_learner=name not in ("bot-pop", "bot-model"))
         for learners in runs.values():
             for run in learners:
                 run.play(day, task.budget)

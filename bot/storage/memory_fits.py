@@ -18,6 +18,9 @@ from bot.storage.database import Database, from_db_time, to_db_time
 POPULATION = "population"
 DECK = "deck"
 LEARNER = "learner"
+# The half-life regression fitted beside FSRS (parameters: its θ; accepted: it predicted
+# the held-out answers better than FSRS's defaults and fit). Not used for planning.
+HLR = "hlr"
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,7 @@ class MemoryFitRepository:
         )
         fits = [_fit(row) for row in rows]  # type: ignore[arg-type]
         population = next((fit for fit in fits if fit.scope == POPULATION), None)
+        # (HLR fits are reported, never put in force: they are not FSRS weights.)
         decks = {fit.scope_key: fit for fit in fits if fit.scope == DECK}
         learners = {int(fit.scope_key): fit for fit in fits if fit.scope == LEARNER}
         return FitsInForce(population, decks, learners)
