@@ -81,7 +81,7 @@ from bot.domain.fitting import (  # noqa: E402
     refit_due,
     replay,
 )
-from bot.domain.hlr import HlrModel, HlrWeights, recall_counts  # noqa: E402
+from bot.domain.hlr import HlrModel, HlrWeights, fit_and_check, recall_counts  # noqa: E402
 from bot.domain.memory import (  # noqa: E402
     DEFAULT_LEECH_LAPSES,
     DEFAULT_PARAMETERS,
@@ -578,15 +578,20 @@ class RoundRobinPolicy:
 class GreedyPolicy:
     """Knows the learner's true memory: each day, the K items whose review adds the most
     expected true recall, at the final day (``greedy-final``) or averaged over every
-    remaining day (``greedy-mean``, which builds depth early)."""
+    remaining day (``greedy-mean``, which builds depth early). ``greedy-h<days>``: averaged
+    over a fixed number of days ahead, as the bot's planner values reviews (its horizon),
+    with the true model: what the bot's value rule could reach with a perfect model."""
 
     truth: Truth
     final_day: int
     mean: bool = False
+    horizon: float | None = None
 
     def choose(self, day: int, now: datetime, budget: int) -> list[int]:
         at = day + ANSWER_SECONDS / 86_400
-        if self.mean:
+        if self.horizon is not None:
+            days = np.arange(day + 1, day + 1 + self.horizon, dtype=float)
+        elif self.mean:
             days = np.arange(day + 1, self.final_day + 1, dtype=float)
         else:
             days = np.array([float(self.final_day)])
@@ -631,6 +636,8 @@ def make_policy(
         )
     if name == "bot-fit-cal":
         return BotPolicy(difficulty, user=user, population=population, calibrate=True)
+    if name.startswith("greedy-h"):  # the true model valued over a fixed horizon
+        return GreedyPolicy(truth, final_day, horizon=float(name[8:]))
     if name in ("greedy-final", "greedy-mean"):
         return GreedyPolicy(truth, final_day, mean=name == "greedy-mean")
     if name == "bot-plain":
@@ -649,10 +656,12 @@ def make_policy(
 # Learners per cell and seeds: the default run, and --full.
 QUICK = (40, 1)
 FULL = (200, 3)
-# Versions of the bot run beside it by default (bot-fit: what fits would do), and by
-# --variants alone (bot-h<days> and bot-plain can be named too).
-DEFAULT_VARIANTS = ("bot-fit",)
+# Versions of the bot run beside it by default (bot-model: what choosing the memory model
+# family by held-out log loss would do), and by --variants alone (bot-h<days> and
+# bot-plain can be named too).
+DEFAULT_VARIANTS = ("bot-model",)
 VARIANTS = (
+    "bot-model",
     "bot-fit",
     "bot-fit-cal",
     "bot-answers",
@@ -663,6 +672,8 @@ VARIANTS = (
 )
 # The bots that learn from their population's answers (each its own population), and the
 # share of luck their fits allow for (0: fsrs-rs's plain fit of right answers):
+# bot-model     each night the family with the lowest held-out log loss: HLR (the planner
+#               valuing reviews under it) or FSRS (the live planner: defaults, calibrated);
 # bot-fit       guess-aware fits (population + learners), read as memory;
 # bot-fit-cal   the same, the curve calibrated to the learner even under their own fit;
 # bot-answers   plain fits, the planner valuing memory net of guessing (R − g) / (1 − g);
@@ -726,6 +737,10 @@ class Population:
         self.fit_seconds += result.seconds
         self.fitted_at_reviews = reviews
         if self.families:
+            # The FSRS fit is kept for the report (and judged against at the next refit,
+            # as the job does), not planned with.
+            if result.population.accepted:
+                self.population = result.population.parameters
             self.family = result.family
             self.choices.append(self.family)
             self.hlr = result.hlr.weights if result.hlr is not None else None
@@ -874,18 +889,24 @@ class Extras:
     oracle: dict[str, int] = field(default_factory=dict)
 
 
-def fit_check(task: Task, population: Population) -> tuple[float, float, int, int, float]:
-    """Held-out log loss of the defaults and of the fit in force, on the bot's final log."""
+def fit_check(task: Task, population: Population) -> tuple[float, ...]:
+    """Held-out log loss of FSRS's defaults, of the FSRS fit in force and of the half-life
+    regression, on the bot's final log; refits, learners' own fits, fit seconds, and the
+    share of nights the family chosen was HLR (nan when the bot does not choose)."""
     histories = Histories.of(population.answers)
     cut = histories.cut()
     default = evaluate(histories, DEFAULT_PARAMETERS, since=cut)
     fitted = evaluate(histories, population.population, since=cut)
+    hlr = fit_and_check(histories.cards, cut, FIT_GUESS) if cut is not None else None
+    choices = population.choices
     return (
         default.log_loss if default else math.nan,
         fitted.log_loss if fitted else math.nan,
+        hlr.heldout_log_loss if hlr is not None else math.nan,
         population.refits,
         len(population.learners),
         population.fit_seconds,
+        choices.count(HLR) / len(choices) if choices else math.nan,
     )
 
 
@@ -904,13 +925,13 @@ class Task:
 class TaskResult:
     task: Task
     recall: dict[str, list[tuple[float, float, float]]]
-    fit: tuple[float, float, int, int, float] | None
+    fit: tuple[float, ...] | None
     oracle: dict[str, int]
 
 
 def run_task(task: Task) -> TaskResult:
     recall, extras = simulate_cell(task)
-    bot = extras.populations.get("bot-fit")
+    bot = extras.populations.get("bot-model") or extras.populations.get("bot-fit")
     fit = fit_check(task, bot) if bot is not None else None
     return TaskResult(task, recall, fit, extras.oracle)
 
@@ -971,7 +992,7 @@ def main() -> None:
     ]
     started = time.perf_counter()
     cells: dict[tuple[str, int, float], dict[str, list[tuple[float, float, float]]]] = {}
-    fits: dict[str, list[tuple[float, float, int, int, float]]] = {}
+    fits: dict[str, list[tuple[float, ...]]] = {}
     picks: dict[str, dict[str, int]] = {}
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         for result in pool.map(run_task, tasks):
@@ -1039,18 +1060,20 @@ def main() -> None:
             print(f"  {model}: " + ", ".join(f"{n} {c}" for n, c in sorted(counts.items())))
     if fits:
         print(
-            "\n### bot-fit's fit at the end (held-out: the last fifth of its answers; "
-            "both read as memory behind answers right by a 1-in-4 guess)\n"
+            "\n### the fits at the end (held-out: the last fifth of the answers; "
+            "all read as memory behind answers right by a 1-in-4 guess)\n"
         )
-        print("| model | log loss, defaults | log loss, fit | refits | own fits | fit s |")
-        print("|---|---|---|---|---|---|")
+        print(
+            "| model | log loss, FSRS defaults | log loss, FSRS fit | log loss, HLR "
+            "| refits | nights HLR chosen | own FSRS fits | fit s |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
         for model, rows in fits.items():
+            mean = [statistics.fmean(r[index] for r in rows) for index in range(7)]
+            chosen = "-" if math.isnan(mean[6]) else f"{mean[6]:.0%}"
             print(
-                f"| {model} | {statistics.fmean(r[0] for r in rows):.4f} "
-                f"| {statistics.fmean(r[1] for r in rows):.4f} "
-                f"| {statistics.fmean(r[2] for r in rows):.1f} "
-                f"| {statistics.fmean(r[3] for r in rows):.0f} "
-                f"| {statistics.fmean(r[4] for r in rows):.1f} |"
+                f"| {model} | {mean[0]:.4f} | {mean[1]:.4f} | {mean[2]:.4f} | {mean[3]:.1f} "
+                f"| {chosen} | {mean[4]:.0f} | {mean[5]:.1f} |"
             )
 
 
