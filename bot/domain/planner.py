@@ -45,6 +45,17 @@ every variant measured (docs/learning.md: 0.89–0.98 of the best simple schedul
 against 1.00). `guess`: weights that predict right answers rather than memory (a
 plain fit of quiz answers) are valued net of guessing, max(0, (R − g) / (1 − g)).
 
+Nor does it value reviews with the half-life regression the refit job fits beside FSRS
+(`hlr.py`), although that family predicts held-out answers best for some learner models.
+Given an `hlr` model, the planner values every seen question (not only the due ones) by
+the gain in mean predicted recall over the horizon if reviewed now, and a new one by its
+first curve's mean; bench/learning.py's `bot-model` chooses the family each night by
+held-out log loss and plans this way: mean 0.92 of the best simple schedule against the
+live rule's 1.00 (docs/learning.md). With each learner's *true* memory model the same
+one-review-ahead rule reaches 1.11–1.17 on average, but stays below round-robin for ACT-R
+learners at every horizon tried: those learners gain from even, wide spacing over the
+whole deck, which a one-review-ahead gain does not see.
+
 Which items are candidates
 --------------------------
 * **Day-granular due dates.** The learner meets the bot once a day, so an item due
