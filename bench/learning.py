@@ -441,6 +441,8 @@ class BotPolicy:
     calibrate: bool = False  # calibrate the curve to the learner even under their own fit
     hlr: HlrModel | None = None  # the HLR model in force (family chosen by log loss)
     history: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
+    _counted_with: HlrModel | None = None
+    _counts: dict[str, tuple[int, float, float]] = field(default_factory=dict)
     memories: dict[str, MemoryState] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -468,12 +470,18 @@ class BotPolicy:
         return [int(item[1:]) for item in plan.item_ids]
 
     def _recalls(self) -> dict[str, tuple[float, float]] | None:
+        """Each question's recalls and misses as the HLR fit in force counts them (kept
+        until the question is answered again or the fit changes)."""
         if self.hlr is None:
             return None
-        return {
-            item_id: recall_counts(history, item_id, self.hlr, GUESS_CHANCE)
-            for item_id, history in self.history.items()
-        }
+        if self._counted_with is not self.hlr:
+            self._counted_with, self._counts = self.hlr, {}
+        for item_id, history in self.history.items():
+            known = self._counts.get(item_id)
+            if known is None or known[0] != len(history):
+                right, missed = recall_counts(history, item_id, self.hlr, GUESS_CHANCE)
+                self._counts[item_id] = (len(history), right, missed)
+        return {item_id: (right, missed) for item_id, (_, right, missed) in self._counts.items()}
 
     def observe(self, item: int, now: datetime, day: int, correct: bool) -> None:
         item_id = f"q{item}"
