@@ -50,6 +50,7 @@ Run: .venv/bin/python bench/learning.py           # 40 learners x 1 seed per cel
 from __future__ import annotations
 
 import argparse
+import copy
 import math
 import random
 import statistics
@@ -73,6 +74,7 @@ from bot.domain.chooser import plan_session  # noqa: E402
 from bot.domain.daily import next_prompt_at  # noqa: E402
 from bot.domain.fitting import (  # noqa: E402
     FIT_GUESS,
+    HLR,
     Answer,
     Histories,
     evaluate,
@@ -80,7 +82,8 @@ from bot.domain.fitting import (  # noqa: E402
     refit_due,
     replay,
 )
-from bot.domain.memory import (  # noqa: E402  # noqa: E402
+from bot.domain.hlr import HlrModel, HlrWeights, fit_and_check, recall_counts  # noqa: E402
+from bot.domain.memory import (  # noqa: E402
     DEFAULT_LEECH_LAPSES,
     DEFAULT_PARAMETERS,
     MemoryState,
@@ -437,6 +440,10 @@ class BotPolicy:
     guess: float = 0.0  # luck in the right answers the weights predict (plan_daily)
     horizon: float = HORIZON_DAYS
     calibrate: bool = False  # calibrate the curve to the learner even under their own fit
+    hlr: HlrModel | None = None  # the HLR model in force (family chosen by log loss)
+    history: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
+    _counted_with: HlrModel | None = None
+    _counts: dict[str, tuple[int, float, float]] = field(default_factory=dict)
     memories: dict[str, MemoryState] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -458,11 +465,28 @@ class BotPolicy:
             own_fit=self.own_fit,
             guess=self.guess,
             horizon_days=self.horizon,
+            hlr=self.hlr,
+            recalls=self._recalls(),
         )
         return [int(item[1:]) for item in plan.item_ids]
 
+    def _recalls(self) -> dict[str, tuple[float, float]] | None:
+        """Each question's recalls and misses as the HLR fit in force counts them (kept
+        until the question is answered again or the fit changes)."""
+        if self.hlr is None:
+            return None
+        if self._counted_with is not self.hlr:
+            self._counted_with, self._counts = self.hlr, {}
+        for item_id, history in self.history.items():
+            known = self._counts.get(item_id)
+            if known is None or known[0] != len(history):
+                right, missed = recall_counts(history, item_id, self.hlr, GUESS_CHANCE)
+                self._counts[item_id] = (len(history), right, missed)
+        return {item_id: (right, missed) for item_id, (_, right, missed) in self._counts.items()}
+
     def observe(self, item: int, now: datetime, day: int, correct: bool) -> None:
         item_id = f"q{item}"
+        self.history.setdefault(item_id, []).append((now, 3 if correct else 1))
         previous = self.memories.get(item_id)
         grade = grade_quiz_answer(
             correct, ANSWER_SECONDS, self.difficulty[item], previous, guess_aware=self.guess_aware
@@ -563,15 +587,20 @@ class RoundRobinPolicy:
 class GreedyPolicy:
     """Knows the learner's true memory: each day, the K items whose review adds the most
     expected true recall, at the final day (``greedy-final``) or averaged over every
-    remaining day (``greedy-mean``, which builds depth early)."""
+    remaining day (``greedy-mean``, which builds depth early). ``greedy-h<days>``: averaged
+    over a fixed number of days ahead, as the bot's planner values reviews (its horizon),
+    with the true model: what the bot's value rule could reach with a perfect model."""
 
     truth: Truth
     final_day: int
     mean: bool = False
+    horizon: float | None = None
 
     def choose(self, day: int, now: datetime, budget: int) -> list[int]:
         at = day + ANSWER_SECONDS / 86_400
-        if self.mean:
+        if self.horizon is not None:
+            days = np.arange(day + 1, day + 1 + self.horizon, dtype=float)
+        elif self.mean:
             days = np.arange(day + 1, self.final_day + 1, dtype=float)
         else:
             days = np.array([float(self.final_day)])
@@ -582,6 +611,119 @@ class GreedyPolicy:
 
     def observe(self, item: int, now: datetime, day: int, correct: bool) -> None:
         pass
+
+
+class HlrFittedLearner:
+    """A learner as a fitted HLR describes them (for the bot's own rollouts, never the
+    truth): recall 2^(−Δ/h), log2 h from θ, their offset, the question's offset and the
+    counts of recalls and misses after first sight."""
+
+    def __init__(self, weights: HlrWeights, user: int) -> None:
+        self.theta = weights.theta
+        self.offset = weights.learners.get(user, 0.0) + np.array(
+            [weights.items.get(f"q{index}", 0.0) for index in range(DECK_SIZE)]
+        )
+        self.right = np.zeros(DECK_SIZE)
+        self.missed = np.zeros(DECK_SIZE)
+        self.last = np.full(DECK_SIZE, np.nan)
+
+    def _half_life(self) -> np.ndarray:
+        t0, t1, t2 = self.theta
+        z = t0 + self.offset + t1 * (np.sqrt(1 + self.right) - 1)
+        return np.asarray(2.0 ** np.clip(z + t2 * (np.sqrt(1 + self.missed) - 1), -4.6, 15.0))
+
+    def recall_all(self, day: float) -> np.ndarray:
+        seen = ~np.isnan(self.last)
+        ages = np.where(seen, day - np.nan_to_num(self.last), 0.0)
+        return np.where(seen, 2.0 ** (-ages / self._half_life()), 0.0)
+
+    def recall(self, item: int, day: float) -> float:
+        return float(self.recall_all(day)[item])
+
+    def study(self, item: int, day: float, recalled: bool) -> None:
+        if not math.isnan(self.last[item]):
+            self.right[item] += recalled
+            self.missed[item] += not recalled
+        self.last[item] = day
+
+    def outcomes(self, at: float, days: np.ndarray) -> tuple[np.ndarray, ...]:
+        raise NotImplementedError  # only the oracle asks, and never of a fitted learner
+
+
+# bot-mpc's candidate schedules, its rollouts' length (the planner's horizon, not the
+# benchmark's 60 days) and how many of the population's learners it rolls out.
+MPC_CANDIDATES = ("bot", "leitner", "round-robin")
+MPC_DAYS = int(HORIZON_DAYS)
+MPC_LEARNERS = 10
+
+
+def rollout_choice(
+    weights: HlrWeights,
+    choosers: Sequence[ChoosingPolicy],
+    day: int,
+    budget: int,
+    from_scratch: bool = False,
+) -> str:
+    """The candidate schedule under which the learners, as the fit describes them from
+    what they have answered so far, keep the most in memory `MPC_DAYS` days from now
+    (each candidate continues from its own state; every day attended). `from_scratch`:
+    new learners instead, as the fit describes them, from their first day."""
+    step = max(1, len(choosers) // MPC_LEARNERS)
+    chosen = list(choosers)[::step][:MPC_LEARNERS]
+    if from_scratch:
+        day = 0
+    end = day + MPC_DAYS
+    scores: dict[str, float] = {}
+    for name in MPC_CANDIDATES:
+        total = 0.0
+        for index, chooser in enumerate(chosen):
+            truth = HlrFittedLearner(weights, chooser.user)
+            model = weights.for_learner(chooser.user)
+            for item_id, history in () if from_scratch else chooser.history.items():
+                item = int(item_id[1:])
+                truth.right[item], truth.missed[item] = recall_counts(
+                    history, item_id, model, GUESS_CHANCE
+                )
+                truth.last[item] = (history[-1][0] - START).total_seconds() / 86_400
+            policy = copy.deepcopy(chooser.candidates[name])
+            if from_scratch:
+                policy = make_policy(
+                    name, chooser.difficulty, random.Random(index), truth, end, chooser.user, None
+                )
+            run = LearnerRun(truth, [True] * end, random.Random(index + 11), policy)
+            for today in range(day, end):
+                run.play(today, budget)
+            total += float(truth.recall_all(end).mean())
+        scores[name] = total
+    return max(MPC_CANDIDATES, key=lambda name: scores[name])
+
+
+@dataclass
+class ChoosingPolicy:
+    """bot-mpc: every candidate schedule follows the learner's answers; the one the last
+    refit chose (`Population.schedule`) picks the questions."""
+
+    user: int
+    difficulty: Sequence[Difficulty]
+    population: Population
+    candidates: dict[str, Policy]
+    history: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.population.choosers.append(self)
+
+    def choose(self, day: int, now: datetime, budget: int) -> list[int]:
+        return self.candidates[self.population.schedule].choose(day, now, budget)
+
+    def observe(self, item: int, now: datetime, day: int, correct: bool) -> None:
+        bot = self.candidates["bot"]
+        assert isinstance(bot, BotPolicy)
+        previous = bot.memories.get(f"q{item}")
+        grade = grade_quiz_answer(correct, ANSWER_SECONDS, self.difficulty[item], previous)
+        self.population.record(Answer(self.user, f"q{item}", now, grade))
+        self.history.setdefault(f"q{item}", []).append((now, 3 if correct else 1))
+        for policy in self.candidates.values():
+            policy.observe(item, now, day, correct)
 
 
 # The oracle picks, for each learner, the best of these by rollouts of its true memory model.
@@ -600,6 +742,20 @@ def make_policy(
 ) -> Policy:
     if name == "bot":  # the live bot: FSRS's defaults, calibrated to each learner's answers
         return BotPolicy(difficulty)
+    if name in ("bot-mpc", "bot-mpc-new"):  # the schedule chosen by rollouts of the fit
+        assert population is not None
+        return ChoosingPolicy(
+            user,
+            difficulty,
+            population,
+            {
+                "bot": BotPolicy(difficulty),
+                "leitner": LeitnerPolicy(),
+                "round-robin": RoundRobinPolicy(),
+            },
+        )
+    if name == "bot-model":  # the family chosen by held-out log loss (FSRS or HLR)
+        return BotPolicy(difficulty, user=user, population=population)
     if name in ("bot-fit", "bot-pop", "bot-raw"):
         return BotPolicy(difficulty, user=user, population=population)
     if name.startswith("bot-h"):  # bot-fit with another horizon for the value, e.g. bot-h7
@@ -614,6 +770,8 @@ def make_policy(
         )
     if name == "bot-fit-cal":
         return BotPolicy(difficulty, user=user, population=population, calibrate=True)
+    if name.startswith("greedy-h"):  # the true model valued over a fixed horizon
+        return GreedyPolicy(truth, final_day, horizon=float(name[8:]))
     if name in ("greedy-final", "greedy-mean"):
         return GreedyPolicy(truth, final_day, mean=name == "greedy-mean")
     if name == "bot-plain":
@@ -632,10 +790,14 @@ def make_policy(
 # Learners per cell and seeds: the default run, and --full.
 QUICK = (40, 1)
 FULL = (200, 3)
-# Versions of the bot run beside it by default (bot-fit: what fits would do), and by
-# --variants alone (bot-h<days> and bot-plain can be named too).
-DEFAULT_VARIANTS = ("bot-fit",)
+# Versions of the bot run beside it by default (bot-model: what choosing the memory model
+# family by held-out log loss would do), and by --variants alone (bot-h<days> and
+# bot-plain can be named too).
+DEFAULT_VARIANTS = ("bot-model",)
 VARIANTS = (
+    "bot-model",
+    "bot-mpc",
+    "bot-mpc-new",
     "bot-fit",
     "bot-fit-cal",
     "bot-answers",
@@ -646,12 +808,21 @@ VARIANTS = (
 )
 # The bots that learn from their population's answers (each its own population), and the
 # share of luck their fits allow for (0: fsrs-rs's plain fit of right answers):
+# bot-model     each night the family with the lowest held-out log loss: HLR (the planner
+#               valuing reviews under it) or FSRS (the live planner: defaults, calibrated);
+# bot-mpc       the same choice of family; under HLR, the schedule (the live planner,
+#               Leitner or round-robin) whose rollouts under the fit, from each sampled
+#               learner's state, keep the most 30 days on (FSRS: the live planner);
+# bot-mpc-new   the same with rollouts of new learners from their first day;
 # bot-fit       guess-aware fits (population + learners), read as memory;
 # bot-fit-cal   the same, the curve calibrated to the learner even under their own fit;
 # bot-answers   plain fits, the planner valuing memory net of guessing (R − g) / (1 − g);
 # bot-raw       plain fits read as memory (the first fitted bot);
 # bot-pop       guess-aware fit of the population only.
 POPULATION_POLICIES = {
+    "bot-model": FIT_GUESS,
+    "bot-mpc": FIT_GUESS,
+    "bot-mpc-new": FIT_GUESS,
     "bot-fit": FIT_GUESS,
     "bot-fit-cal": FIT_GUESS,
     "bot-pop": FIT_GUESS,
@@ -677,6 +848,24 @@ class Population:
     refits: int = 0
     fit_seconds: float = 0.0
     policies: list[BotPolicy] = field(default_factory=list)
+    # Choose the family (FSRS or HLR) by held-out log loss and plan with it; FSRS means
+    # the live planner as before (defaults, calibrated per learner): the fits of FSRS
+    # weights plan worse than the defaults (docs/learning.md).
+    families: bool = False
+    family: str = "fsrs"
+    hlr: HlrWeights | None = None
+    choices: list[str] = field(default_factory=list)
+    # bot-mpc: after each refit, the schedule whose rollouts under the HLR fit keep the
+    # most in memory (MPC_CANDIDATES); `budget` and `difficulty` are the cell's.
+    mpc: bool = False
+    from_scratch: bool = False  # bot-mpc-new: roll out new learners, not the real ones
+    schedule: str = "bot"
+    schedules: list[str] = field(default_factory=list)
+    budget: int = 5
+    difficulty: Sequence[Difficulty] = ()
+    users: set[int] = field(default_factory=set)
+    choosers: list[ChoosingPolicy] = field(default_factory=list)
+    day: int = 0
 
     def parameters_of(self, user: int) -> Parameters:
         return self.learners.get(user, self.population)
@@ -684,16 +873,49 @@ class Population:
     def record(self, answer: Answer) -> None:
         self.answers.append(answer)
         self.cards.add((answer.user_id, answer.item_id))
+        self.users.add(answer.user_id)
 
     def refit(self, per_learner: bool) -> None:
         """The refit job as the bot runs it (bot/jobs/refit.py), then each memory replayed."""
         reviews = len(self.answers) - len(self.cards)  # Histories.reviews(), kept as it grows
         if not refit_due(reviews, self.fitted_at_reviews):
             return
-        result = refit(self.answers, self.population, learners=per_learner, guess=self.fit_guess)
+        result = refit(
+            self.answers,
+            self.population,
+            learners=per_learner,
+            guess=self.fit_guess,
+            families=self.families,
+        )
         self.refits += 1
         self.fit_seconds += result.seconds
         self.fitted_at_reviews = reviews
+        if self.mpc:
+            self.family = result.family
+            self.choices.append(self.family)
+            if result.hlr is not None and self.family == HLR:
+                self.schedule = rollout_choice(
+                    result.hlr.weights, self.choosers, self.day, self.budget, self.from_scratch
+                )
+            else:  # FSRS predicts best: the live planner, which plans with FSRS
+                self.schedule = "bot"
+            self.schedules.append(self.schedule)
+            return
+        if self.families:
+            # The FSRS fit is kept for the report (and judged against at the next refit,
+            # as the job does), not planned with.
+            if result.population.accepted:
+                self.population = result.population.parameters
+            self.family = result.family
+            self.choices.append(self.family)
+            self.hlr = result.hlr.weights if result.hlr is not None else None
+            for policy in self.policies:
+                policy.hlr = (
+                    self.hlr.for_learner(policy.user)
+                    if self.family == HLR and self.hlr is not None
+                    else None
+                )
+            return
         if result.population.accepted:
             self.population = result.population.parameters
         self.learners = {
@@ -791,7 +1013,14 @@ def simulate_cell(task: Task) -> tuple[dict[str, list[tuple[float, float, float]
     for name in task.policies:
         population = None
         if name in POPULATION_POLICIES or name.startswith("bot-h"):
-            population = Population(fit_guess=POPULATION_POLICIES.get(name, FIT_GUESS))
+            population = Population(
+                fit_guess=POPULATION_POLICIES.get(name, FIT_GUESS),
+                families=name in ("bot-model", "bot-mpc", "bot-mpc-new"),
+                mpc=name.startswith("bot-mpc"),
+                from_scratch=name == "bot-mpc-new",
+                budget=task.budget,
+                difficulty=difficulty,
+            )
         if population is not None:
             extras.populations[name] = population
         for learner in task.learners:
@@ -807,7 +1036,10 @@ def simulate_cell(task: Task) -> tuple[dict[str, list[tuple[float, float, float]
         if day == task.days:
             break
         for name, population in extras.populations.items():
-            population.refit(per_learner=name != "bot-pop")
+            population.day = day
+            population.refit(
+                per_learner=name != "bot-pop" and not name.startswith(("bot-model", "bot-mpc"))
+            )
         for learners in runs.values():
             for run in learners:
                 run.play(day, task.budget)
@@ -830,18 +1062,24 @@ class Extras:
     oracle: dict[str, int] = field(default_factory=dict)
 
 
-def fit_check(task: Task, population: Population) -> tuple[float, float, int, int, float]:
-    """Held-out log loss of the defaults and of the fit in force, on the bot's final log."""
+def fit_check(task: Task, population: Population) -> tuple[float, ...]:
+    """Held-out log loss of FSRS's defaults, of the FSRS fit in force and of the half-life
+    regression, on the bot's final log; refits, learners' own fits, fit seconds, and the
+    share of nights the family chosen was HLR (nan when the bot does not choose)."""
     histories = Histories.of(population.answers)
     cut = histories.cut()
     default = evaluate(histories, DEFAULT_PARAMETERS, since=cut)
     fitted = evaluate(histories, population.population, since=cut)
+    hlr = fit_and_check(histories.cards, cut, FIT_GUESS) if cut is not None else None
+    choices = population.choices
     return (
         default.log_loss if default else math.nan,
         fitted.log_loss if fitted else math.nan,
+        hlr.heldout_log_loss if hlr is not None else math.nan,
         population.refits,
         len(population.learners),
         population.fit_seconds,
+        choices.count(HLR) / len(choices) if choices else math.nan,
     )
 
 
@@ -860,15 +1098,17 @@ class Task:
 class TaskResult:
     task: Task
     recall: dict[str, list[tuple[float, float, float]]]
-    fit: tuple[float, float, int, int, float] | None
+    fit: tuple[float, ...] | None
     oracle: dict[str, int]
+    schedules: list[str] = field(default_factory=list)  # bot-mpc's choice after each refit
 
 
 def run_task(task: Task) -> TaskResult:
     recall, extras = simulate_cell(task)
-    bot = extras.populations.get("bot-fit")
+    bot = extras.populations.get("bot-model") or extras.populations.get("bot-fit")
     fit = fit_check(task, bot) if bot is not None else None
-    return TaskResult(task, recall, fit, extras.oracle)
+    mpc = extras.populations.get("bot-mpc") or extras.populations.get("bot-mpc-new")
+    return TaskResult(task, recall, fit, extras.oracle, mpc.schedules if mpc else [])
 
 
 # --- report -------------------------------------------------------------------------
@@ -927,8 +1167,9 @@ def main() -> None:
     ]
     started = time.perf_counter()
     cells: dict[tuple[str, int, float], dict[str, list[tuple[float, float, float]]]] = {}
-    fits: dict[str, list[tuple[float, float, int, int, float]]] = {}
+    fits: dict[str, list[tuple[float, ...]]] = {}
     picks: dict[str, dict[str, int]] = {}
+    schedules: dict[str, list[str]] = {}
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         for result in pool.map(run_task, tasks):
             task = result.task
@@ -939,6 +1180,7 @@ def main() -> None:
                 cell[name] += values
             if result.fit is not None:
                 fits.setdefault(task.model, []).append(result.fit)
+            schedules.setdefault(task.model, []).extend(result.schedules)
             for name, count in result.oracle.items():
                 model_picks = picks.setdefault(task.model, {})
                 model_picks[name] = model_picks.get(name, 0) + count
@@ -993,20 +1235,27 @@ def main() -> None:
         print("\noracle's pick per learner (best by rollouts of the true model):")
         for model, counts in picks.items():
             print(f"  {model}: " + ", ".join(f"{n} {c}" for n, c in sorted(counts.items())))
+    if any(schedules.values()):
+        print("\nbot-mpc's schedule after each refit (nights):")
+        for model, chosen in schedules.items():
+            counts = {name: chosen.count(name) for name in sorted(set(chosen))}
+            print(f"  {model}: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
     if fits:
         print(
-            "\n### bot-fit's fit at the end (held-out: the last fifth of its answers; "
-            "both read as memory behind answers right by a 1-in-4 guess)\n"
+            "\n### the fits at the end (held-out: the last fifth of the answers; "
+            "all read as memory behind answers right by a 1-in-4 guess)\n"
         )
-        print("| model | log loss, defaults | log loss, fit | refits | own fits | fit s |")
-        print("|---|---|---|---|---|---|")
+        print(
+            "| model | log loss, FSRS defaults | log loss, FSRS fit | log loss, HLR "
+            "| refits | nights HLR chosen | own FSRS fits | fit s |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
         for model, rows in fits.items():
+            mean = [statistics.fmean(r[index] for r in rows) for index in range(7)]
+            chosen = "-" if math.isnan(mean[6]) else f"{mean[6]:.0%}"
             print(
-                f"| {model} | {statistics.fmean(r[0] for r in rows):.4f} "
-                f"| {statistics.fmean(r[1] for r in rows):.4f} "
-                f"| {statistics.fmean(r[2] for r in rows):.1f} "
-                f"| {statistics.fmean(r[3] for r in rows):.0f} "
-                f"| {statistics.fmean(r[4] for r in rows):.1f} |"
+                f"| {model} | {mean[0]:.4f} | {mean[1]:.4f} | {mean[2]:.4f} | {mean[3]:.1f} "
+                f"| {chosen} | {mean[4]:.0f} | {mean[5]:.1f} |"
             )
 
 

@@ -2,7 +2,8 @@
 
 Prints log loss, RMSE over bins of predicted recall and AUC (srs-benchmark's figures)
 for FSRS's default weights and for the fit in force, on the answers after the fit's
-training cut (the held-out fifth), plus the reviews used and the date of the fit.
+training cut (the held-out fifth), plus the reviews used and the date of the fit; and
+the same figures for a half-life regression fitted on the spot (`bot/domain/hlr.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.content.loader import load_bank
-from bot.domain.fitting import Calibration, Histories, evaluate
+from bot.domain.fitting import FIT_GUESS, Calibration, Histories, calibration, evaluate
+from bot.domain.hlr import fit_and_check
 from bot.domain.memory import DEFAULT_PARAMETERS
 from bot.jobs.refit import POPULATION_KEY
 from bot.storage import Storage
@@ -60,6 +62,14 @@ async def report(database: Path | str, content: Path, deck: str | None, out: Tex
         print(
             f"fit in force: {fit.scope} v{fit.version} of {fit.fitted_at:%Y-%m-%d %H:%M} UTC, "
             f"{fit.reviews} reviews",
+            file=out,
+        )
+    hlr = fit_and_check(histories.cards, cut, FIT_GUESS) if cut is not None else None
+    if hlr is not None:
+        print(_row("hlr", calibration(hlr.heldout_predicted, hlr.heldout_outcome)), file=out)
+        print(
+            "hlr: half-life regression fitted now on the answers before the cut "
+            "(reported only: the planner uses FSRS)",
             file=out,
         )
     if latest is not None and (fit is None or latest.version != fit.version):

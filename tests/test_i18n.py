@@ -343,6 +343,14 @@ def every_message(bank: ContentBank) -> dict[str, Callable[[], str | list[str]]]
         "nothing_to_review": render.nothing_to_review,
         "leech_notice": lambda: render.leech_notice(mcq, 4),
         "stats_leeches": lambda: render.stats_leeches([mcq] * 12),
+        "stats_memory_model": lambda: "\n".join(
+            render.stats_memory_model(day, in_use)
+            for day, in_use in (
+                (None, False),
+                (datetime(2026, 11, 2, tzinfo=UTC), False),
+                (datetime(2026, 11, 2, tzinfo=UTC), True),
+            )
+        ),
         "stats_nothing_yet": render.stats_nothing_yet,
         "stats_usage": render.stats_usage,
         "stats_caption": lambda: render.stats_caption(report.headline),

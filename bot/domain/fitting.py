@@ -40,6 +40,7 @@ import fsrs_rs_python as fsrs_rs
 import numpy as np
 from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
+from bot.domain.hlr import HlrFit, fit_and_check
 from bot.domain.memory import (
     DEFAULT_PARAMETERS,
     DEFAULT_RETENTION,
@@ -391,15 +392,58 @@ def fit_learner(
     return FitOutcome(shrunk, outcome.reviews, outcome.base, held, time.perf_counter() - started)
 
 
+# The memory model families the planner can value reviews with.
+FSRS = "fsrs"
+HLR = "hlr"
+
+
 @dataclass(frozen=True)
 class RefitResult:
-    """What one refit produced: the population's fit, each deck's and each learner's."""
+    """What one refit produced: the population's fit, each deck's and each learner's,
+    and the half-life regression judged against FSRS on the same held-out answers."""
 
     population: FitOutcome
     decks: dict[str, FitOutcome]
     learners: dict[int, FitOutcome]
     seconds: float
     out_of_time: bool
+    hlr: HlrFit | None = None
+
+    @property
+    def family(self) -> str:
+        """The family with the lowest held-out log loss: HLR only if it beats FSRS's
+        defaults and FSRS's fit alike."""
+        return choose_family(self.population, self.hlr)
+
+
+def hlr_outcome(fsrs: FitOutcome, hlr: HlrFit | None) -> FitOutcome | None:
+    """The HLR fit as a `FitOutcome` judged against FSRS's best on the same held-out
+    answers (accepted: HLR predicts them better). Its parameters are θ only."""
+    if hlr is None or fsrs.base is None:
+        return None
+    base = fsrs.base
+    if fsrs.fitted is not None and fsrs.fitted.log_loss < base.log_loss:
+        base = fsrs.fitted
+    return FitOutcome(
+        hlr.weights.theta,
+        hlr.reviews,
+        base,
+        calibration(hlr.heldout_predicted, hlr.heldout_outcome),
+        hlr.seconds,
+    )
+
+
+def choose_family(fsrs: FitOutcome, hlr: HlrFit | None) -> str:
+    """HLR when its held-out log loss is below FSRS's best (defaults or fit) on the very
+    same held-out reviews; else FSRS."""
+    if hlr is None or fsrs.base is None:
+        return FSRS
+    best = fsrs.base.log_loss
+    if fsrs.fitted is not None:
+        best = min(best, fsrs.fitted.log_loss)
+    if hlr.heldout_reviews != fsrs.base.reviews:
+        return FSRS  # not judged on the same answers: no comparison, no switch
+    return HLR if hlr.heldout_log_loss < best else FSRS
 
 
 def refit(
@@ -411,6 +455,7 @@ def refit(
     budget_seconds: float = 60.0,
     clock: Callable[[], float] = time.perf_counter,
     guess: float = FIT_GUESS,
+    families: bool = True,
 ) -> RefitResult:
     """Fit the population, then each deck and each learner with enough reviews, in budget.
 
@@ -422,6 +467,12 @@ def refit(
     histories = Histories.of(answers)
     population = fit(histories, current, guess=guess)
     pop_params = population.parameters if population.accepted else current
+    cut = histories.cut()
+    hlr = (
+        fit_and_check(histories.cards, cut, guess)
+        if population.base is not None and cut is not None and families
+        else None
+    )
     decks: dict[str, FitOutcome] = {}
     out_of_time = False
     if deck_of is not None:
@@ -460,7 +511,7 @@ def refit(
                 out_of_time = True
                 break
             fitted_learners[user] = fit_learner(Histories(per_learner[user]), pop_params, guess)
-    return RefitResult(population, decks, fitted_learners, clock() - started, out_of_time)
+    return RefitResult(population, decks, fitted_learners, clock() - started, out_of_time, hlr)
 
 
 def replay(

@@ -45,6 +45,17 @@ every variant measured (docs/learning.md: 0.89–0.98 of the best simple schedul
 against 1.00). `guess`: weights that predict right answers rather than memory (a
 plain fit of quiz answers) are valued net of guessing, max(0, (R − g) / (1 − g)).
 
+Nor does it value reviews with the half-life regression the refit job fits beside FSRS
+(`hlr.py`), although that family predicts held-out answers best for some learner models.
+Given an `hlr` model, the planner values every seen question (not only the due ones) by
+the gain in mean predicted recall over the horizon if reviewed now, and a new one by its
+first curve's mean; bench/learning.py's `bot-model` chooses the family each night by
+held-out log loss and plans this way: mean 0.92 of the best simple schedule against the
+live rule's 1.00 (docs/learning.md). With each learner's *true* memory model the same
+one-review-ahead rule reaches 1.11–1.17 on average, but stays below round-robin for ACT-R
+learners at every horizon tried: those learners gain from even, wide spacing over the
+whole deck, which a one-review-ahead gain does not see.
+
 Which items are candidates
 --------------------------
 * **Day-granular due dates.** The learner meets the bot once a day, so an item due
@@ -91,6 +102,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from bot.domain.hlr import HlrModel, HlrValues
 from bot.domain.memory import (
     DEFAULT_LEECH_LAPSES,
     DEFAULT_PARAMETERS,
@@ -132,6 +144,9 @@ LEECH_REST = timedelta(days=2)
 # Leeches take at most this share of a session (at least one place).
 LEECH_SHARE = 0.5
 _SECONDS_PER_DAY = 86_400.0
+# Whether the live bot plans and schedules a learner with their own fitted model. It does
+# not (see "Which weights" above); /stats text tells the learner so.
+USES_OWN_FITS = False
 
 
 @dataclass(frozen=True)
@@ -316,6 +331,8 @@ def plan_daily(
     parameters: Parameters = DEFAULT_PARAMETERS,
     own_fit: bool = False,
     guess: float = 0.0,
+    hlr: HlrModel | None = None,
+    recalls: Mapping[str, tuple[float, float]] | None = None,
 ) -> DailyPlan:
     """Today's session: up to `size` distinct questions, most valuable first.
 
@@ -349,16 +366,24 @@ def plan_daily(
         # A curve of right answers is set against the share right; one of recall, against
         # the share right less the guesses.
         curve = curve.scaled(record.decay_scale(GUESS_CHANCE if guess == 0 else 0.0))
-    scored = ValueModel(curve, horizon_days, guess).scored(due, now)
-    new_value = new_item_value(curve, horizon_days, guess)
     new_slots = min(new_allowance, size)
-    if scored:
-        new_slots = min(new_slots, round(size * record.new_share()))
-    # Deck order among equals: earlier new items rank higher (larger second key).
-    fresh = [
-        (new_value, len(seen) + len(new) - index, item_id)
-        for index, item_id in enumerate(new[: max(0, new_slots)])
-    ]
+    if hlr is not None:
+        # The same pace of new questions (without it: hlr K=10 0.63 of Leitner, not 0.73).
+        if seen:
+            new_slots = min(new_slots, round(size * record.new_share()))
+        scored, fresh = _hlr_candidates(
+            hlr, seen, new, memories, now, held_back, horizon_days, new_slots, recalls or {}
+        )
+    else:
+        scored = ValueModel(curve, horizon_days, guess).scored(due, now)
+        new_value = new_item_value(curve, horizon_days, guess)
+        if scored:
+            new_slots = min(new_slots, round(size * record.new_share()))
+        # Deck order among equals: earlier new items rank higher (larger second key).
+        fresh = [
+            (new_value, len(seen) + len(new) - index, item_id)
+            for index, item_id in enumerate(new[: max(0, new_slots)])
+        ]
     chosen: list[str] = []
     leech_cap = max(1, math.floor(size * LEECH_SHARE))
     leeches_taken = 0
@@ -382,6 +407,40 @@ def plan_daily(
     # Shown reviews first (most valuable first, so a recent miss leads), then new questions.
     chosen.sort(key=lambda item_id: item_id not in memories)
     return DailyPlan(item_ids=chosen, due=due_count)
+
+
+def _hlr_candidates(
+    hlr: HlrModel,
+    seen: Sequence[str],
+    new: Sequence[str],
+    memories: Mapping[str, MemoryState],
+    now: datetime,
+    held_back: list[str],
+    horizon_days: float,
+    new_slots: int,
+    recalls: Mapping[str, tuple[float, float]],
+) -> tuple[list[tuple[float, int, str]], list[tuple[float, int, str]]]:
+    """Every seen question (not only the due ones) and the new ones, valued under HLR."""
+    resting = set(held_back)
+    rows: list[tuple[str, float, float, float, int]] = []
+    for order, item_id in enumerate(seen):
+        memory = memories[item_id]
+        if item_id in resting or memory.last_review is None:
+            continue
+        elapsed = (now - memory.last_review).total_seconds() / _SECONDS_PER_DAY
+        right, missed = recalls.get(
+            item_id, (memory.reps - 1.0 - memory.lapses, float(memory.lapses))
+        )
+        rows.append((item_id, right, missed, elapsed, order))
+    values = HlrValues(hlr, horizon_days)
+    fresh_ids = list(new[: max(0, new_slots)])
+    fresh = [
+        (value, len(seen) + len(new) - index, item_id)
+        for index, (item_id, value) in enumerate(
+            zip(fresh_ids, values.new_values(fresh_ids), strict=True)
+        )
+    ]
+    return values.scored(rows), fresh
 
 
 def _resting(memory: MemoryState, now: datetime) -> bool:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.content.models import ContentBank, McqItem
 from bot.domain.due import count_due
+from bot.domain.planner import USES_OWN_FITS
 from bot.domain.progress import DeckItems, DeckLine, ProgressReport, build_progress
 from bot.domain.streaks import current_streak
 from bot.domain.timezones import local_date, parse_timezone
@@ -60,6 +61,10 @@ class Overview:
     total: int
     decks: list[DeckLine]
     leeches: list[McqItem]
+    # The date of the newest accepted fit to this learner's own answers (None: none yet)
+    # and whether the planner uses it (it does not: `planner.USES_OWN_FITS`).
+    own_fit: datetime | None = None
+    own_fit_in_use: bool = False
 
 
 async def overview(
@@ -80,6 +85,7 @@ async def overview(
                     self_graded=sum(item.self_graded for item in answered),
                 )
             )
+    own = await storage.memory_fits.learner_fit(user_id)
     leeches = [
         question
         for item_id in await storage.reviews.leeches(user_id, leech_lapses)
@@ -93,6 +99,8 @@ async def overview(
         total=sum(len(deck.items) for deck in bank.decks),
         decks=lines,
         leeches=leeches,
+        own_fit=own.fitted_at if own is not None else None,
+        own_fit_in_use=own is not None and USES_OWN_FITS,
     )
 
 

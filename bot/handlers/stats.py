@@ -62,7 +62,8 @@ async def stats_text(context: TutorContext, user: User, report: ProgressReport) 
         streak=report.headline.streak,
         self_graded=facts.self_graded,
     ) + render.stats_leeches(facts.leeches)
-    return f"{summary}\n\n{render.stats_progress(report)}"
+    model = render.stats_memory_model(facts.own_fit, facts.own_fit_in_use)
+    return f"{summary}\n\n{render.stats_progress(report)}\n\n{model}"
 
 
 def handlers() -> list[BaseHandler[Update, TutorContext, None]]:

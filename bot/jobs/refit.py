@@ -5,10 +5,14 @@ since the last fit (`fitting.refit_due`), in a worker thread with a time budget,
 every fit with its version and date (accepted or not), and logs how long it took and how
 much it changed held-out log loss. Until a fit is accepted the defaults stay in force.
 
+Beside FSRS it fits a half-life regression (`bot/domain/hlr.py`) on the same answers,
+judges both families on the same held-out answers, and stores the HLR fit (scope
+`hlr`, its θ; accepted when its held-out log loss is the lowest).
+
 What the fits are used for: `memory-report`'s calibration. The planner and the
 scheduler keep FSRS's defaults (calibrated per learner): in bench/learning.py a
-planner using the fits kept less in memory than one using the defaults, in every
-variant measured (docs/learning.md).
+planner using the FSRS fits, or valuing reviews with the HLR fit when it predicts
+best, kept less in memory than one using the defaults (docs/learning.md).
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ from telegram.ext import JobQueue
 
 from bot.content.models import Deck
 from bot.domain.clock import Clock
-from bot.domain.fitting import FitOutcome, Histories, refit, refit_due
+from bot.domain.fitting import FitOutcome, Histories, hlr_outcome, refit, refit_due
 from bot.domain.memory import DEFAULT_PARAMETERS
-from bot.storage.memory_fits import DECK, LEARNER, POPULATION, MemoryFitRepository
+from bot.storage.memory_fits import DECK, HLR, LEARNER, POPULATION, MemoryFitRepository
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +71,9 @@ async def run_refit(
     )
     now = clock.now()
     await fits.save(POPULATION, POPULATION_KEY, result.population, now)
+    hlr = hlr_outcome(result.population, result.hlr)
+    if hlr is not None:
+        await fits.save(HLR, POPULATION_KEY, hlr, now)
     for deck, outcome in result.decks.items():
         await fits.save(DECK, deck, outcome, now)
     for user, outcome in result.learners.items():
@@ -83,7 +90,8 @@ async def run_refit(
     population = result.population
     log.info(
         "refit: %d reviews in %.1f s; population fit %s (held-out log loss %s -> %s, %+.4f);"
-        " %d deck and %d learner fits accepted%s",
+        " %d deck and %d learner fits accepted%s; half-life regression held-out log loss %s"
+        " (lowest: %s)",
         reviews,
         result.seconds,
         "accepted" if population.accepted else "not used",
@@ -93,6 +101,8 @@ async def run_refit(
         report.decks_accepted,
         report.learners_accepted,
         " (time budget reached)" if result.out_of_time else "",
+        f"{hlr.fitted.log_loss:.4f}" if hlr is not None and hlr.fitted else "-",
+        result.family,
     )
     return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 
 from bot.content.models import McqItem
@@ -101,6 +102,26 @@ def forget_cancelled() -> str:
 
 
 STATS_LEECHES_SHOWN = 10  # 10 questions of at most 300 characters stay within one message
+
+
+def stats_memory_model(own_fit: datetime | None, in_use: bool) -> str:
+    """/stats text's line on whose memory model plans the learner's revision."""
+    if own_fit is None:
+        return _(
+            "🧠 Your revision is planned with the standard memory model, adjusted to how"
+            " often you answer right. No model fitted to your own answers is in use yet."
+        )
+    day = own_fit.strftime("%Y-%m-%d")
+    if in_use:
+        return _(
+            "🧠 Your revision is planned with a memory model fitted to your own answers"
+            " (fitted {date})."
+        ).format(date=day)
+    return _(
+        "🧠 A memory model was fitted to your own answers ({date}), but it is not in use:"
+        " your revision is planned with the standard model, adjusted to how often you"
+        " answer right."
+    ).format(date=day)
 
 
 def stats_leeches(questions: Sequence[McqItem]) -> str:

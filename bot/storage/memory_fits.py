@@ -18,6 +18,9 @@ from bot.storage.database import Database, from_db_time, to_db_time
 POPULATION = "population"
 DECK = "deck"
 LEARNER = "learner"
+# The half-life regression fitted beside FSRS (parameters: its θ; accepted: it predicted
+# the held-out answers better than FSRS's defaults and fit). Not used for planning.
+HLR = "hlr"
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,15 @@ class MemoryFitRepository:
         )
         return _fit(row) if row else None  # type: ignore[arg-type]
 
+    async def learner_fit(self, user_id: int) -> StoredFit | None:
+        """The newest accepted fit of one learner's own, if any (what /stats text reports)."""
+        row = await self._db.fetch_one(
+            f"SELECT {_COLUMNS} FROM memory_fits WHERE scope = ? AND scope_key = ?"
+            " AND accepted = 1 ORDER BY version DESC LIMIT 1",
+            (LEARNER, str(user_id)),
+        )
+        return _fit(row) if row else None  # type: ignore[arg-type]
+
     async def in_force(self) -> FitsInForce:
         """The newest accepted fit of every scope and key."""
         rows = await self._db.fetch_all(
@@ -168,6 +180,7 @@ class MemoryFitRepository:
         )
         fits = [_fit(row) for row in rows]  # type: ignore[arg-type]
         population = next((fit for fit in fits if fit.scope == POPULATION), None)
+        # (HLR fits are reported, never put in force: they are not FSRS weights.)
         decks = {fit.scope_key: fit for fit in fits if fit.scope == DECK}
         learners = {int(fit.scope_key): fit for fit in fits if fit.scope == LEARNER}
         return FitsInForce(population, decks, learners)

@@ -12,7 +12,7 @@ from bot.domain.memory import DEFAULT_PARAMETERS
 from bot.jobs.refit import run_refit
 from bot.memory_report import report
 from bot.storage import Storage
-from bot.storage.memory_fits import LEARNER, POPULATION
+from bot.storage.memory_fits import HLR, LEARNER, POPULATION
 from bot.storage.records import NewAnswer
 from tests.domain.test_fitting import forgetful_population
 
@@ -83,6 +83,17 @@ async def test_the_nightly_refit_fits_stores_and_waits_for_more_answers(
     stored = await storage.memory_fits.latest(POPULATION, "all")
     assert stored is not None and stored.accepted and stored.reviews == done.reviews
     assert stored.fitted_at == clock.now()
+    # The half-life regression judged on the same held-out answers is stored beside it,
+    # and never put in force as FSRS weights.
+    hlr = await storage.memory_fits.latest(HLR, "all")
+    assert hlr is not None and len(hlr.parameters) == 3
+    assert hlr.heldout_reviews == stored.heldout_reviews
+    assert hlr.base_log_loss == min(stored.base_log_loss or 1e9, stored.fitted_log_loss or 1e9)
+    assert hlr.accepted == (
+        hlr.fitted_log_loss is not None and hlr.fitted_log_loss < hlr.base_log_loss
+    )
+    in_force = await storage.memory_fits.in_force()
+    assert in_force.population is not None and in_force.population.scope == POPULATION
     # The log has not grown: the next night does nothing.
     assert await run_refit(storage.memory_fits, {}, clock) is None
     out = io.StringIO()
@@ -90,6 +101,7 @@ async def test_the_nightly_refit_fits_stores_and_waits_for_more_answers(
     assert await report(database_target, Path("content"), None, out) == 0
     text = out.getvalue()
     assert "defaults   log loss" in text and "fitted     log loss" in text
+    assert "hlr        log loss" in text and "reported only: the planner uses FSRS" in text
     assert f"fit in force: population v1 of {clock.now():%Y-%m-%d %H:%M} UTC" in text
     await storage.open()
 
