@@ -49,15 +49,16 @@ class TestSummary:
     numbers: dict[str, int]  # question id → its number in the test (1-based)
 
 
-@dataclass(frozen=True)
-class ReviewSummary:
-    answered: int
-    # Flashcards and prompts still due by the next daily prompt (the rule /stats counts by).
+@dataclass(frozen=True, kw_only=True)
+class MoreOnOffer:
+    """What a session's end leaves due, and where its "more" button continues from."""
+
+    # Items still due by the next daily prompt (the rule /stats counts by).
     left: int = 0
-    # Of those, the ones a "more" button may add: not reviewed in this session yet, or due
-    # already (a card graded Again comes back within minutes, not at once).
+    # Of those, the ones a "more" button may add: not asked in this session yet, or due
+    # already (an item answered a minute ago is due again within minutes, at its next
+    # learning step, but asking it again before then would teach nothing).
     offerable: int = 0
-    # Where the session ended: what a "more" button continues from.
     session_id: int = 0
     position: int = 0
 
@@ -67,27 +68,22 @@ class ReviewSummary:
         return min(MORE_QUESTIONS, self.offerable)
 
 
-@dataclass(frozen=True)
-class DailySummary:
+@dataclass(frozen=True, kw_only=True)
+class ReviewSummary(MoreOnOffer):
+    """A review of flashcards and prompts: `left` counts those."""
+
+    answered: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class DailySummary(MoreOnOffer):
+    """Daily revision: `left` counts quiz questions."""
+
     right: int
     answered: int
     streak: int
     # Flashcards and prompts due by the next daily prompt, offered after the quiz.
     extras: list[CardItem | PromptItem]
-    # Quiz questions still due by the next daily prompt (the planner's rule, as the intro).
-    left: int = 0
-    # Of those, the ones a "more" button may add: not asked in this session yet, or due
-    # already (a new question answered a minute ago is due again within minutes, at its
-    # next learning step, but asking it again before then would teach nothing).
-    offerable: int = 0
-    # Where the session ended: what a "more" button continues from.
-    session_id: int = 0
-    position: int = 0
-
-    @property
-    def more(self) -> int:
-        """How many questions the "more" button offers (none when nothing is due)."""
-        return min(MORE_QUESTIONS, self.offerable)
 
 
 Summary = TestSummary | ReviewSummary | DailySummary | CardsSummary
@@ -167,7 +163,7 @@ async def _summary(storage: Storage, bank: ContentBank, session: Session, now: d
     next_prompt = next_prompt_for(user, now)
     if session.kind == Purpose.REVIEW:
         return ReviewSummary(
-            len(answers),
+            answered=len(answers),
             left=count_due(memories, bank, next_prompt).self_graded,
             offerable=len(_offerable_extras(bank, memories, session, now, next_prompt)),
             session_id=session.id,

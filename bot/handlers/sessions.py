@@ -14,6 +14,7 @@ from bot.flows.cards import CardsSummary
 from bot.flows.sessions import (
     DailySummary,
     Finished,
+    MoreOnOffer,
     ReviewSummary,
     SendItem,
     Summary,
@@ -114,26 +115,24 @@ def missed_keyboard(summary: TestSummary, missed: list[McqItem]) -> InlineKeyboa
     return InlineKeyboardMarkup(rows)
 
 
-def more_keyboard(summary: ReviewSummary) -> InlineKeyboardMarkup | None:
-    """Under a review's summary: "5 more" (continues the review) while flashcards or prompts
-    are due that it may add."""
+def more_row(summary: MoreOnOffer) -> list[list[InlineKeyboardButton]]:
+    """The "5 more" row (continues the session) while items are due that it may add."""
     if not summary.more:
-        return None
+        return []
     more = MoreQuestions(summary.session_id, summary.position)
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(render.more_button(summary.more), callback_data=more.pack())]]
-    )
+    return [[InlineKeyboardButton(render.more_button(summary.more), callback_data=more.pack())]]
+
+
+def more_keyboard(summary: ReviewSummary) -> InlineKeyboardMarkup | None:
+    """Under a review's summary: "5 more" while flashcards or prompts are due."""
+    rows = more_row(summary)
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def extras_keyboard(summary: DailySummary) -> InlineKeyboardMarkup | None:
-    """Under the daily summary: "5 more" (continues the session) while questions are due,
-    and the flashcards and prompts due."""
-    rows = []
-    if summary.more:
-        more = MoreQuestions(summary.session_id, summary.position)
-        rows.append(
-            [InlineKeyboardButton(render.more_button(summary.more), callback_data=more.pack())]
-        )
+    """Under the daily summary: "5 more" while questions are due, and the flashcards and
+    prompts due."""
+    rows = more_row(summary)
     if summary.extras:
         cards = sum(1 for item in summary.extras if isinstance(item, CardItem))
         label = render.due_extras_button(cards, len(summary.extras) - cards)
