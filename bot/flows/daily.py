@@ -10,19 +10,18 @@ again within the catch-up window.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.content.models import CardItem, ContentBank, Deck, PromptItem
+from bot.content.models import ContentBank, Deck
 from bot.domain.daily import (
-    MAX_SESSION_SIZE,
     missed_prompt_today,
     next_prompt_at,
     pending_prompt_at,
 )
-from bot.domain.memory import MemoryState, recall_probability
-from bot.domain.planner import is_due_by, plan_daily
+from bot.domain.due import studied_questions
+from bot.domain.planner import plan_daily
 from bot.domain.purpose import Purpose
 from bot.domain.timezones import parse_timezone
 from bot.storage import Storage
@@ -44,37 +43,10 @@ def next_prompt_for(user: User | None, now: datetime) -> datetime:
     return next_prompt_at(user.daily_time, parse_timezone(user.timezone), now)
 
 
-def studied_questions(bank: ContentBank, seen: Collection[str]) -> list[str]:
-    """Quiz questions the learner has answered, in any deck, in deck order."""
-    return [question.id for deck in bank.decks for question in deck.mcqs if question.id in seen]
-
-
 def decks_of(bank: ContentBank, item_ids: Sequence[str]) -> list[Deck]:
     """The decks today's session comes from, in the bank's order (named in the intro)."""
     wanted = {bank.deck_of(item_id).id for item_id in item_ids}
     return [deck for deck in bank.decks if deck.id in wanted]
-
-
-def due_cards_and_prompts(
-    bank: ContentBank,
-    memories: Mapping[str, MemoryState],
-    now: datetime,
-    next_prompt: datetime,
-    *,
-    limit: int | None = MAX_SESSION_SIZE,
-) -> list[CardItem | PromptItem]:
-    """Seen cards and prompts (any deck) due before the next prompt, most forgotten first;
-    at most `limit` of them (None: all).
-
-    Daily revision is quiz polls only; these are counted at the summary and offered with one
-    button, which opens a review session of them."""
-    due: list[CardItem | PromptItem] = []
-    for item_id, memory in memories.items():
-        item = bank.item(item_id)
-        if isinstance(item, CardItem | PromptItem) and is_due_by(memory, next_prompt):
-            due.append(item)
-    due.sort(key=lambda item: recall_probability(memories[item.id], now))
-    return due if limit is None else due[:limit]
 
 
 def new_to_private_chat(user: User | None) -> bool:

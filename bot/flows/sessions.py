@@ -15,14 +15,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.content.models import CardItem, ContentBank, Deck, McqItem, PromptItem
-from bot.domain.due import count_due
+from bot.domain.daily import MAX_SESSION_SIZE
+from bot.domain.due import (
+    count_due,
+    due_cards_and_prompts,
+    offerable_questions,
+    offerable_self_graded,
+    studied_questions,
+)
 from bot.domain.exam import ExamResult, pick_exam, score_exam
 from bot.domain.memory import MemoryState
-from bot.domain.planner import is_due_by, plan_daily
+from bot.domain.planner import plan_daily
 from bot.domain.purpose import SESSION_KINDS, Purpose
 from bot.flows.answers import Item
 from bot.flows.cards import CardsSummary, cards_summary
-from bot.flows.daily import due_cards_and_prompts, next_prompt_for, studied_questions
+from bot.flows.daily import next_prompt_for
 from bot.flows.progress import streak_for
 from bot.storage import Storage
 from bot.storage.records import Session, User
@@ -165,12 +172,14 @@ async def _summary(storage: Storage, bank: ContentBank, session: Session, now: d
         return ReviewSummary(
             answered=len(answers),
             left=count_due(memories, bank, next_prompt).self_graded,
-            offerable=len(_offerable_extras(bank, memories, session, now, next_prompt)),
+            offerable=len(
+                offerable_self_graded(bank, memories, session.item_ids, now, next_prompt)
+            ),
             session_id=session.id,
             position=session.position,
         )
-    extras = due_cards_and_prompts(bank, memories, now, next_prompt)
-    offerable = _offerable(bank, memories, session, now, next_prompt)
+    extras = due_cards_and_prompts(bank, memories, now, next_prompt, limit=MAX_SESSION_SIZE)
+    offerable = offerable_questions(bank, memories, session.item_ids, now, next_prompt)
     return DailySummary(
         right=sum(1 for answer in answers if answer.correct),
         answered=len(answers),
@@ -181,41 +190,6 @@ async def _summary(storage: Storage, bank: ContentBank, session: Session, now: d
         session_id=session.id,
         position=session.position,
     )
-
-
-def _offerable(
-    bank: ContentBank,
-    memories: Mapping[str, MemoryState],
-    session: Session,
-    now: datetime,
-    next_prompt: datetime,
-) -> set[str]:
-    """Questions due by the next prompt that "more" may ask: not asked in `session` yet, or
-    due already now."""
-    asked = set(session.item_ids)
-    return {
-        item_id
-        for item_id in studied_questions(bank, memories)
-        if is_due_by(memories[item_id], next_prompt)
-        and (item_id not in asked or memories[item_id].due <= now)
-    }
-
-
-def _offerable_extras(
-    bank: ContentBank,
-    memories: Mapping[str, MemoryState],
-    session: Session,
-    now: datetime,
-    next_prompt: datetime,
-) -> list[str]:
-    """Flashcards and prompts due by the next prompt that "more" may add to a review session,
-    most forgotten first: not reviewed in `session` yet, or due already now."""
-    asked = set(session.item_ids)
-    return [
-        item.id
-        for item in due_cards_and_prompts(bank, memories, now, next_prompt, limit=None)
-        if item.id not in asked or memories[item.id].due <= now
-    ]
 
 
 async def more_questions(
@@ -246,7 +220,9 @@ async def more_questions(
     memories = await storage.reviews.all_for(user_id)
     next_prompt = next_prompt_for(user, now)
     if session.kind == Purpose.REVIEW:
-        due = _offerable_extras(bank, memories, session, now, next_prompt)[:MORE_QUESTIONS]
+        due = offerable_self_graded(bank, memories, session.item_ids, now, next_prompt)[
+            :MORE_QUESTIONS
+        ]
     else:
         due = _more_questions(bank, memories, session, now, next_prompt, leech_lapses)
     if not due or not await storage.sessions.extend(session_id, position, due):
@@ -263,7 +239,7 @@ def _more_questions(
     leech_lapses: int,
 ) -> list[str]:
     """Up to MORE_QUESTIONS quiz questions due for a daily session, as the planner chooses."""
-    offerable = _offerable(bank, memories, session, now, next_prompt)
+    offerable = offerable_questions(bank, memories, session.item_ids, now, next_prompt)
     plan = plan_daily(
         [item_id for item_id in studied_questions(bank, memories) if item_id in offerable],
         [],
@@ -351,7 +327,9 @@ async def start_review(
 ) -> Session | None:
     """The flashcards and prompts due, as one session; None when nothing is due."""
     memories = await storage.reviews.all_for(user.user_id)
-    due = due_cards_and_prompts(bank, memories, now, next_prompt_for(user, now))
+    due = due_cards_and_prompts(
+        bank, memories, now, next_prompt_for(user, now), limit=MAX_SESSION_SIZE
+    )
     if not due:
         return None
     return await storage.sessions.start(
