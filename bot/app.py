@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from datetime import timedelta
@@ -70,6 +71,25 @@ POLL_INTENT_LIFETIME = timedelta(days=2)
 SEND_RETRIES = 5
 
 TutorApplication = Application[Any, TutorContext, Any, Any, BotData, Any]
+
+
+class StopAwareApplication(Application[Any, TutorContext, Any, Any, BotData, Any]):
+    """An Application that cancels a start-up a stop signal interrupted, before shutting down.
+
+    PTB runs post_init with `run_until_complete`; SIGTERM raises SystemExit out of it and
+    leaves the post_init task running while `shutdown` closes the HTTP client under it:
+    its next call failed with "This HTTPXRequest is not initialized!" and asyncio logged
+    "Task exception was never retrieved" (a worker stopped while registering its command
+    menus, as a deploy may do). What post_init had opened is closed by post_shutdown.
+    """
+
+    async def shutdown(self) -> None:
+        start_up = getattr(self.bot_data, "start_up", None)
+        if start_up is not None and not start_up.done():
+            start_up.cancel()
+            await asyncio.gather(start_up, return_exceptions=True)
+            log.info("stopped during start-up")
+        await super().shutdown()
 
 
 def rate_limiter(settings: Settings) -> AIORateLimiter:
@@ -142,6 +162,7 @@ def build_pipeline(
     queue, per-chat ordered processing, paced sends, a job queue that drains at stop."""
     builder = (
         Application.builder()
+        .application_class(StopAwareApplication)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.base_file_url)
@@ -256,6 +277,7 @@ def _queue(application: TutorApplication) -> DurableUpdateQueue:
 
 
 async def _post_init(application: TutorApplication) -> None:
+    application.bot_data.start_up = asyncio.current_task()
     services = application.bot_data.services
     await services.storage.open()
     queue = _queue(application)
@@ -294,7 +316,7 @@ async def _post_init(application: TutorApplication) -> None:
     if application.bot_data.mini_app is not None:
         await application.bot_data.mini_app.start()
     # Last: registering the command menus is what tells the tests (and operators) we are up.
-    await menus.register_menus(application.bot)
+    await menus.register_menus_or_retry(application.bot, application.job_queue)
     queue.inbox.start_flusher()
     # Everything loaded so far (PTB, the content bank) lives for the whole process:
     # keep it out of the collector's sweeps, whose pauses would bunch up sends.

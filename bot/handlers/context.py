@@ -5,6 +5,7 @@ flows, jobs, the CLI and bench/ use them without PTB."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -37,6 +38,8 @@ class BotData:
     processor: FailureSink
     # The Mini App's web server (bot/web), when MINIAPP_URL is set.
     mini_app: Lifecycle | None = None
+    # post_init while it runs: cancelled if a stop signal comes first (bot/app.py).
+    start_up: asyncio.Task[Any] | None = None
 
 
 class TutorContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

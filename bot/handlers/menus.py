@@ -11,8 +11,11 @@ default. So a group with its own language gets its own group and admin menus, bo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from enum import Enum
+from typing import Any
 
 from telegram import (
     Bot,
@@ -25,9 +28,14 @@ from telegram import (
     BotCommandScopeChatAdministrators,
     BotCommandScopeDefault,
 )
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext, JobQueue
 
 from bot import i18n, render
+from bot.failures import is_transient
 from bot.handlers.chat_rules import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PRIVATE_COMMANDS
+
+log = logging.getLogger(__name__)
 
 
 class Menu(Enum):
@@ -85,6 +93,42 @@ async def register_menus(bot: Bot) -> None:
         with i18n.language(code or i18n.DEFAULT_LANGUAGE):
             for menu, scope in _SCOPES:
                 await bot.set_my_commands(bot_commands(menu), scope=scope, language_code=code)
+
+
+# A start-up whose menus Telegram refused for a moment tries again after this, doubling.
+MENU_RETRY_FIRST = timedelta(seconds=30)
+MENU_RETRY_MAX = timedelta(minutes=30)
+
+
+async def register_menus_or_retry(bot: Bot, job_queue: JobQueue[Any] | None) -> None:
+    """At start-up: the menus, or, when Telegram fails for a moment (a 5xx, a timeout), a
+    warning and another try later. A bot whose menus are stale still works; one that died
+    at start for a 500 on a menu did not (one 5xx stopped it with a traceback)."""
+    try:
+        await register_menus(bot)
+    except TelegramError as error:
+        _after_a_failure(job_queue, error, MENU_RETRY_FIRST)
+
+
+async def _retry_menus(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    assert context.job is not None
+    delay: timedelta = context.job.data  # type: ignore[assignment]
+    try:
+        await register_menus(context.bot)
+    except TelegramError as error:
+        _after_a_failure(context.job_queue, error, min(delay * 2, MENU_RETRY_MAX))
+        return
+    log.info("command menus registered")
+
+
+def _after_a_failure(
+    job_queue: JobQueue[Any] | None, error: TelegramError, delay: timedelta
+) -> None:
+    if not is_transient(error) or job_queue is None:
+        log.error("command menus not registered: %s", error)
+        return
+    log.warning("command menus not registered (%s); trying again in %s", error, delay)
+    job_queue.run_once(_retry_menus, when=delay, data=delay, name="command-menus")
 
 
 async def set_group_menus(bot: Bot, chat_id: int) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.handlers.chat_rules import GROUP_ADMIN_COMMANDS, GROUP_COMMANDS, PRIVATE_COMMANDS
-from bot.handlers.menus import register_menus
+from bot.handlers.menus import MENU_RETRY_FIRST, register_menus, register_menus_or_retry
 from bot.render import COMMANDS
 from tests.conftest import Harness
 from tests.fakes.telegram_server import BOT_USERNAME
@@ -111,3 +111,24 @@ async def test_a_group_language_sets_the_groups_own_menus(harness: Harness) -> N
     await harness.command(ann, "/language auto", chat=GROUP)
     assert menu(harness, {"type": "chat", "chat_id": GROUP["id"]}) == {}
     assert menu(harness, {"type": "chat_administrators", "chat_id": GROUP["id"]}) == {}
+
+
+async def test_menus_telegram_refuses_at_start_up_are_registered_later(harness: Harness) -> None:
+    """A 5xx on a menu used to stop the bot at start-up with a traceback; the menus are
+    worth another try, not a dead bot."""
+    job_queue = harness.app.job_queue
+    assert job_queue is not None
+    harness.api.server.fail_next("setMyCommands", "500", times=2)
+
+    await register_menus_or_retry(harness.app.bot, job_queue)  # does not raise
+    [retry] = job_queue.get_jobs_by_name("command-menus")
+    assert retry.data == MENU_RETRY_FIRST
+    assert menu(harness, PRIVATE) == {}
+
+    await retry.run(harness.app)  # Telegram fails again: the next try waits twice as long
+    later = [job for job in job_queue.get_jobs_by_name("command-menus") if job is not retry]
+    assert [job.data for job in later] == [MENU_RETRY_FIRST * 2]
+
+    await later[0].run(harness.app)
+    assert set(menu(harness, PRIVATE)) >= EVERYWHERE
+    assert set(menu(harness, GROUPS, "ru")) >= EVERYWHERE
