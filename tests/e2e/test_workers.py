@@ -22,6 +22,7 @@ from tests.conftest import Postgres
 from tests.e2e.workers import (
     Worker,
     chat_owner,
+    holder_among,
     inbox_left,
     lease_holder,
     partitions_owned,
@@ -150,7 +151,9 @@ def test_burst_with_a_worker_killed_keeps_every_answer_once_and_each_chat_in_ord
         wrong = set(rng.sample(range(PER_CHAT), 2))
         patterns[learner.id] = [n not in wrong for n in range(PER_CHAT)]
 
-    poller = lease_holder(database, "polling")
+    poller = holder_among(
+        server, workers, lambda: lease_holder(database, "polling"), "the polling lease held"
+    )
     victim = next(w for w in workers if w.pid != poller)
     start = time.monotonic()
     for n in range(PER_CHAT):
@@ -217,14 +220,19 @@ def test_a_round_whose_worker_dies_is_finished_by_another_once(
         timeout=10,
         description="Ann's answer stored",
     )
-    owner = chat_owner(database, GROUP)
+    owner = holder_among(
+        server, workers, lambda: chat_owner(database, GROUP), "the group's partition owned"
+    )
     victim = next(w for w in workers if w.pid == owner)
     victim.stop(signal.SIGKILL)
 
     second = server.wait_for_poll(GROUP, after=1, timeout=20)
     answer(server, bob, second, right=True)
-    new_owner = chat_owner(database, GROUP)
-    assert new_owner is not None and new_owner != owner
+    survivors = [w for w in workers if w is not victim]
+    new_owner = holder_among(
+        server, survivors, lambda: chat_owner(database, GROUP), "the group's partition taken"
+    )
+    assert new_owner != owner
     third = server.wait_for_poll(GROUP, after=2, timeout=20)
     answer(server, ann, third, right=False)
     results = server.wait_for_message(GROUP, contains="Round over", timeout=20)["text"]
@@ -241,13 +249,9 @@ def test_when_the_polling_worker_dies_another_polls_within_ten_seconds(
     server = fast_server
     workers = cluster(3)
     # Partitions are all owned by now; the polling lease may come a moment later.
-    pids = {worker.pid for worker in workers}
-
-    def polling_worker() -> int | None:
-        holder = lease_holder(database, "polling")
-        return holder if holder in pids else None
-
-    poller = server.wait_for(polling_worker, description="a worker holding the polling lease")
+    poller = holder_among(
+        server, workers, lambda: lease_holder(database, "polling"), "the polling lease held"
+    )
     victim = next(w for w in workers if w.pid == poller)
     ada = server.user(42, "Ada")
     server.push_message(ada, "/start")

@@ -11,6 +11,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -134,6 +135,24 @@ def chat_owner(url: str, chat_id: int) -> int | None:
 
 def lease_holder(url: str, name: str) -> int | None:
     return holder(url, LEASES, lease_key(name))
+
+
+def holder_among(
+    server: FakeTelegramServer,
+    workers: list[Worker],
+    read: Callable[[], int | None],
+    description: str,
+    timeout: float = 10,
+) -> int:
+    """The pid `read` names, once it is one of `workers` (pg_locks may show nobody for a
+    moment while a partition or lease moves between workers, e.g. as a third one joins)."""
+    pids = {worker.pid for worker in workers if worker.process is not None}
+
+    def one_of_them() -> int | None:
+        holder = read()
+        return holder if holder in pids else None
+
+    return server.wait_for(one_of_them, timeout=timeout, description=description)
 
 
 def partitions_owned(url: str) -> int:
