@@ -24,7 +24,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bot.storage.move import ORDER, _converter, move_identity
+from bot.storage.move import ORDER, _converter, column_types, move_identity
 from bot.storage.postgres import PostgresDatabase
 
 BATCH = 50_000
@@ -105,14 +105,7 @@ async def load(source: Path, target: str) -> tuple[float, int, dict[str, float]]
 
 
 async def _copy_table(lite: sqlite3.Connection, connection: asyncpg.Connection, table: str) -> int:
-    types = {
-        str(row["column_name"]): str(row["data_type"])
-        for row in await connection.fetch(
-            "SELECT column_name, data_type FROM information_schema.columns"
-            " WHERE table_schema = current_schema() AND table_name = $1",
-            table,
-        )
-    }
+    types = await column_types(connection, table)
     columns = [str(row[1]) for row in lite.execute(f'PRAGMA table_info("{table}")')]
     # The bench's rows mostly hold ints, floats and text as PostgreSQL's columns want them;
     # SQLite may hand back an int from a REAL column, and keeps some times as digits in TEXT

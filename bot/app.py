@@ -84,7 +84,7 @@ class StopAwareApplication(Application[Any, TutorContext, Any, Any, BotData, Any
     """
 
     async def shutdown(self) -> None:
-        start_up = getattr(self.bot_data, "start_up", None)
+        start_up = self.bot_data.start_up
         if start_up is not None and not start_up.done():
             start_up.cancel()
             await asyncio.gather(start_up, return_exceptions=True)

@@ -139,13 +139,9 @@ async def _count_sqlite(sqlite: SQLiteDatabase, table: str) -> int:
     return int(row[0]) if row else 0
 
 
-async def _copy_table(
-    sqlite: SQLiteDatabase,
-    connection: asyncpg.Connection,
-    table: str,
-    progress: Progress | None,
-) -> None:
-    types = {
+async def column_types(connection: asyncpg.Connection, table: str) -> dict[str, str]:
+    """Each column of `table` on PostgreSQL with its type (`bigint`, `text`, …)."""
+    return {
         str(row["column_name"]): str(row["data_type"])
         for row in await connection.fetch(
             "SELECT column_name, data_type FROM information_schema.columns"
@@ -153,6 +149,15 @@ async def _copy_table(
             table,
         )
     }
+
+
+async def _copy_table(
+    sqlite: SQLiteDatabase,
+    connection: asyncpg.Connection,
+    table: str,
+    progress: Progress | None,
+) -> None:
+    types = await column_types(connection, table)
     source_columns = [
         str(row[1]) for row in await sqlite.fetch_all(f'PRAGMA table_info("{table}")')
     ]

@@ -15,9 +15,31 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 from tests.e2e.conftest import ROOT, TOKEN
 from tests.fakes.telegram_server import FakeTelegramServer
+
+
+def start_bot_process(
+    server: FakeTelegramServer, tmp_path: Path, log: IO[str]
+) -> subprocess.Popen[str]:
+    """`python -m bot`, not waited for: these tests act while it is still starting."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": server.base_url,
+            "DATABASE_PATH": str(tmp_path / "quiz.sqlite3"),
+            "CONTENT_DIR": str(ROOT / "content"),
+            "LOG_LEVEL": "INFO",
+        },
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_sigterm_while_registering_the_menus_stops_cleanly(
@@ -27,21 +49,7 @@ def test_sigterm_while_registering_the_menus_stops_cleanly(
     server.fail_next("setMyCommands", "timeout-hold")
     log_path = tmp_path / "bot.log"
     with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_BASE_URL": server.base_url,
-                "DATABASE_PATH": str(tmp_path / "quiz.sqlite3"),
-                "CONTENT_DIR": str(ROOT / "content"),
-                "LOG_LEVEL": "INFO",
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = start_bot_process(server, tmp_path, log)
         try:
             server.wait_for(
                 lambda: any(f.method == "setMyCommands" for f in server.injected_faults),
@@ -70,21 +78,7 @@ def test_a_5xx_on_the_menus_at_start_up_does_not_stop_the_bot(
     server.fail_next("setMyCommands", "500")
     log_path = tmp_path / "bot.log"
     with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=ROOT,
-            env={
-                **os.environ,
-                "TELEGRAM_BOT_TOKEN": TOKEN,
-                "TELEGRAM_BASE_URL": server.base_url,
-                "DATABASE_PATH": str(tmp_path / "quiz.sqlite3"),
-                "CONTENT_DIR": str(ROOT / "content"),
-                "LOG_LEVEL": "INFO",
-            },
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = start_bot_process(server, tmp_path, log)
         try:
             server.wait_for(
                 lambda: server._poll_generation > 0 or process.poll() is not None,
